@@ -1,0 +1,30 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let examples = ["primes", "pi", "sleep-tasks", "nested-loops", "scatter-gather", "tour"]
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+  name: "MPIParallel",
+  products: [
+    .library(name: "MPIParallel", targets: ["MPIParallel"]),
+    .executable(name: "mpiparallel", targets: ["mpiparallel"]),
+  ] + examples.map { .executable(name: $0, targets: [$0]) },
+  targets: [
+    .systemLibrary(
+      name: "CMPI",
+      pkgConfig: "ompi-c",
+      providers: [.apt(["libopenmpi-dev"])]
+    ),
+    .target(name: "MPI", dependencies: ["CMPI"], swiftSettings: v5),
+    .target(name: "MPIParallel", dependencies: ["MPI"], swiftSettings: v5),
+    .executableTarget(name: "mpiparallel", dependencies: ["MPIParallel"], swiftSettings: v5),
+    .executableTarget(
+      name: "mpp-testapp", dependencies: ["MPIParallel"], path: "Tests/TestApp", swiftSettings: v5),
+    .testTarget(name: "MPITests", dependencies: ["MPI"], swiftSettings: v5),
+    .testTarget(name: "MPIParallelTests", dependencies: ["MPIParallel"], swiftSettings: v5),
+    .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: v5),
+  ] + examples.map {
+    .executableTarget(name: $0, dependencies: ["MPIParallel"], path: "Examples/\($0)", swiftSettings: v5)
+  }
+)
