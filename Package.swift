@@ -21,7 +21,8 @@ let package = Package(
     .executableTarget(name: "mpiparallel", dependencies: ["MPIParallel"], swiftSettings: v5),
     .executableTarget(
       name: "mpp-testapp", dependencies: ["MPIParallel"], path: "Tests/TestApp", swiftSettings: v5),
-    .testTarget(name: "MPITests", dependencies: ["MPI"], swiftSettings: v5),
+    .executableTarget(
+      name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest", swiftSettings: v5),
     .testTarget(name: "MPIParallelTests", dependencies: ["MPIParallel"], swiftSettings: v5),
     .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: v5),
   ] + examples.map {
