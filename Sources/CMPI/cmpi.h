@@ -52,4 +52,7 @@ static inline int cmpi_status_source(const MPI_Status *s) { return s->MPI_SOURCE
 static inline int cmpi_status_tag(const MPI_Status *s) { return s->MPI_TAG; }
 static inline int cmpi_status_error(const MPI_Status *s) { return s->MPI_ERROR; }
 
+static inline MPI_Comm cmpi_comm_self(void) { return MPI_COMM_SELF; }
+static inline int cmpi_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
+
 #endif

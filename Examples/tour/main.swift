@@ -1,0 +1,1 @@
+print("placeholder: the example is being written")

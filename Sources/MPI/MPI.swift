@@ -1,0 +1,80 @@
+import CMPI
+
+/// Process-wide MPI environment: start-up, shutdown and a few queries.
+public enum MPI {
+  /// MPI_Init_thread requesting `required`; returns the level provided. Sets MPI_ERRORS_RETURN on
+  /// MPI_COMM_WORLD (and MPI_COMM_SELF) so errors come back as codes (then thrown as `MPIError`)
+  /// instead of aborting. Throws if already initialized (or finalized).
+  public static func initialize(requesting required: ThreadLevel) throws -> ThreadLevel {
+    if isFinalized { throw MPIError.usage("MPI_Init_thread", "MPI was already finalized") }
+    if isInitialized { throw MPIError.usage("MPI_Init_thread", "MPI is already initialized") }
+    var provided: Int32 = 0
+    try check(MPI_Init_thread(nil, nil, required.mpiValue, &provided), "MPI_Init_thread")
+    try check(MPI_Comm_set_errhandler(cmpi_comm_world(), cmpi_errors_return()), "MPI_Comm_set_errhandler")
+    try check(MPI_Comm_set_errhandler(cmpi_comm_self(), cmpi_errors_return()), "MPI_Comm_set_errhandler")
+    guard let level = ThreadLevel(mpiValue: provided) else {
+      throw MPIError.usage("MPI_Init_thread", "unknown thread level \(provided) provided")
+    }
+    return level
+  }
+
+  /// MPI_Finalize. Every communicator other than `Communicator.world` should be freed and every
+  /// request completed first.
+  public static func finalize() throws {
+    try check(MPI_Finalize(), "MPI_Finalize")
+  }
+
+  /// Whether `MPI_Init_thread` has been called (MPI_Initialized; stays true after finalize).
+  public static var isInitialized: Bool {
+    var flag: Int32 = 0
+    _ = MPI_Initialized(&flag)
+    return flag != 0
+  }
+
+  /// Whether `MPI_Finalize` has been called (MPI_Finalized).
+  public static var isFinalized: Bool {
+    var flag: Int32 = 0
+    _ = MPI_Finalized(&flag)
+    return flag != 0
+  }
+
+  /// MPI_Abort on COMM_WORLD: terminates every process of the job with `code`.
+  public static func abort(code: Int32) -> Never {
+    _ = MPI_Abort(cmpi_comm_world(), code)
+    fatalError("MPI_Abort(\(code)) returned")
+  }
+
+  /// This processor's name (MPI_Get_processor_name); empty if MPI cannot tell.
+  public static var processorName: String {
+    var buffer = [CChar](repeating: 0, count: Int(cmpi_max_processor_name()) + 1)
+    var length: Int32 = 0
+    let rc = buffer.withUnsafeMutableBufferPointer { MPI_Get_processor_name($0.baseAddress, &length) }
+    guard rc == cmpi_success() else { return "" }
+    return decode(buffer, length: length)
+  }
+
+  /// Seconds since an arbitrary point in the past (MPI_Wtime).
+  public static func wallTime() -> Double {
+    MPI_Wtime()
+  }
+
+  /// The MPI library's version string (MPI_Get_library_version), with surrounding whitespace trimmed.
+  public static var libraryVersion: String {
+    var buffer = [CChar](repeating: 0, count: Int(cmpi_max_library_version_string()) + 1)
+    var length: Int32 = 0
+    let rc = buffer.withUnsafeMutableBufferPointer { MPI_Get_library_version($0.baseAddress, &length) }
+    guard rc == cmpi_success() else { return "" }
+    var text = Substring(decode(buffer, length: length))
+    while let first = text.first, first.isWhitespace || first == "\0" { text.removeFirst() }
+    while let last = text.last, last.isWhitespace || last == "\0" { text.removeLast() }
+    return String(text)
+  }
+
+  /// Decodes the first `length` characters of a C string buffer (stopping early at a NUL).
+  private static func decode(_ buffer: [CChar], length: Int32) -> String {
+    let bytes = buffer.prefix(max(0, min(Int(length), buffer.count)))
+      .prefix { $0 != 0 }
+      .map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}

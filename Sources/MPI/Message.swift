@@ -1,0 +1,63 @@
+import CMPI
+
+/// A matched message from probeMessage; receive it exactly once (MPI_Mrecv).
+///
+/// Copies of a `Message` share one MPI message handle: after any copy has received it,
+/// receiving again throws an `MPIError`.
+public struct Message: @unchecked Sendable {
+  /// The rank (in the probed communicator) that sent the message.
+  public let source: Int
+  /// The message's tag.
+  public let tag: Int
+  /// The message's size in bytes.
+  public let byteCount: Int
+  /// The shared MPI message handle.
+  private let box: Handle
+
+  /// Holds the MPI message handle; `nil` once the message has been received.
+  private final class Handle {
+    var message: MPI_Message?
+    init(_ message: MPI_Message?) { self.message = message }
+  }
+
+  /// Wraps a message matched by MPI_Improbe / MPI_Mprobe and its status.
+  init(handle: MPI_Message?, status: MPI_Status) throws {
+    var status = status
+    var count: Int32 = 0
+    try check(MPI_Get_count(&status, cmpi_byte(), &count), "MPI_Get_count")
+    guard count != cmpi_undefined() else {
+      throw MPIError.usage("MPI_Get_count", "message size is not a whole number of bytes")
+    }
+    self.source = Int(cmpi_status_source(&status))
+    self.tag = Int(cmpi_status_tag(&status))
+    self.byteCount = Int(count)
+    self.box = Handle(handle)
+  }
+
+  /// Whether the message has already been received.
+  public var isReceived: Bool { box.message == nil }
+
+  /// Receives the message into `buffer`, which must hold at least `byteCount` bytes (MPI_Mrecv).
+  public func receive(into buffer: UnsafeMutableRawBufferPointer) throws {
+    guard let handle = box.message else {
+      throw MPIError.usage("MPI_Mrecv", "message from rank \(source) tag \(tag) was already received")
+    }
+    guard buffer.count >= byteCount else {
+      throw MPIError.usage(
+        "MPI_Mrecv", "buffer of \(buffer.count) bytes is smaller than the message's \(byteCount) bytes")
+    }
+    let count = try count32(byteCount, "MPI_Mrecv")
+    var message: MPI_Message? = handle
+    let rc = MPI_Mrecv(buffer.baseAddress, count, cmpi_byte(), &message, cmpi_status_ignore())
+    box.message = nil
+    try check(rc, "MPI_Mrecv")
+  }
+
+  /// Receives the message into a new array of exactly `byteCount` bytes (MPI_Mrecv straight into its storage).
+  public func receive() throws -> [UInt8] {
+    try [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
+      try receive(into: UnsafeMutableRawBufferPointer(buffer))
+      initialized = byteCount
+    }
+  }
+}

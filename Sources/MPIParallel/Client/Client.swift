@@ -1,0 +1,93 @@
+/// The driver's handle on the cluster (rank 0), as IPython's `Client`: the
+/// engines, views over them, and the hub's task history.
+///
+/// ```swift
+/// Cluster.run(area) { client in
+///   let all = client[...]                       // DirectView of every engine
+///   let lview = client.loadBalancedView()
+///   print(try lview.map(area, [1, 2], [3, 4]).get())
+/// }
+/// ```
+public final class Client: @unchecked Sendable {
+  let hub: Hub
+  let context: ResultContext
+  /// The engines, by id.
+  public let engines: [EngineInfo]
+
+  init(hub: Hub) {
+    self.hub = hub
+    engines = hub.engineInfos
+    context = ResultContext(hub: hub, engines: hub.engineInfos)
+  }
+
+  /// The engine ids, 0..<N (`rc.ids`).
+  public var ids: [Int] { engines.map(\.id) }
+
+  /// A view of one engine (`rc[0]`).
+  public subscript(id: Int) -> EngineView { EngineView(client: self, id: id) }
+
+  /// A view of every engine (`rc[:]`).
+  public subscript(_: UnboundedRange) -> DirectView { DirectView(client: self, targets: ids) }
+
+  /// A view of a range of engines (`rc[1:3]`).
+  public subscript(ids: Range<Int>) -> DirectView { DirectView(client: self, targets: Array(ids)) }
+
+  /// A view of a range of engines.
+  public subscript(ids: ClosedRange<Int>) -> DirectView { DirectView(client: self, targets: Array(ids)) }
+
+  /// A view of these engines.
+  public subscript(ids: [Int]) -> DirectView { DirectView(client: self, targets: ids) }
+
+  /// A DirectView of `targets` (all engines when nil).
+  public func directView(targets: [Int]? = nil) -> DirectView {
+    DirectView(client: self, targets: targets ?? ids)
+  }
+
+  /// A LoadBalancedView over `targets` (all engines when nil).
+  public func loadBalancedView(targets: [Int]? = nil) -> LoadBalancedView {
+    LoadBalancedView(client: self, targets: targets)
+  }
+
+  /// Every task the hub has seen, in submission order.
+  public var history: [TaskRecord] { hub.table.all() }
+
+  /// The hub's record of one task.
+  public func task(_ id: Int) -> TaskRecord? { hub.table.record(id) }
+
+  /// The first target that is not an engine id, as an error.
+  func invalidTarget(_ targets: [Int]) -> ParallelError? {
+    if targets.isEmpty { return .noEngines("the view has no engines") }
+    if let bad = targets.first(where: { $0 < 0 || $0 >= engines.count }) {
+      return .noSuchEngine(id: bad, available: ids)
+    }
+    return nil
+  }
+
+  /// A result that failed before anything was sent.
+  func failedState(_ label: String, _ error: any Error) -> ResultState {
+    let state = ResultState(label: label, slots: [ResultState.Slot(taskID: 0, items: 0..<1)])
+    state.complete(slot: 0, engineID: nil, outcome: .failed(error))
+    return state
+  }
+
+  /// Decodes call replies of a slot (one value, or a chunk's values).
+  static func callDecoder<R: Decodable & Sendable>(batch: Bool, label: String) -> AsyncMapResult<R>.SlotDecoder {
+    { slot, context in
+      guard case .reply(let bytes) = slot.outcome else { return [] }
+      let header = try EngineReply(header: bytes)
+      guard header.succeeded else { throw context.remoteError(reply: bytes, slot: slot) }
+      return try ResultContext.decodeCall(bytes, batch: batch, as: R.self, label: label)
+    }
+  }
+
+  /// Encodes `count` calls of `function` (each writing its arguments through
+  /// `arguments`) as one request: a single call, or a chunk.
+  static func callRequest(
+    taskID: Int, function: FunctionRegistration, batch: Bool, count: Int, arguments: (ArgumentSink) throws -> Void
+  ) rethrows -> [UInt8] {
+    let sink = ArgumentSink(
+      HubRequest.callHeader(taskID: taskID, function: function.name, signature: function.signature, count: batch ? count : nil))
+    try arguments(sink)
+    return sink.writer.bytes
+  }
+}

@@ -1,0 +1,127 @@
+/// A fixed set of engines (IPython's DirectView): every call runs on each of
+/// them and results come back in engine order; data moves with MPI
+/// collectives on a communicator of the hub and these engines.
+///
+/// Calls return at once with a result to wait on; requests to an engine run
+/// in the order they were made, so a `scatter` followed by an `apply` sees the
+/// scattered data without waiting in between.
+public struct DirectView: Sendable {
+  let client: Client
+  /// The engine ids, sorted.
+  public let targets: [Int]
+
+  init(client: Client, targets: [Int]) {
+    self.client = client
+    self.targets = Array(Set(targets)).sorted()
+  }
+
+  /// Runs `function(arguments...)` on every engine; one result per engine.
+  @discardableResult
+  public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
+  ) -> AsyncMapResult<R> {
+    apply(function, arguments: repeat .value(each arguments))
+  }
+
+  /// Runs a one-argument function on every engine with each engine's own
+  /// namespace value `reference` as the argument.
+  @discardableResult
+  public func apply<A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<A, R>, _ reference: Reference
+  ) -> AsyncMapResult<R> {
+    apply(function, arguments: .reference(reference.name))
+  }
+
+  /// Runs `function` on every engine with arguments that are values or
+  /// references to each engine's namespace: `apply(f, arguments: .reference("a"), .value(2))`.
+  @_disfavoredOverload
+  @discardableResult
+  public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
+  ) -> AsyncMapResult<R> {
+    let label = "apply(\(function.name))"
+    if let error = client.invalidTarget(targets) { return failedMap(label, error) }
+    let encoded: [UInt8]
+    do {
+      let sink = ArgumentSink(WireWriter())
+      try function.encodeArguments(repeat each arguments, into: sink)
+      encoded = sink.writer.bytes
+    } catch {
+      return failedMap(label, ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)"))
+    }
+    let ids = client.hub.table.allocate(function: function.name, count: targets.count)
+    let state = ResultState(
+      label: label,
+      slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) })
+    var jobs: [Job] = []
+    for (index, engine) in targets.enumerated() {
+      let taskID = ids.lowerBound + index
+      let message = Client.callRequest(
+        taskID: taskID, function: function.registration, batch: false, count: 1
+      ) { sink in encoded.withUnsafeBytes { sink.writer.writeRaw($0) } }
+      jobs.append(
+        Job(
+          taskID: taskID, message: message, result: state, slot: index, targets: nil, engine: engine,
+          loadBalanced: false))
+    }
+    return submit(jobs, state: state, count: targets.count, decoder: Client.callDecoder(batch: false, label: label))
+  }
+
+  /// Splits the inputs into one block per engine (as IPython's
+  /// DirectView.map) and runs `function` over each block; values in input
+  /// order. Several sequences are zipped: `map(area, widths, heights)`.
+  @discardableResult
+  public func map<each A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<repeat each A, R>, _ sequences: repeat [each A]
+  ) -> AsyncMapResult<R> {
+    let label = "map(\(function.name))"
+    if let error = client.invalidTarget(targets) { return failedMap(label, error) }
+    var count = Int.max
+    for sequence in repeat each sequences { count = Swift.min(count, sequence.count) }
+    if count == Int.max { count = 0 }
+    let parts = Partition.ranges(count: count, parts: targets.count).enumerated().filter { !$0.element.isEmpty }
+    let ids = client.hub.table.allocate(function: function.name, count: parts.count)
+    let state = ResultState(
+      label: label,
+      slots: parts.enumerated().map { ResultState.Slot(taskID: ids.lowerBound + $0.offset, items: $0.element.element) })
+    var jobs: [Job] = []
+    do {
+      for (slot, (engineIndex, range)) in parts.enumerated() {
+        let taskID = ids.lowerBound + slot
+        let message = try Client.callRequest(
+          taskID: taskID, function: function.registration, batch: true, count: range.count
+        ) { sink in
+          for index in range {
+            try function.encodeArguments(repeat .value((each sequences)[index]), into: sink)
+          }
+        }
+        jobs.append(
+          Job(
+            taskID: taskID, message: message, result: state, slot: slot, targets: nil,
+            engine: targets[engineIndex], loadBalanced: false))
+      }
+    } catch {
+      return failedMap(label, ParallelError.encodingFailed(what: "the inputs of \(label)", reason: "\(error)"))
+    }
+    return submit(jobs, state: state, count: count, decoder: Client.callDecoder(batch: true, label: label))
+  }
+
+  func submit<R>(_ jobs: [Job], state: ResultState, count: Int, decoder: @escaping AsyncMapResult<R>.SlotDecoder)
+    -> AsyncMapResult<R>
+  {
+    let result = AsyncMapResult(state: state, context: client.context, count: count, ordered: true, decodeSlot: decoder)
+    guard !jobs.isEmpty else { return result }
+    do {
+      try client.hub.post(.direct(DirectOperation(engines: Array(Set(jobs.map(\.engine))).sorted(), kind: .requests(jobs))))
+    } catch {
+      for job in jobs { state.complete(slot: job.slot, engineID: nil, outcome: .failed(error)) }
+    }
+    return result
+  }
+
+  func failedMap<R>(_ label: String, _ error: any Error) -> AsyncMapResult<R> {
+    AsyncMapResult(
+      state: client.failedState(label, error), context: client.context, count: 1, ordered: true,
+      decodeSlot: { _, _ in [] })
+  }
+}

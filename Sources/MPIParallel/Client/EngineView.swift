@@ -1,0 +1,79 @@
+/// A view of one engine (`rc[0]`): the DirectView calls, with single values
+/// instead of one per engine.
+public struct EngineView: Sendable {
+  let client: Client
+  /// The engine's id.
+  public let id: Int
+
+  /// The same engine as a DirectView of one.
+  public var directView: DirectView { DirectView(client: client, targets: [id]) }
+
+  /// Runs `function(arguments...)` on this engine.
+  @discardableResult
+  public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
+  ) -> AsyncResult<R> {
+    single(directView.apply(function, arguments: repeat .value(each arguments)))
+  }
+
+  /// Runs a one-argument function with this engine's namespace value `reference`.
+  @discardableResult
+  public func apply<A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<A, R>, _ reference: Reference
+  ) -> AsyncResult<R> {
+    single(directView.apply(function, arguments: .reference(reference.name)))
+  }
+
+  /// Runs `function` with arguments that are values or namespace references.
+  @_disfavoredOverload
+  @discardableResult
+  public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
+  ) -> AsyncResult<R> {
+    single(directView.apply(function, arguments: repeat each arguments))
+  }
+
+  /// Runs `function` over the inputs on this engine, in one chunk.
+  @discardableResult
+  public func map<each A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<repeat each A, R>, _ sequences: repeat [each A]
+  ) -> AsyncMapResult<R> {
+    directView.map(function, repeat each sequences)
+  }
+
+  /// Sets each name to its value on this engine.
+  @discardableResult
+  public func push(_ values: [String: any Codable & Sendable]) -> AsyncResult<Void> { directView.push(values) }
+
+  /// This engine's value of `name` as a `T`; fails with a `RemoteError` when
+  /// the engine has no such name or holds another type.
+  @discardableResult
+  public func pull<T: Codable & Sendable>(_ name: String, as type: T.Type = T.self) -> AsyncResult<T> {
+    single(directView.pull(name, as: type))
+  }
+
+  /// Removes `name` from this engine; the result says whether it existed.
+  @discardableResult
+  public func remove(_ name: String) -> AsyncResult<Bool> { single(directView.remove(name)) }
+
+  /// The engine's value `name` (nil when missing or of another type); setting
+  /// stores the value (nil removes it), as `rc[0]['x'] = 5`. Blocks until done.
+  public subscript<T: Codable & Sendable>(name: String) -> T? {
+    get { try? pull(name, as: T.self).get() }
+    nonmutating set { directView[name] = newValue }
+  }
+
+  private func single<R>(_ many: AsyncMapResult<R>) -> AsyncResult<R> {
+    AsyncResult(state: many.state, context: many.context) { _, _ in
+      let values = try many.outcomes
+      guard let first = values.first else {
+        throw ParallelError.noEngines("engine \(id)")
+      }
+      switch first {
+      case .success(let value): return value
+      case .failure(let error as CompositeError) where error.failures.count == 1: throw error.failures[0]
+      case .failure(let error): throw error
+      }
+    }
+  }
+}

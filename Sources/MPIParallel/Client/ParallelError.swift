@@ -1,0 +1,42 @@
+/// Errors the runtime raises on the driver's side (rank 0).
+public enum ParallelError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// `get(timeout:)` or `wait` ran out of time; the tasks keep running.
+  case timeout(taskIDs: [Int], seconds: Double)
+  /// The task was aborted before it started.
+  case aborted(taskID: Int)
+  /// A view names an engine id that does not exist.
+  case noSuchEngine(id: Int, available: [Int])
+  /// A view with no engines, or a load-balanced call with none to run on.
+  case noEngines(String)
+  /// An argument or value could not be encoded for the wire.
+  case encodingFailed(what: String, reason: String)
+  /// A result or pulled value could not be decoded as the type asked for.
+  case decodingFailed(what: String, expected: String, reason: String)
+  /// A bad argument to a view's method (for example chunksize 0).
+  case invalidArgument(String)
+  /// The client was used after the driver returned and the engines stopped.
+  case clientClosed
+  /// The runtime could not start (MPI missing or too few ranks, thread level too low, ...).
+  case startup(String)
+  /// An MPI call on the hub failed.
+  case mpi(String)
+
+  public var description: String {
+    switch self {
+    case .timeout(let ids, let seconds):
+      let shown = ids.prefix(8).map(String.init).joined(separator: ", ") + (ids.count > 8 ? ", ..." : "")
+      return "timed out after \(seconds) s waiting for task(s) \(shown) (they keep running)"
+    case .aborted(let id): return "task \(id) was aborted before it started"
+    case .noSuchEngine(let id, let available):
+      return "no engine with id \(id); engine ids are \(available.isEmpty ? "none" : "\(available.first!)...\(available.last!)")"
+    case .noEngines(let what): return "no engines to run on: \(what)"
+    case .encodingFailed(let what, let reason): return "could not encode \(what): \(reason)"
+    case .decodingFailed(let what, let expected, let reason):
+      return "could not decode \(what) as \(expected): \(reason)"
+    case .invalidArgument(let message): return "invalid argument: \(message)"
+    case .clientClosed: return "the client is closed: the driver returned and the engines stopped"
+    case .startup(let message): return message
+    case .mpi(let message): return "MPI error on the hub: \(message)"
+    }
+  }
+}

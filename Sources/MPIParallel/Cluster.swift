@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+@_exported import MPI
+
+/// Starts the runtime on every rank of an MPI job. Rank 0 becomes the hub and
+/// runs `driver` with a `Client`; the other ranks become engines and serve
+/// until the driver returns. Then every rank stops and the process exits 0;
+/// an error thrown by the driver is printed, the engines are stopped and the
+/// process exits 1.
+///
+/// ```swift
+/// let square = RemoteFunction("square") { (x: Int) in x * x }
+///
+/// @main struct App {
+///   static func main() {
+///     Cluster.run(square) { client in
+///       print(try client.loadBalancedView().map(square, Array(0..<32)).get())
+///     }
+///   }
+/// }
+/// ```
+///
+/// Start it with `mpirun -np 5 ./App` (4 engines).
+public enum Cluster {
+  /// Runs a blocking driver.
+  public static func run(
+    _ functions: any RemoteFunctionProtocol..., driver: (Client) throws -> Void
+  ) -> Never {
+    run(functions: functions, driver: driver)
+  }
+
+  /// Runs a blocking driver with these remote functions.
+  public static func run(functions: [any RemoteFunctionProtocol], driver: (Client) throws -> Void) -> Never {
+    let (hub, client) = start(functions)
+    var status: Int32 = 0
+    do {
+      try driver(client)
+    } catch {
+      report(error)
+      status = 1
+    }
+    stop(hub, status: status)
+  }
+
+  /// Runs an async driver.
+  public static func run(
+    _ functions: any RemoteFunctionProtocol..., driver: (Client) async throws -> Void
+  ) async -> Never {
+    await run(functions: functions, driver: driver)
+  }
+
+  /// Runs an async driver with these remote functions.
+  public static func run(functions: [any RemoteFunctionProtocol], driver: (Client) async throws -> Void) async
+    -> Never
+  {
+    let (hub, client) = start(functions)
+    var status: Int32 = 0
+    do {
+      try await driver(client)
+    } catch {
+      report(error)
+      status = 1
+    }
+    stop(hub, status: status)
+  }
+
+  /// The thread level the runtime needs: the hub thread makes rank 0's MPI
+  /// calls, never two threads at once.
+  static let requiredThreadLevel = ThreadLevel.serialized
+
+  /// Initializes MPI; on engines serves and exits, on rank 0 returns the hub
+  /// (its thread started) and the client.
+  private static func start(_ functions: [any RemoteFunctionProtocol]) -> (Hub, Client) {
+    let registry: FunctionRegistry
+    do {
+      registry = try FunctionRegistry(functions)
+    } catch {
+      fail("MPIParallel: \(error)", status: 2)
+    }
+    let provided: ThreadLevel
+    do {
+      provided = try MPI.initialize(requesting: requiredThreadLevel)
+    } catch {
+      fail("MPIParallel: MPI could not start: \(error)", status: 2)
+    }
+    let world = Communicator.world
+    guard provided >= requiredThreadLevel else {
+      if world.rank == 0 {
+        fputs(
+          "MPIParallel: the MPI library provides thread level \(provided), but the runtime needs \(requiredThreadLevel) (its hub thread makes rank 0's MPI calls). Use an MPI built with thread support (OpenMPI does by default).\n",
+          stderr)
+      }
+      try? MPI.finalize()
+      exit(2)
+    }
+    guard world.size >= 2 else {
+      fputs(
+        "MPIParallel: this program runs as a single MPI rank, so it has no engines (rank 0 is the hub; ranks 1..N-1 are engines). Start it under MPI, for example: mpirun -np 5 \(CommandLine.arguments.first ?? "./App")\n",
+        stderr)
+      try? MPI.finalize()
+      exit(2)
+    }
+    do {
+      let engines = try world.split(color: world.rank == 0 ? nil : 0, key: world.rank)
+      if let engines {
+        let engine = Engine(world: world, engines: engines, registry: registry, host: MPI.processorName)
+        try engine.serve()
+        try? engines.free()
+        try MPI.finalize()
+        exit(0)
+      }
+      let hub = try Hub(world: world)
+      hub.start()
+      return (hub, Client(hub: hub))
+    } catch {
+      fputs("MPIParallel: rank \(world.rank) failed: \(error)\n", stderr)
+      MPI.abort(code: 3)
+    }
+  }
+
+  private static func stop(_ hub: Hub, status: Int32) -> Never {
+    hub.shutdown(abortQueued: status != 0)
+    if let failure = hub.failure {
+      fputs("MPIParallel: the hub stopped on an error: \(failure)\n", stderr)
+      MPI.abort(code: 3)
+    }
+    do {
+      try MPI.finalize()
+    } catch {
+      fputs("MPIParallel: MPI_Finalize failed: \(error)\n", stderr)
+      exit(3)
+    }
+    exit(status)
+  }
+
+  private static func report(_ error: any Error) {
+    fputs("MPIParallel: the driver failed: \(error)\n", stderr)
+  }
+
+  private static func fail(_ message: String, status: Int32) -> Never {
+    fputs(message + "\n", stderr)
+    exit(status)
+  }
+}

@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+import MPI
+
+/// An engine (every rank but 0): receives requests from the hub in order,
+/// runs them, replies, and never stops because a task threw. Between messages
+/// it polls with an adaptive back-off instead of MPI's spinning receive.
+final class Engine {
+  let world: Communicator
+  let registry: FunctionRegistry
+  let namespace = Namespace()
+  let context: EngineContext
+  /// Communicators of the hub and a set of engines, by the hub's id.
+  var communicators: [Int: Communicator] = [:]
+  private var backoff = Backoff(now: MonotonicClock.now())
+
+  init(world: Communicator, engines: Communicator, registry: FunctionRegistry, host: String) {
+    self.world = world
+    self.registry = registry
+    context = EngineContext(
+      id: world.rank - 1, count: world.size - 1, rank: world.rank, host: host, communicator: engines,
+      namespace: namespace)
+  }
+
+  /// Says hello to the hub, then serves until the hub says shutdown.
+  func serve() throws {
+    let pid = getpid()
+    CrashReporter.install(
+      who: "engine \(context.id) (rank \(context.rank), host \(context.host), pid \(pid))")
+    var hello = WireWriter()
+    hello.write(UInt32(world.rank))
+    hello.write(UInt32(pid))
+    hello.write(context.host)
+    try world.send(hello.bytes, to: 0, tag: MessageTag.hello)
+
+    EngineContext.active = context
+    defer { EngineContext.active = nil }
+    while true {
+      guard let message = try world.probeMessage(from: 0, tag: MessageTag.request) else {
+        idle()
+        continue
+      }
+      let bytes = try message.receive()
+      let keepServing = try handle(bytes)
+      backoff.reset(now: MonotonicClock.now())
+      if !keepServing { break }
+    }
+    for communicator in communicators.values { try? communicator.free() }
+    communicators.removeAll()
+  }
+
+  private func idle() {
+    switch backoff.idle(now: MonotonicClock.now()) {
+    case .spin: break
+    case .yield: sched_yield()
+    case .sleep(let seconds): MonotonicClock.sleep(seconds)
+    }
+  }
+
+  /// Handles one request; false once told to shut down.
+  private func handle(_ bytes: [UInt8]) throws -> Bool {
+    var reader = WireReader(bytes)
+    let request: HubRequest
+    do {
+      request = try HubRequest.decode(&reader)
+    } catch {
+      // Without a task id there is no one to reply to; say so and keep serving.
+      fputs("MPIParallel: engine \(context.id) dropped a malformed request: \(error)\n", stderr)
+      return true
+    }
+    switch request {
+    case .call(let taskID, let function, let argumentTypes, let resultType, let count):
+      call(
+        taskID: taskID, function: function, argumentTypes: argumentTypes, resultType: resultType, count: count,
+        reader: reader)
+    case .pull(let taskID, let name):
+      let started = MonotonicClock.wallNow()
+      do {
+        let (typeName, encoded) = try namespace.encoded(name)
+        var writer = EngineReply.success(taskID: taskID, started: started, completed: MonotonicClock.wallNow())
+        writer.write(typeName)
+        writer.writeBlob(encoded)
+        try reply(writer.bytes)
+      } catch {
+        try fail(taskID: taskID, started: started, function: "pull('\(name)')", error: error)
+      }
+    case .remove(let taskID, let name):
+      let started = MonotonicClock.wallNow()
+      var writer = EngineReply.success(taskID: taskID, started: started, completed: started)
+      writer.write(namespace.remove(name))
+      try reply(writer.bytes)
+    case .broadcast(let taskID, let communicator, let byteCount):
+      try joinBroadcast(taskID: taskID, communicator: communicator, byteCount: byteCount)
+    case .scatter(let taskID, let communicator, let name, let mode, let typeName, let byteCount, let flatten):
+      try joinScatter(
+        taskID: taskID, communicator: communicator, name: name, mode: mode, typeName: typeName,
+        byteCount: byteCount, flatten: flatten)
+    case .gather(let taskID, let communicator, let name, let mode, let elementTypeName):
+      try joinGather(
+        taskID: taskID, communicator: communicator, name: name, mode: mode, elementTypeName: elementTypeName)
+    case .createCommunicator(let id, let worldRanks):
+      communicators[id] = try world.createSubcommunicator(ranks: worldRanks, tag: id)
+    case .shutdown(let taskID):
+      let now = MonotonicClock.wallNow()
+      try reply(EngineReply.success(taskID: taskID, started: now, completed: now).bytes)
+      return false
+    }
+    return true
+  }
+
+  private func call(
+    taskID: Int, function: String, argumentTypes: String, resultType: String, count: Int?, reader: WireReader
+  ) {
+    let started = MonotonicClock.wallNow()
+    CrashReporter.running(taskID: taskID, function: function)
+    defer { CrashReporter.idle() }
+    do {
+      let registration = try registry.lookup(function, argumentTypes: argumentTypes, resultType: resultType)
+      var writer = EngineReply.success(taskID: taskID, started: started)
+      let source = ArgumentSource(reader, namespace: namespace)
+      if let count {
+        writer.write(UInt32(count))
+        for _ in 0..<count { try registration.invoke(source, &writer) }
+      } else {
+        try registration.invoke(source, &writer)
+      }
+      if !source.reader.isAtEnd {
+        throw EngineError.malformedMessage(
+          "\(source.reader.remaining) bytes left after the arguments of '\(function)' \(argumentTypes)")
+      }
+      var bytes = writer.bytes
+      EngineReply.stamp(completed: MonotonicClock.wallNow(), in: &bytes)
+      try reply(bytes)
+    } catch {
+      try? fail(taskID: taskID, started: started, function: function, error: error)
+    }
+  }
+
+  /// Sends a reply to the hub.
+  func reply(_ bytes: [UInt8]) throws {
+    try world.send(bytes, to: 0, tag: MessageTag.reply)
+  }
+
+  /// Sends an error reply naming the error's type and message.
+  func fail(taskID: Int, started: Double, function: String, error: Error) throws {
+    try reply(
+      EngineReply.failure(
+        taskID: taskID, started: started, completed: MonotonicClock.wallNow(),
+        errorType: Self.typeName(of: error), message: String(describing: error), function: function))
+  }
+
+  static func typeName(of error: Error) -> String {
+    if error is WireError { return "DecodingError" }
+    return String(describing: type(of: error))
+  }
+
+  func communicator(_ id: Int) throws -> Communicator {
+    guard let communicator = communicators[id] else {
+      throw EngineError.malformedMessage("unknown communicator \(id)")
+    }
+    return communicator
+  }
+}

@@ -1,0 +1,62 @@
+/// The name of a value in each engine's namespace, passed in place of an
+/// argument: the engine substitutes its own value, as IPython's
+/// `Reference('id')`.
+public struct Reference: Hashable, Sendable, CustomStringConvertible {
+  /// The namespace name.
+  public let name: String
+  public init(_ name: String) { self.name = name }
+  public var description: String { "Reference(\"\(name)\")" }
+}
+
+/// One argument of a remote call: a value sent from the driver, or a
+/// reference resolved from each engine's namespace (which must hold a value
+/// of the same type).
+public enum Argument<Value: Codable & Sendable>: Sendable {
+  case value(Value)
+  case reference(String)
+
+  /// The argument `reference` names.
+  public static func ref(_ reference: Reference) -> Argument { .reference(reference.name) }
+
+  static var valueTag: UInt8 { 0 }
+  static var referenceTag: UInt8 { 1 }
+
+  func write(to sink: ArgumentSink) throws {
+    switch self {
+    case .value(let value):
+      sink.writer.write(Self.valueTag)
+      try sink.writer.encode(value)
+    case .reference(let name):
+      sink.writer.write(Self.referenceTag)
+      sink.writer.write(name)
+    }
+  }
+
+  static func read(from source: ArgumentSource) throws -> Value {
+    let tag = try source.reader.read(UInt8.self)
+    switch tag {
+    case valueTag: return try source.reader.decode(Value.self)
+    case referenceTag:
+      let name = try source.reader.readString()
+      return try source.namespace.value(name, as: Value.self)
+    default: throw EngineError.malformedMessage("argument tag \(tag) at byte \(source.reader.offset - 1)")
+    }
+  }
+}
+
+/// Where a call's encoded arguments are written (a class so parameter-pack
+/// expansions can share it).
+final class ArgumentSink {
+  var writer: WireWriter
+  init(_ writer: WireWriter) { self.writer = writer }
+}
+
+/// Where an engine reads a call's arguments from, resolving references in its namespace.
+final class ArgumentSource {
+  var reader: WireReader
+  let namespace: Namespace
+  init(_ reader: WireReader, namespace: Namespace) {
+    self.reader = reader
+    self.namespace = namespace
+  }
+}

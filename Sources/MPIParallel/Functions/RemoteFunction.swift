@@ -1,0 +1,59 @@
+/// A Swift function that engines run on the driver's behalf. Define it once,
+/// at the top level of the program, so that every rank registers the same
+/// functions under the same names:
+///
+/// ```swift
+/// let area = RemoteFunction("area") { (w: Int, h: Int) in w * h }
+/// ```
+///
+/// Arguments and result are Codable (arrays of numbers travel as raw memory).
+/// Calls are type-checked where they are written: `view.apply(area, 3, 7)`.
+/// Inside the body, `try EngineContext.current` gives the engine's id, the
+/// engine count and its namespace.
+public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable & Sendable>:
+  RemoteFunctionProtocol
+{
+  /// The name the function is registered and called by.
+  public let name: String
+  public let registration: FunctionRegistration
+
+  public init(_ name: String, _ body: @escaping @Sendable (repeat each Argument) throws -> Result) {
+    self.name = name
+    var types: [String] = []
+    for type in repeat (each Argument).self { types.append(Wire.typeName(type)) }
+    let signature = FunctionSignature(
+      argumentTypes: "(" + types.joined(separator: ", ") + ")", resultType: Wire.typeName(Result.self))
+    registration = FunctionRegistration(name: name, signature: signature) { source, writer in
+      let arguments = (repeat try MPIParallel.Argument<each Argument>.read(from: source))
+      let result = try body(repeat each arguments)
+      try writer.encode(result)
+    }
+  }
+
+  /// Writes the call's arguments (values or references) after the call header.
+  func encodeArguments(_ arguments: repeat MPIParallel.Argument<each Argument>, into sink: ArgumentSink) throws {
+    for argument in repeat each arguments { try argument.write(to: sink) }
+  }
+}
+
+/// The argument and result types of a remote function, as they appear on the
+/// wire and in errors: `(Int, Int)` and `Int`.
+public struct FunctionSignature: Hashable, Sendable, CustomStringConvertible {
+  public let argumentTypes: String
+  public let resultType: String
+  public var description: String { "\(argumentTypes) -> \(resultType)" }
+}
+
+/// A remote function with its types erased, as the engines' registry holds it.
+public struct FunctionRegistration: Sendable {
+  public let name: String
+  public let signature: FunctionSignature
+  /// Reads one call's arguments from the source, runs the body, writes the result.
+  let invoke: @Sendable (ArgumentSource, inout WireWriter) throws -> Void
+}
+
+/// Anything that can be registered as a remote function (every `RemoteFunction`).
+public protocol RemoteFunctionProtocol: Sendable {
+  var name: String { get }
+  var registration: FunctionRegistration { get }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import MPI
+
+/// Moving work to the engines and replies back: load-balanced dispatch by the
+/// scheduling scheme, direct operations in order per engine, non-blocking sends.
+extension Hub {
+  /// Sends a job's request to its engine without blocking.
+  func send(_ job: Job) throws {
+    let engine = job.engine
+    let request = try job.message.withUnsafeBytes {
+      try world.isend($0, to: engine + 1, tag: MessageTag.request)
+    }
+    sends.append(PendingSend(request: request, bytes: job.message))
+    inFlight[job.taskID] = job
+    engines[engine].outstanding += 1
+    if job.loadBalanced { engines[engine].loadBalanced += 1 }
+    table.markRunning(job.taskID, engine: engine)
+  }
+
+  /// Drops completed sends; true when some completed.
+  func progressSends() throws -> Bool {
+    var progressed = false
+    var index = 0
+    while index < sends.count {
+      if try sends[index].request.test() {
+        sends.swapAt(index, sends.count - 1)
+        sends.removeLast()
+        progressed = true
+      } else {
+        index += 1
+      }
+    }
+    return progressed
+  }
+
+  /// Receives what the engines sent; true when something arrived.
+  func receiveMessages() throws -> Bool {
+    var received = 0
+    while received < 256, let message = try world.probeMessage(from: nil, tag: MessageTag.reply) {
+      let bytes = try message.receive()
+      received += 1
+      complete(reply: bytes, from: message.source - 1)
+    }
+    return received > 0
+  }
+
+  private func complete(reply bytes: [UInt8], from engine: Int) {
+    guard let taskID = EngineReply.taskID(of: bytes), let job = inFlight.removeValue(forKey: taskID),
+      let header = try? EngineReply(header: bytes)
+    else {
+      fputs("MPIParallel: the hub dropped a reply it cannot match from engine \(engine)\n", stderr)
+      return
+    }
+    engines[job.engine].outstanding -= 1
+    if job.loadBalanced { engines[job.engine].loadBalanced -= 1 }
+    engines[job.engine].completed += 1
+    table.markFinished(
+      taskID, state: header.succeeded ? .succeeded : .failed, started: header.started, completed: header.completed)
+    job.result.complete(slot: job.slot, engineID: job.engine, outcome: .reply(bytes))
+  }
+
+  /// Hands queued load-balanced jobs to engines below their high-water mark,
+  /// as the scheme chooses; true when any went out.
+  func dispatchQueued() throws -> Bool {
+    var progressed = false
+    var candidates: [EngineLoad] = []
+    while let job = queue.first {
+      candidates.removeAll(keepingCapacity: true)
+      for engine in engines where !engine.reserved && (highWaterMark == 0 || engine.loadBalanced < highWaterMark) {
+        if let targets = job.targets, !targets.contains(engine.id) { continue }
+        candidates.append(EngineLoad(id: engine.id, outstanding: engine.loadBalanced, lastUsed: engine.lastUsed))
+      }
+      guard let chosen = scheme.select(from: candidates) else { break }
+      var next = queue.removeFirst()
+      next.engine = chosen
+      useClock += 1
+      engines[chosen].lastUsed = useClock
+      try send(next)
+      progressed = true
+    }
+    return progressed
+  }
+
+  /// Starts the direct operations whose engines are free of earlier ones, in
+  /// order; engines with operations waiting get no new load-balanced tasks.
+  func dispatchDirect() throws -> Bool {
+    guard !directQueue.isEmpty else {
+      return false
+    }
+    var progressed = false
+    var blocked = Set<Int>()
+    var index = 0
+    while index < directQueue.count {
+      let operation = directQueue[index]
+      if operation.engines.contains(where: blocked.contains) {
+        blocked.formUnion(operation.engines)
+        index += 1
+        continue
+      }
+      if try start(operation) {
+        directQueue.remove(at: index)
+        progressed = true
+      } else {
+        blocked.formUnion(operation.engines)
+        index += 1
+      }
+    }
+    for id in engines.indices { engines[id].reserved = blocked.contains(id) }
+    return progressed
+  }
+
+  /// Starts one direct operation; false when it must wait (a communicator to
+  /// create while its engines are still busy).
+  private func start(_ operation: DirectOperation) throws -> Bool {
+    switch operation.kind {
+    case .requests(let jobs):
+      for job in jobs { try send(job) }
+      return true
+    case .broadcast, .scatter, .gather:
+      guard let (id, communicator) = try communicator(for: operation.engines) else { return false }
+      try startCollective(operation, communicatorID: id, communicator: communicator)
+      return true
+    }
+  }
+
+  /// The communicator of the hub and these engines: cached, or created now
+  /// when every one of them is idle (creation blocks all its members briefly).
+  private func communicator(for engineIDs: [Int]) throws -> (Int, Communicator)? {
+    if let entry = communicators[engineIDs] { return (entry.id, entry.communicator) }
+    guard engineIDs.allSatisfy({ engines[$0].outstanding == 0 }) else { return nil }
+    let id = nextCommunicatorID
+    nextCommunicatorID += 1
+    let ranks = [0] + engineIDs.map { $0 + 1 }
+    let announcement = HubRequest.createCommunicator(id: id, worldRanks: ranks).encode()
+    for engine in engineIDs { try world.send(announcement, to: engine + 1, tag: MessageTag.request) }
+    let communicator = try world.createSubcommunicator(ranks: ranks, tag: id)
+    communicators[engineIDs] = (id, communicator)
+    return (id, communicator)
+  }
+}

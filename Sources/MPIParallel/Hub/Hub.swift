@@ -1,0 +1,271 @@
+import Foundation
+import MPI
+
+/// Rank 0's scheduler and bookkeeping. One thread of its own owns every MPI
+/// call on rank 0 after start-up; the driver's threads hand it commands
+/// through a locked inbox and wait on result states. It never blocks in MPI
+/// while work is in flight: sends, broadcasts, scatters and gathers are
+/// non-blocking and tested in its loop.
+final class Hub: @unchecked Sendable {
+  enum Command {
+    case loadBalanced([Job])
+    case direct(DirectOperation)
+    case abort(Set<Int>, AbortReply)
+    case shutdown(abortQueued: Bool)
+  }
+
+  /// The answer to an abort: the task ids that were still queued and are now aborted.
+  final class AbortReply: @unchecked Sendable {
+    let lock = ConditionLock()
+    var aborted: [Int]?
+  }
+
+  enum State: Equatable {
+    case running
+    /// Finishing queued work before telling the engines to stop.
+    case draining
+    /// Shutdown requests sent; waiting for the engines' acknowledgements.
+    case stopping
+    case stopped
+  }
+
+  let world: Communicator
+  let table = TaskTable()
+  let engineInfos: [EngineInfo]
+  /// Load-balanced tasks an engine may hold at once (0: unlimited).
+  let highWaterMark: Int
+
+  // Shared with the driver.
+  private let inboxLock = ConditionLock()
+  private var inbox: [Command] = []
+  private var closed = false
+
+  // Owned by the hub thread.
+  var engines: [EngineSlot]
+  var queue = JobQueue()
+  var directQueue: [DirectOperation] = []
+  var sends: [PendingSend] = []
+  var collectives: [CollectiveOperation] = []
+  var inFlight: [Int: Job] = [:]
+  var communicators: [[Int]: (id: Int, communicator: Communicator)] = [:]
+  var nextCommunicatorID = 1
+  var scheme = LeastLoad()
+  var useClock: UInt64 = 0
+  var state = State.running
+  var stopDeadline: Double?
+  var shutdownResult: ResultState?
+  private var thread: Thread?
+  private let finished = ConditionLock()
+  private var isFinished = false
+  private(set) var failure: Error?
+
+  /// Collects every engine's hello (blocking, before the hub thread starts).
+  init(world: Communicator, highWaterMark: Int = 1) throws {
+    self.world = world
+    self.highWaterMark = highWaterMark
+    var infos: [EngineInfo?] = Array(repeating: nil, count: world.size - 1)
+    var remaining = infos.count
+    var backoff = Backoff(now: MonotonicClock.now())
+    while remaining > 0 {
+      guard let message = try world.probeMessage(from: nil, tag: MessageTag.hello) else {
+        if case .sleep(let seconds) = backoff.idle(now: MonotonicClock.now()) { MonotonicClock.sleep(seconds) }
+        continue
+      }
+      var reader = WireReader(try message.receive())
+      let rank = Int(try reader.read(UInt32.self))
+      let pid = Int(try reader.read(UInt32.self))
+      let host = try reader.readString()
+      if infos[rank - 1] == nil { remaining -= 1 }
+      infos[rank - 1] = EngineInfo(id: rank - 1, rank: rank, host: host, pid: pid)
+      backoff.reset(now: MonotonicClock.now())
+    }
+    engineInfos = infos.map { $0! }
+    engines = engineInfos.map { EngineSlot(id: $0.id) }
+  }
+
+  // MARK: Driver side
+
+  func start() {
+    let thread = Thread { [self] in run() }
+    thread.name = "MPIParallel hub"
+    thread.stackSize = 8 << 20
+    self.thread = thread
+    thread.start()
+  }
+
+  /// Hands a command to the hub thread and wakes it.
+  func post(_ command: Command) throws {
+    try inboxLock.withLock {
+      guard !closed else { throw ParallelError.clientClosed }
+      inbox.append(command)
+    }
+    inboxLock.broadcast()
+  }
+
+  /// Aborts those of `taskIDs` still queued in the hub; returns them.
+  func abort(_ taskIDs: Set<Int>) throws -> [Int] {
+    let reply = AbortReply()
+    try post(.abort(taskIDs, reply))
+    return reply.lock.withLock {
+      while reply.aborted == nil { reply.lock.wait(until: nil) }
+      return reply.aborted!
+    }
+  }
+
+  /// Finishes (or, with `abortQueued`, aborts) the queued work, stops the
+  /// engines and the hub thread. Returns when the hub thread has ended.
+  func shutdown(abortQueued: Bool) {
+    try? post(.shutdown(abortQueued: abortQueued))
+    inboxLock.withLock { closed = true }
+    finished.withLock {
+      while !isFinished { finished.wait(until: nil) }
+    }
+  }
+
+  // MARK: Hub thread
+
+  private func run() {
+    var backoff = Backoff(now: MonotonicClock.now())
+    do {
+      while state != .stopped {
+        var progressed = false
+        let commands: [Command] = inboxLock.withLock {
+          let taken = inbox
+          inbox.removeAll(keepingCapacity: true)
+          return taken
+        }
+        for command in commands { try handle(command) }
+        progressed = !commands.isEmpty
+        if try receiveMessages() { progressed = true }
+        if try progressSends() { progressed = true }
+        if try progressCollectives() { progressed = true }
+        if try dispatchDirect() { progressed = true }
+        if try dispatchQueued() { progressed = true }
+        if try advanceShutdown() { progressed = true }
+        let now = MonotonicClock.now()
+        if progressed || !collectives.isEmpty {
+          backoff.reset(now: now)
+        } else {
+          switch backoff.idle(now: now) {
+          case .spin: break
+          case .yield: sched_yield()
+          case .sleep(let seconds):
+            inboxLock.withLock {
+              if inbox.isEmpty { inboxLock.wait(until: now + seconds) }
+            }
+          }
+        }
+      }
+    } catch {
+      failure = error
+      fputs("MPIParallel: the hub failed: \(error)\n", stderr)
+    }
+    finished.withLock { isFinished = true }
+    finished.broadcast()
+  }
+
+  private func handle(_ command: Command) throws {
+    switch command {
+    case .loadBalanced(let jobs):
+      for job in jobs { queue.append(job) }
+    case .direct(let operation):
+      directQueue.append(operation)
+    case .abort(let ids, let reply):
+      let aborted = abortQueued(where: { ids.contains($0) })
+      reply.lock.withLock { reply.aborted = aborted }
+      reply.lock.broadcast()
+    case .shutdown(let abortQueued):
+      if abortQueued {
+        _ = self.abortQueued(where: { _ in true })
+        stopDeadline = MonotonicClock.now() + 10
+      }
+      if state == .running { state = .draining }
+    }
+  }
+
+  /// Removes matching queued jobs (load-balanced, and direct operations not
+  /// started) and fails their slots as aborted.
+  private func abortQueued(where matches: (Int) -> Bool) -> [Int] {
+    var aborted: [Int] = []
+    for job in queue.removeAll(where: { matches($0.taskID) }) {
+      fail(job, with: ParallelError.aborted(taskID: job.taskID), state: .aborted)
+      aborted.append(job.taskID)
+    }
+    directQueue.removeAll { operation in
+      guard operation.jobs.contains(where: { matches($0.taskID) }) else { return false }
+      for job in operation.jobs {
+        fail(job, with: ParallelError.aborted(taskID: job.taskID), state: .aborted)
+        aborted.append(job.taskID)
+      }
+      return true
+    }
+    return aborted.sorted()
+  }
+
+  func fail(_ job: Job, with error: Error, state: TaskState) {
+    let now = MonotonicClock.wallNow()
+    table.markFinished(job.taskID, state: state, started: 0, completed: now)
+    job.result.complete(slot: job.slot, engineID: job.engine >= 0 ? job.engine : nil, outcome: .failed(error))
+  }
+
+  /// Moves the shutdown along: once nothing is left, tell every engine to stop.
+  private func advanceShutdown() throws -> Bool {
+    switch state {
+    case .running, .stopped: return false
+    case .draining:
+      guard queue.isEmpty, directQueue.isEmpty, collectives.isEmpty,
+        inFlight.isEmpty || stopDeadline != nil
+      else { return checkDeadline() }
+      let ids = table.allocate(function: "shutdown", count: engines.count)
+      let result = ResultState(
+        label: "shutdown",
+        slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) })
+      shutdownResult = result
+      for (index, id) in ids.enumerated() {
+        let job = Job(
+          taskID: id, message: HubRequest.shutdown(taskID: id).encode(), result: result, slot: index,
+          targets: nil, engine: index, loadBalanced: false)
+        try send(job)
+      }
+      state = .stopping
+      return true
+    case .stopping:
+      if shutdownResult?.isReady == true && sends.isEmpty {
+        for (_, entry) in communicators { try? entry.communicator.free() }
+        communicators.removeAll()
+        state = .stopped
+        return true
+      }
+      return checkDeadline()
+    }
+  }
+
+  private func checkDeadline() -> Bool {
+    if let stopDeadline, MonotonicClock.now() > stopDeadline {
+      fputs("MPIParallel: engines did not stop within 10 s of the driver's error; aborting the MPI job\n", stderr)
+      MPI.abort(code: 1)
+    }
+    return false
+  }
+}
+
+/// The hub's view of one engine.
+struct EngineSlot {
+  let id: Int
+  /// Requests sent and not yet answered (all kinds).
+  var outstanding = 0
+  /// Load-balanced tasks sent and not yet answered.
+  var loadBalanced = 0
+  /// When it was last given a load-balanced task (the hub's counter).
+  var lastUsed: UInt64 = 0
+  /// Held for a direct operation waiting on it: no new load-balanced tasks.
+  var reserved = false
+  /// Tasks it has completed.
+  var completed = 0
+}
+
+/// A non-blocking send and the bytes it reads from.
+struct PendingSend {
+  let request: Request
+  let bytes: [UInt8]
+}

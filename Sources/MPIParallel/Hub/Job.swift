@@ -1,0 +1,77 @@
+/// One request bound for one engine, with the result slot its reply fills.
+struct Job {
+  let taskID: Int
+  /// The encoded request (built by the driver's thread; collectives build theirs at dispatch).
+  var message: [UInt8]
+  let result: ResultState
+  let slot: Int
+  /// Engines a load-balanced job may run on (nil: any).
+  let targets: [Int]?
+  /// The engine it runs on: chosen by the scheduler for load-balanced jobs, fixed for direct ones.
+  var engine: Int
+  /// Whether it counts against the engine's load-balanced high-water mark.
+  var loadBalanced: Bool
+}
+
+/// An operation on a fixed set of engines (a DirectView's), kept in order
+/// with the other direct operations on the same engines.
+final class DirectOperation {
+  enum Kind {
+    /// One request per engine (apply, map, pull, remove).
+    case requests([Job])
+    /// Broadcast an encoded blob of namespace entries; each engine acknowledges.
+    case broadcast(blob: [UInt8], jobs: [Job])
+    /// Scatter parts of a buffer; each engine acknowledges.
+    case scatter(ScatterPlan)
+    /// Gather each engine's part; the hub fills the slots.
+    case gather(GatherPlan)
+  }
+
+  /// Engine ids, sorted, without repeats.
+  let engines: [Int]
+  let kind: Kind
+
+  init(engines: [Int], kind: Kind) {
+    self.engines = engines
+    self.kind = kind
+  }
+
+  var jobs: [Job] {
+    switch kind {
+    case .requests(let jobs), .broadcast(_, let jobs): return jobs
+    case .scatter(let plan): return plan.jobs
+    case .gather(let plan): return plan.jobs
+    }
+  }
+
+  /// Whether it needs a communicator of the hub and its engines.
+  var isCollective: Bool {
+    if case .requests = kind { return false }
+    return true
+  }
+}
+
+/// What a scatter sends: per engine, a byte range of one buffer.
+struct ScatterPlan {
+  let name: String
+  let mode: TransferMode
+  /// The type each engine stores its part as (its array type, or the element type when flattened).
+  let typeNames: [String]
+  /// Bytes per engine, in the order of the operation's engines.
+  let byteCounts: [Int]
+  let flatten: Bool
+  /// The bytes; valid while `keepAlive` lives.
+  let buffer: UnsafeRawBufferPointer
+  let keepAlive: Any
+  /// One acknowledgement job per engine.
+  let jobs: [Job]
+}
+
+/// What a gather asks for.
+struct GatherPlan {
+  let name: String
+  let mode: TransferMode
+  let elementTypeName: String
+  /// One slot per engine, filled by the hub from the gathered buffer.
+  let jobs: [Job]
+}

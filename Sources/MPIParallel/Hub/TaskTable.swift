@@ -1,0 +1,94 @@
+import Foundation
+
+/// Where a task stands.
+public enum TaskState: String, Sendable, Codable {
+  /// Waiting in the hub for an engine.
+  case queued
+  /// Sent to an engine, not answered yet.
+  case running
+  /// Answered with a result.
+  case succeeded
+  /// Answered with an error.
+  case failed
+  /// Aborted before it started.
+  case aborted
+}
+
+/// The hub's record of one task: what ran where and when.
+public struct TaskRecord: Sendable, Equatable {
+  public let id: Int
+  /// The remote function, or the namespace operation (`push`, `scatter('a')`, ...).
+  public let function: String
+  /// The engine it was sent to (nil while queued).
+  public let engineID: Int?
+  public let state: TaskState
+  public let submitted: Date
+  public let started: Date?
+  public let completed: Date?
+
+  /// completed - started, in seconds, once finished.
+  public var elapsed: Double? {
+    guard let started, let completed else { return nil }
+    return completed.timeIntervalSince(started)
+  }
+}
+
+/// Every task the hub has seen, indexed by id (ids are dense from 1). The
+/// driver allocates ids when it submits; the hub updates state and times.
+final class TaskTable: @unchecked Sendable {
+  private struct Row {
+    var function: String
+    var engine: Int32 = -1
+    var state: TaskState = .queued
+    var submitted: Double
+    var started: Double = 0
+    var completed: Double = 0
+  }
+
+  private let lock = ConditionLock()
+  private var rows: [Row] = []
+
+  /// Allocates `count` consecutive ids for tasks of `function`.
+  func allocate(function: String, count: Int) -> Range<Int> {
+    let now = MonotonicClock.wallNow()
+    return lock.withLock {
+      let first = rows.count + 1
+      rows.reserveCapacity(rows.count + count)
+      for _ in 0..<count { rows.append(Row(function: function, submitted: now)) }
+      return first..<(first + count)
+    }
+  }
+
+  func markRunning(_ id: Int, engine: Int) {
+    lock.withLock {
+      rows[id - 1].engine = Int32(engine)
+      rows[id - 1].state = .running
+    }
+  }
+
+  func markFinished(_ id: Int, state: TaskState, started: Double, completed: Double) {
+    lock.withLock {
+      rows[id - 1].state = state
+      rows[id - 1].started = started
+      rows[id - 1].completed = completed
+    }
+  }
+
+  var count: Int { lock.withLock { rows.count } }
+
+  func record(_ id: Int) -> TaskRecord? {
+    lock.withLock { id >= 1 && id <= rows.count ? Self.record(id, rows[id - 1]) : nil }
+  }
+
+  func all() -> [TaskRecord] {
+    lock.withLock { rows.enumerated().map { Self.record($0.offset + 1, $0.element) } }
+  }
+
+  private static func record(_ id: Int, _ row: Row) -> TaskRecord {
+    TaskRecord(
+      id: id, function: row.function, engineID: row.engine >= 0 ? Int(row.engine) : nil, state: row.state,
+      submitted: Date(timeIntervalSince1970: row.submitted),
+      started: row.started > 0 ? Date(timeIntervalSince1970: row.started) : nil,
+      completed: row.completed > 0 ? Date(timeIntervalSince1970: row.completed) : nil)
+  }
+}

@@ -1,0 +1,75 @@
+/// An engine's reply to one request (tag `MessageTag.reply`): a fixed header
+/// the hub reads without decoding anything else, then the payload the driver
+/// decodes.
+///
+/// Layout: task id (UInt64), status (UInt8: 0 success, 1 error), started and
+/// completed (Float64, seconds since 1970), then for success the result (one
+/// value, or a UInt32 count and that many values for a chunk), for errors the
+/// error's type, message and the failing function (three strings).
+struct EngineReply {
+  static let headerSize = 25
+
+  let taskID: Int
+  let succeeded: Bool
+  let started: Double
+  let completed: Double
+
+  /// The header's fields, read straight from the received bytes.
+  init(header bytes: [UInt8]) throws {
+    var reader = WireReader(bytes)
+    taskID = Int(try reader.read(UInt64.self))
+    succeeded = try reader.read(UInt8.self) == 0
+    started = try reader.readDouble()
+    completed = try reader.readDouble()
+  }
+
+  /// The task id of a reply, read without copying anything else.
+  static func taskID(of bytes: [UInt8]) -> Int? {
+    guard bytes.count >= headerSize else { return nil }
+    return bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+  }
+
+  /// A writer holding a success header; append the result.
+  static func success(taskID: Int, started: Double, completed: Double = 0) -> WireWriter {
+    var writer = WireWriter(reservingCapacity: 64)
+    writer.write(UInt64(taskID))
+    writer.write(UInt8(0))
+    writer.write(started)
+    writer.write(completed)
+    return writer
+  }
+
+  /// Sets the completed time of a header written by `success`.
+  static func stamp(completed: Double, in bytes: inout [UInt8]) {
+    bytes.withUnsafeMutableBytes { $0.storeBytes(of: completed.bitPattern.littleEndian, toByteOffset: 17, as: UInt64.self) }
+  }
+
+  /// A whole error reply.
+  static func failure(
+    taskID: Int, started: Double, completed: Double, errorType: String, message: String, function: String
+  ) -> [UInt8] {
+    var writer = WireWriter(reservingCapacity: 128)
+    writer.write(UInt64(taskID))
+    writer.write(UInt8(1))
+    writer.write(started)
+    writer.write(completed)
+    writer.write(errorType)
+    writer.write(message)
+    writer.write(function)
+    return writer.bytes
+  }
+
+  /// The error fields of a failure reply.
+  static func errorFields(of bytes: [UInt8]) throws -> (type: String, message: String, function: String) {
+    var reader = WireReader(bytes)
+    _ = try reader.readRaw(count: headerSize)
+    return (try reader.readString(), try reader.readString(), try reader.readString())
+  }
+
+  /// A reader positioned at the payload.
+  static func payloadReader(of bytes: [UInt8]) throws -> WireReader {
+    var reader = WireReader(bytes)
+    _ = try reader.readRaw(count: headerSize)
+    return reader
+  }
+}

@@ -1,0 +1,153 @@
+/// A request from the hub to one engine (tag `MessageTag.request`). The
+/// hub's side encodes (`encode...`), the engine's side decodes (`decode`).
+enum HubRequest: Equatable {
+  /// Run a function once (`batch` false) or once per argument list of a chunk.
+  case call(taskID: Int, function: String, argumentTypes: String, resultType: String, count: Int?)
+  /// Send back a namespace value.
+  case pull(taskID: Int, name: String)
+  /// Remove a namespace value.
+  case remove(taskID: Int, name: String)
+  /// Join a broadcast of `byteCount` bytes on communicator `communicator`.
+  case broadcast(taskID: Int, communicator: Int, byteCount: Int)
+  /// Join a scatter: receive `byteCount` bytes into `name`.
+  case scatter(
+    taskID: Int, communicator: Int, name: String, mode: TransferMode, typeName: String, byteCount: Int,
+    flatten: Bool)
+  /// Join a gather of the array `name`.
+  case gather(taskID: Int, communicator: Int, name: String, mode: TransferMode, elementTypeName: String)
+  /// Join the creation of a communicator of these world ranks.
+  case createCommunicator(id: Int, worldRanks: [Int])
+  /// Reply, then stop serving.
+  case shutdown(taskID: Int)
+
+  enum Kind: UInt8 {
+    case call = 1, batch, pull, remove, broadcast, scatter, gather, createCommunicator, shutdown
+  }
+
+  /// The header of a call; the caller appends the arguments.
+  static func callHeader(
+    taskID: Int, function: String, signature: FunctionSignature, count: Int?, capacity: Int = 64
+  ) -> WireWriter {
+    var writer = WireWriter(reservingCapacity: capacity)
+    writer.write(count == nil ? Kind.call.rawValue : Kind.batch.rawValue)
+    writer.write(UInt64(taskID))
+    writer.write(function)
+    writer.write(signature.argumentTypes)
+    writer.write(signature.resultType)
+    if let count { writer.write(UInt32(count)) }
+    return writer
+  }
+
+  /// Encodes any request but a call (calls are built with `callHeader`).
+  func encode() -> [UInt8] {
+    var writer = WireWriter()
+    switch self {
+    case .call(let taskID, let function, let argumentTypes, let resultType, let count):
+      writer = Self.callHeader(
+        taskID: taskID, function: function,
+        signature: FunctionSignature(argumentTypes: argumentTypes, resultType: resultType), count: count)
+    case .pull(let taskID, let name):
+      writer.write(Kind.pull.rawValue)
+      writer.write(UInt64(taskID))
+      writer.write(name)
+    case .remove(let taskID, let name):
+      writer.write(Kind.remove.rawValue)
+      writer.write(UInt64(taskID))
+      writer.write(name)
+    case .broadcast(let taskID, let communicator, let byteCount):
+      writer.write(Kind.broadcast.rawValue)
+      writer.write(UInt64(taskID))
+      writer.write(UInt32(communicator))
+      writer.write(UInt64(byteCount))
+    case .scatter(let taskID, let communicator, let name, let mode, let typeName, let byteCount, let flatten):
+      writer.write(Kind.scatter.rawValue)
+      writer.write(UInt64(taskID))
+      writer.write(UInt32(communicator))
+      writer.write(name)
+      Self.write(mode, into: &writer)
+      writer.write(typeName)
+      writer.write(UInt64(byteCount))
+      writer.write(flatten)
+    case .gather(let taskID, let communicator, let name, let mode, let elementTypeName):
+      writer.write(Kind.gather.rawValue)
+      writer.write(UInt64(taskID))
+      writer.write(UInt32(communicator))
+      writer.write(name)
+      Self.write(mode, into: &writer)
+      writer.write(elementTypeName)
+    case .createCommunicator(let id, let worldRanks):
+      writer.write(Kind.createCommunicator.rawValue)
+      writer.write(UInt32(id))
+      writer.write(UInt32(worldRanks.count))
+      for rank in worldRanks { writer.write(UInt32(rank)) }
+    case .shutdown(let taskID):
+      writer.write(Kind.shutdown.rawValue)
+      writer.write(UInt64(taskID))
+    }
+    return writer.bytes
+  }
+
+  /// Decodes a request; for calls the reader is left at the first argument.
+  static func decode(_ reader: inout WireReader) throws -> HubRequest {
+    let rawKind = try reader.read(UInt8.self)
+    guard let kind = Kind(rawValue: rawKind) else {
+      throw EngineError.malformedMessage("unknown request kind \(rawKind)")
+    }
+    switch kind {
+    case .call, .batch:
+      let taskID = Int(try reader.read(UInt64.self))
+      let function = try reader.readString()
+      let argumentTypes = try reader.readString()
+      let resultType = try reader.readString()
+      let count = kind == .batch ? Int(try reader.read(UInt32.self)) : nil
+      return .call(
+        taskID: taskID, function: function, argumentTypes: argumentTypes, resultType: resultType, count: count)
+    case .pull:
+      return .pull(taskID: Int(try reader.read(UInt64.self)), name: try reader.readString())
+    case .remove:
+      return .remove(taskID: Int(try reader.read(UInt64.self)), name: try reader.readString())
+    case .broadcast:
+      return .broadcast(
+        taskID: Int(try reader.read(UInt64.self)), communicator: Int(try reader.read(UInt32.self)),
+        byteCount: Int(try reader.read(UInt64.self)))
+    case .scatter:
+      return .scatter(
+        taskID: Int(try reader.read(UInt64.self)), communicator: Int(try reader.read(UInt32.self)),
+        name: try reader.readString(), mode: try readMode(&reader), typeName: try reader.readString(),
+        byteCount: Int(try reader.read(UInt64.self)), flatten: try reader.readBool())
+    case .gather:
+      return .gather(
+        taskID: Int(try reader.read(UInt64.self)), communicator: Int(try reader.read(UInt32.self)),
+        name: try reader.readString(), mode: try readMode(&reader), elementTypeName: try reader.readString())
+    case .createCommunicator:
+      let id = Int(try reader.read(UInt32.self))
+      let count = Int(try reader.read(UInt32.self))
+      var ranks: [Int] = []
+      for _ in 0..<count { ranks.append(Int(try reader.read(UInt32.self))) }
+      return .createCommunicator(id: id, worldRanks: ranks)
+    case .shutdown:
+      return .shutdown(taskID: Int(try reader.read(UInt64.self)))
+    }
+  }
+
+  private static func write(_ mode: TransferMode, into writer: inout WireWriter) {
+    switch mode {
+    case .raw(let kind):
+      writer.write(UInt8(1))
+      writer.write(kind.rawValue)
+    case .encoded:
+      writer.write(UInt8(0))
+      writer.write(UInt8(0))
+    }
+  }
+
+  private static func readMode(_ reader: inout WireReader) throws -> TransferMode {
+    let mode = try reader.read(UInt8.self)
+    let rawKind = try reader.read(UInt8.self)
+    if mode == 0 { return .encoded }
+    guard let kind = ScalarKind(rawValue: rawKind) else {
+      throw EngineError.malformedMessage("unknown scalar kind \(rawKind)")
+    }
+    return .raw(kind)
+  }
+}

@@ -1,0 +1,212 @@
+/// The result of an operation of many items: a DirectView's `apply` (one item
+/// per engine, in engine order), a `map` (one item per input), a `pull`.
+/// Wait for all of it (`get`, `value`), or iterate the items as they arrive,
+/// in input order (the default of an ordered map) or in completion order
+/// (`unordered`), blocking (`for item in result`) or suspending
+/// (`for await item in result`).
+public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
+  typealias SlotDecoder = @Sendable (ResultState.Slot, ResultContext) throws -> [Element]
+
+  let state: ResultState
+  let context: ResultContext
+  private let decodeSlot: SlotDecoder
+  /// Whether iteration follows the input's order (else completion order).
+  public let ordered: Bool
+  /// Number of items.
+  public let count: Int
+  private let lock = ConditionLock()
+  private var decoded: [Int: Result<[Element], any Error>] = [:]
+  private let slotStarts: [Int]
+
+  init(state: ResultState, context: ResultContext, count: Int, ordered: Bool, decodeSlot: @escaping SlotDecoder) {
+    self.state = state
+    self.context = context
+    self.count = count
+    self.ordered = ordered
+    self.decodeSlot = decodeSlot
+    slotStarts = state.snapshot().map(\.items.lowerBound)
+  }
+
+  /// The hub's ids of the tasks behind this result.
+  public var taskIDs: [Int] { state.taskIDs }
+
+  /// Whether every task has finished (successfully or not).
+  public var isReady: Bool { state.isReady }
+
+  /// Blocks until every task has finished or `timeout` passes; true when finished.
+  @discardableResult
+  public func wait(timeout: Duration? = nil) -> Bool {
+    state.wait(until: ResultContext.deadline(timeout)) { pending, _, _ in pending == 0 }
+  }
+
+  /// All values in input order. Throws `ParallelError.timeout` when `timeout`
+  /// passes first; when tasks failed, a `CompositeError` listing each remote
+  /// failure (or the hub's error, such as `aborted`).
+  public func get(timeout: Duration? = nil) throws -> [Element] {
+    guard wait(timeout: timeout) else {
+      throw ParallelError.timeout(taskIDs: taskIDs, seconds: timeout.map(ResultContext.seconds) ?? 0)
+    }
+    return try collect()
+  }
+
+  /// All values in input order, suspending until they are there.
+  public var value: [Element] {
+    get async throws {
+      await state.waitAsync { pending, _, _ in pending == 0 }
+      return try collect()
+    }
+  }
+
+  /// Each item's value or error, in input order (blocks until all finished).
+  public var outcomes: [Result<Element, any Error>] {
+    wait()
+    var results: [Result<Element, any Error>] = []
+    results.reserveCapacity(count)
+    for slot in 0..<slotStarts.count {
+      let items = state.slot(slot).items
+      switch values(ofSlot: slot) {
+      case .success(let values): results.append(contentsOf: values.map { .success($0) })
+      case .failure(let error): results.append(contentsOf: items.map { _ in .failure(error) })
+      }
+    }
+    return results
+  }
+
+  /// nil until finished; then whether every task succeeded.
+  public var successful: Bool? {
+    guard isReady else { return nil }
+    return (0..<slotStarts.count).allSatisfy {
+      if case .success = values(ofSlot: $0) { return true }
+      return false
+    }
+  }
+
+  /// Where and when each task ran, in task order.
+  public var metadata: [TaskMetadata] {
+    state.snapshot().map { context.metadata($0, submitted: state.submitted) }
+  }
+
+  /// Aborts the tasks not yet started; returns their ids. Their items fail with `ParallelError.aborted`.
+  @discardableResult
+  public func abort() throws -> [Int] { try context.hub.abort(Set(taskIDs)) }
+
+  /// Iteration in completion order, whatever `ordered` says.
+  public var unordered: AsyncMapResult<Element> {
+    AsyncMapResult(state: state, context: context, count: count, ordered: false, decodeSlot: decodeSlot)
+  }
+
+  private func collect() throws -> [Element] {
+    var values: [Element] = []
+    values.reserveCapacity(count)
+    var remote: [RemoteError] = []
+    var other: (any Error)?
+    for slot in 0..<slotStarts.count {
+      switch self.values(ofSlot: slot) {
+      case .success(let part): values.append(contentsOf: part)
+      case .failure(let error as RemoteError): remote.append(error)
+      case .failure(let error as CompositeError): remote.append(contentsOf: error.failures)
+      case .failure(let error): other = other ?? error
+      }
+    }
+    if let other { throw other }
+    if !remote.isEmpty { throw CompositeError(failures: remote, engineCount: slotStarts.count) }
+    return values
+  }
+
+  /// A finished slot's values (decoded once).
+  func values(ofSlot index: Int) -> Result<[Element], any Error> {
+    if let cached = lock.withLock({ decoded[index] }) { return cached }
+    let slot = state.slot(index)
+    let result: Result<[Element], any Error>
+    switch slot.outcome {
+    case nil: result = .failure(ParallelError.invalidArgument("task \(slot.taskID) has not finished"))
+    case .failed(let error): result = .failure(error)
+    default: result = Result { try decodeSlot(slot, context) }
+    }
+    lock.withLock { decoded[index] = result }
+    return result
+  }
+
+  func slotIndex(ofItem item: Int) -> Int {
+    var low = 0
+    var high = slotStarts.count - 1
+    while low < high {
+      let middle = (low + high + 1) / 2
+      if slotStarts[middle] <= item { low = middle } else { high = middle - 1 }
+    }
+    return low
+  }
+
+  func item(_ index: Int, slot: Int) -> MapItem<Element> {
+    let info = state.slot(slot)
+    let metadata = context.metadata(info, submitted: state.submitted)
+    switch values(ofSlot: slot) {
+    case .success(let values): return MapItem(index: index, result: .success(values[index - info.items.lowerBound]), metadata: metadata)
+    case .failure(let error): return MapItem(index: index, result: .failure(error), metadata: metadata)
+    }
+  }
+}
+
+extension AsyncMapResult: Sequence {
+  /// Yields items as they arrive, blocking for the next one.
+  public struct Iterator: IteratorProtocol {
+    let result: AsyncMapResult<Element>
+    var position = 0
+    var pendingItems: [Int] = []
+    var arrivals = 0
+
+    public mutating func next() -> MapItem<Element>? {
+      if result.ordered {
+        guard position < result.count else { return nil }
+        let slot = result.slotIndex(ofItem: position)
+        result.state.wait(until: nil) { _, _, slots in slots[slot].outcome != nil }
+        defer { position += 1 }
+        return result.item(position, slot: slot)
+      }
+      while pendingItems.isEmpty {
+        guard arrivals < result.slotStarts.count else { return nil }
+        let needed = arrivals + 1
+        result.state.wait(until: nil) { _, arrived, _ in arrived >= needed }
+        let slot = result.state.arrival(at: arrivals)
+        arrivals += 1
+        pendingItems = Array(result.state.slot(slot).items.reversed())
+      }
+      let index = pendingItems.removeLast()
+      return result.item(index, slot: result.slotIndex(ofItem: index))
+    }
+  }
+
+  public func makeIterator() -> Iterator { Iterator(result: self) }
+}
+
+extension AsyncMapResult: AsyncSequence {
+  /// Yields items as they arrive, suspending for the next one.
+  public struct AsyncIterator: AsyncIteratorProtocol {
+    let result: AsyncMapResult<Element>
+    var position = 0
+    var pendingItems: [Int] = []
+    var arrivals = 0
+
+    public mutating func next() async -> MapItem<Element>? {
+      if result.ordered {
+        guard position < result.count else { return nil }
+        let slot = result.slotIndex(ofItem: position)
+        await result.state.waitAsync { _, _, slots in slots[slot].outcome != nil }
+        defer { position += 1 }
+        return result.item(position, slot: slot)
+      }
+      while pendingItems.isEmpty {
+        guard arrivals < result.slotStarts.count else { return nil }
+        let needed = arrivals + 1
+        await result.state.waitAsync { _, arrived, _ in arrived >= needed }
+        let slot = result.state.arrival(at: arrivals)
+        arrivals += 1
+        pendingItems = Array(result.state.slot(slot).items.reversed())
+      }
+      let index = pendingItems.removeLast()
+      return result.item(index, slot: result.slotIndex(ofItem: index))
+    }
+  }
+
+  public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(result: self) }
+}

@@ -1,0 +1,86 @@
+/// The result of one task (a load-balanced `apply`, an engine's `apply`) or
+/// of an operation with one combined value (`gather`, `push`, `scatter`).
+/// Block with `get(timeout:)` or suspend with `try await result.value`.
+public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
+  typealias Finish = @Sendable ([ResultState.Slot], ResultContext) throws -> Value
+
+  let state: ResultState
+  let context: ResultContext
+  private let finish: Finish
+  private let lock = ConditionLock()
+  private var cached: Result<Value, any Error>?
+
+  init(state: ResultState, context: ResultContext, finish: @escaping Finish) {
+    self.state = state
+    self.context = context
+    self.finish = finish
+  }
+
+  /// The hub's ids of the tasks behind this result.
+  public var taskIDs: [Int] { state.taskIDs }
+
+  /// Whether every task has finished (successfully or not).
+  public var isReady: Bool { state.isReady }
+
+  /// Blocks until finished or `timeout` passes; true when finished.
+  @discardableResult
+  public func wait(timeout: Duration? = nil) -> Bool {
+    state.wait(until: ResultContext.deadline(timeout)) { pending, _, _ in pending == 0 }
+  }
+
+  /// The value; throws the remote error (a `RemoteError`, or a
+  /// `CompositeError` for several engines), or `ParallelError.timeout` when
+  /// `timeout` passes first (the tasks keep running).
+  public func get(timeout: Duration? = nil) throws -> Value {
+    guard wait(timeout: timeout) else {
+      throw ParallelError.timeout(taskIDs: taskIDs, seconds: timeout.map(ResultContext.seconds) ?? 0)
+    }
+    return try outcome.get()
+  }
+
+  /// The value, suspending until it is there.
+  public var value: Value {
+    get async throws {
+      await state.waitAsync { pending, _, _ in pending == 0 }
+      return try outcome.get()
+    }
+  }
+
+  /// nil until finished; then whether it succeeded.
+  public var successful: Bool? {
+    guard isReady else { return nil }
+    if case .success = outcome { return true }
+    return false
+  }
+
+  /// The error, once finished and failed.
+  public var error: (any Error)? {
+    guard isReady, case .failure(let error) = outcome else { return nil }
+    return error
+  }
+
+  /// Where and when each task ran.
+  public var metadata: [TaskMetadata] {
+    state.snapshot().map { context.metadata($0, submitted: state.submitted) }
+  }
+
+  /// Aborts the tasks not yet started; returns their ids.
+  @discardableResult
+  public func abort() throws -> [Int] { try context.hub.abort(Set(taskIDs)) }
+
+  private var outcome: Result<Value, any Error> {
+    if let cached = lock.withLock({ cached }) { return cached }
+    let slots = state.snapshot()
+    let result: Result<Value, any Error>
+    if let failed = slots.lazy.compactMap({ slot -> (any Error)? in
+      if case .failed(let error) = slot.outcome { return error }
+      return nil
+    }).first {
+      result = .failure(failed)
+    } else {
+      result = Result { try finish(slots, context) }
+    }
+    lock.withLock { cached = result }
+    return result
+  }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// What results need besides their state: the hub (for abort) and the
+/// engines (to say where errors happened).
+struct ResultContext: Sendable {
+  let hub: Hub
+  let engines: [EngineInfo]
+
+  /// A deadline on the monotonic clock, `timeout` from now.
+  static func deadline(_ timeout: Duration?) -> Double? {
+    guard let timeout else { return nil }
+    let (seconds, attoseconds) = timeout.components
+    return MonotonicClock.now() + Double(seconds) + Double(attoseconds) * 1e-18
+  }
+
+  static func seconds(_ timeout: Duration) -> Double {
+    Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
+  }
+
+  /// The error an engine's failure reply carries, tagged with where it happened.
+  func remoteError(reply: [UInt8], slot: ResultState.Slot) -> RemoteError {
+    let fields = try? EngineReply.errorFields(of: reply)
+    return remoteError(
+      slot: slot, type: fields?.type ?? "MalformedReply", message: fields?.message ?? "the reply could not be read",
+      function: fields?.function ?? "?")
+  }
+
+  func remoteError(slot: ResultState.Slot, type: String, message: String, function: String) -> RemoteError {
+    let engine = slot.engineID.flatMap { $0 < engines.count ? engines[$0] : nil }
+    return RemoteError(
+      engineID: slot.engineID ?? -1, rank: engine?.rank ?? -1, host: engine?.host ?? "?", function: function,
+      taskID: slot.taskID, errorType: type, message: message)
+  }
+
+  /// A slot's metadata.
+  func metadata(_ slot: ResultState.Slot, submitted: Double) -> TaskMetadata {
+    var started: Date?
+    var completed: Date?
+    if case .reply(let bytes) = slot.outcome, let header = try? EngineReply(header: bytes) {
+      started = Date(timeIntervalSince1970: header.started)
+      completed = Date(timeIntervalSince1970: header.completed)
+    }
+    return TaskMetadata(
+      taskID: slot.taskID, engineID: slot.engineID, submitted: Date(timeIntervalSince1970: submitted),
+      started: started, completed: completed)
+  }
+
+  /// Decodes a successful call reply: one value, or a chunk's count and values.
+  static func decodeCall<T: Decodable>(_ reply: [UInt8], batch: Bool, as type: T.Type, label: String) throws -> [T] {
+    do {
+      var reader = try EngineReply.payloadReader(of: reply)
+      if batch {
+        let count = Int(try reader.read(UInt32.self))
+        var values: [T] = []
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(try reader.decode(T.self)) }
+        return values
+      }
+      return [try reader.decode(T.self)]
+    } catch {
+      throw ParallelError.decodingFailed(what: "the result of \(label)", expected: Wire.typeName(T.self), reason: "\(error)")
+    }
+  }
+
+  /// Decodes a pull reply (type name, then the value's encoding) as a `T`.
+  func decodePulled<T: Decodable>(_ reply: [UInt8], slot: ResultState.Slot, name: String, as type: T.Type) throws -> T {
+    var reader = try EngineReply.payloadReader(of: reply)
+    let typeName = try reader.readString()
+    guard typeName == Wire.typeName(T.self) else {
+      throw remoteError(
+        slot: slot, type: "EngineError",
+        message: EngineError.typeMismatch(name: name, stored: typeName, requested: Wire.typeName(T.self)).description,
+        function: "pull('\(name)')")
+    }
+    do {
+      return try Wire.decode(T.self, from: try reader.readBlob())
+    } catch {
+      throw ParallelError.decodingFailed(what: "'\(name)'", expected: Wire.typeName(T.self), reason: "\(error)")
+    }
+  }
+}

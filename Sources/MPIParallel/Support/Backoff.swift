@@ -1,0 +1,46 @@
+/// The idle policy of a polling loop. OpenMPI's blocking receive spins a whole
+/// core, so the hub and the engines poll with matched probes instead: spin
+/// briefly after activity (latency), then yield the core, then sleep for
+/// growing intervals up to `maxSleep` (an idle engine then costs well under
+/// 1% of a core). Any activity resets it. Pure: the caller reports the time.
+struct Backoff: Sendable {
+  /// What the polling loop does next.
+  enum Action: Equatable, Sendable {
+    case spin
+    case yield
+    case sleep(Double)
+  }
+
+  /// How long after the last activity the loop keeps spinning.
+  var spinFor: Double = 50e-6
+  /// How long after the last activity the loop keeps yielding.
+  var yieldFor: Double = 2e-3
+  /// The first sleep, doubled at each idle round up to `maxSleep`.
+  var minSleep: Double = 20e-6
+  /// The longest sleep between two polls.
+  var maxSleep: Double = 1e-3
+
+  private var lastActivity: Double
+  private var nextSleep: Double
+
+  init(now: Double) {
+    lastActivity = now
+    nextSleep = 20e-6
+  }
+
+  /// Something happened: poll hot again.
+  mutating func reset(now: Double) {
+    lastActivity = now
+    nextSleep = minSleep
+  }
+
+  /// Nothing happened in the last poll: what to do before the next one.
+  mutating func idle(now: Double) -> Action {
+    let quiet = now - lastActivity
+    if quiet < spinFor { return .spin }
+    if quiet < yieldFor { return .yield }
+    let sleep = nextSleep
+    nextSleep = min(maxSleep, nextSleep * 2)
+    return .sleep(sleep)
+  }
+}

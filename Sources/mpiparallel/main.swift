@@ -1,0 +1,27 @@
+// mpiparallel: the project's command-line tool. Run under MPI it starts the
+// runtime and lists the engines, a quick check that a machine or an
+// allocation works: `mpirun -np 5 mpiparallel engines`.
+import Foundation
+import MPIParallel
+
+let usage = """
+  usage: mpirun -np N mpiparallel engines   list the engines of an N-rank job (N >= 2)
+         mpiparallel --help                 this text
+  """
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "engines":
+  Cluster.run(functions: []) { client in
+    print("id  rank  host                  pid")
+    for engine in client.engines {
+      let host = engine.host.padding(toLength: 20, withPad: " ", startingAt: 0)
+      print(String(format: "%-3d %-5d %@  %d", engine.id, engine.rank, host, engine.pid))
+    }
+  }
+case "--help", "-h", "help":
+  print(usage)
+default:
+  FileHandle.standardError.write(Data((usage + "\n").utf8))
+  exit(2)
+}

@@ -1,0 +1,94 @@
+import XCTest
+
+/// The runtime under real MPI: the test app's scenarios at 2, 3, 5 and 8
+/// ranks. Each scenario checks its own results and prints one line per check;
+/// these tests assert the exit status, that every check passed and that no
+/// check failed, with a watchdog per run.
+final class RuntimeTests: XCTestCase {
+  func scenario(
+    _ name: String, ranks: Int, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line
+  ) throws -> MPIRunResult {
+    let result = try MPIRun.run("mpp-testapp", ranks: ranks, arguments: [name], timeout: timeout)
+    XCTAssertFalse(result.timedOut, result.describe(), file: file, line: line)
+    XCTAssertEqual(result.status, 0, result.describe(), file: file, line: line)
+    XCTAssertFalse(result.stdout.contains("FAIL "), result.describe(), file: file, line: line)
+    XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), result.describe(), file: file, line: line)
+    return result
+  }
+
+  func testBasicsAt2358Ranks() throws {
+    for ranks in [2, 3, 5, 8] {
+      let result = try scenario("basics", ranks: ranks)
+      XCTAssertTrue(result.stdout.contains("ENGINES \(ranks - 1)"), result.describe())
+    }
+  }
+
+  func testLoadBalancedAt2358Ranks() throws {
+    for ranks in [2, 3, 5, 8] { _ = try scenario("loadbalanced", ranks: ranks) }
+  }
+
+  func testNamespaceAndCollectivesAt2358Ranks() throws {
+    for ranks in [2, 3, 5, 8] { _ = try scenario("namespace", ranks: ranks) }
+  }
+
+  func testErrorsAt3And5Ranks() throws {
+    for ranks in [3, 5] {
+      let result = try scenario("errors", ranks: ranks)
+      XCTAssertTrue(result.stdout.contains("ERROR composite: 2 of \(ranks - 1) engines failed"), result.describe())
+    }
+  }
+
+  func testErrorsAt2Ranks() throws {
+    _ = try scenario("errors", ranks: 2)
+  }
+
+  func testLargeDataPastTheEagerLimit() throws {
+    for ranks in [2, 5] { _ = try scenario("large", ranks: ranks) }
+  }
+
+  func testConcurrentDriverThreads() throws {
+    _ = try scenario("concurrent", ranks: 5)
+  }
+
+  func testAsyncDriver() throws {
+    for ranks in [3, 8] { _ = try scenario("async", ranks: ranks) }
+  }
+
+  func testIdleEnginesDoNotBurnACore() throws {
+    let result = try scenario("idle", ranks: 5)
+    XCTAssertTrue(result.stdout.contains("IDLE CPU percent per engine"), result.describe())
+  }
+
+  func testDriverErrorStopsEnginesAndExitsNonZero() throws {
+    let result = try MPIRun.run("mpp-testapp", ranks: 3, arguments: ["driver-error"], timeout: 60)
+    XCTAssertFalse(result.timedOut, result.describe())
+    XCTAssertNotEqual(result.status, 0, result.describe())
+    XCTAssertTrue(result.stderr.contains("the driver failed: boom on engine -1"), result.describe())
+  }
+
+  func testCrashingTaskEndsTheJobAndNamesTheRank() throws {
+    let result = try MPIRun.run("mpp-testapp", ranks: 3, arguments: ["crash"], timeout: 60)
+    XCTAssertFalse(result.timedOut, result.describe())
+    XCTAssertNotEqual(result.status, 0, result.describe())
+    XCTAssertLessThan(result.duration, 30, result.describe())
+    XCTAssertTrue(result.stdout.contains("crashing engine 1"), result.describe())
+    XCTAssertFalse(result.stdout.contains("UNREACHABLE"), result.describe())
+    XCTAssertTrue(
+      result.stderr.contains("engine 1 (rank 2") && result.stderr.contains("function 'crash'"),
+      result.describe())
+  }
+
+  func testSingleRankSaysHowToStart() throws {
+    let result = try MPIRun.runDirect("mpp-testapp", arguments: ["basics"], timeout: 60)
+    XCTAssertFalse(result.timedOut, result.describe())
+    XCTAssertEqual(result.status, 2, result.describe())
+    XCTAssertTrue(result.stderr.contains("mpirun -np"), result.describe())
+  }
+
+  func testCommandLineToolListsEngines() throws {
+    let result = try MPIRun.run("mpiparallel", ranks: 3, arguments: ["engines"], timeout: 60)
+    XCTAssertEqual(result.status, 0, result.describe())
+    let rows = result.stdout.split(separator: "\n").filter { $0.first?.isNumber == true }
+    XCTAssertEqual(rows.count, 2, result.describe())
+  }
+}

@@ -1,0 +1,131 @@
+// The integration tests' program: `mpirun -np N mpp-testapp SCENARIO`. Each
+// scenario checks its own results against values computed here, prints
+// "CHECK <name>: ok" per passed check and "FAIL <name>: ..." per failure, and
+// exits non-zero when any check failed.
+import Foundation
+import MPIParallel
+
+struct Point: Codable, Sendable, Equatable {
+  var x: Double
+  var y: Double
+  var label: String?
+}
+
+struct Boom: Error, CustomStringConvertible {
+  let engine: Int
+  var description: String { "boom on engine \(engine)" }
+}
+
+let engineID = RemoteFunction("engineID") { () -> Int in try EngineContext.current.id }
+let engineCount = RemoteFunction("engineCount") { () -> Int in try EngineContext.current.count }
+let square = RemoteFunction("square") { (x: Int) -> Int in x * x }
+let area = RemoteFunction("area") { (w: Int, h: Int) -> Int in w * h }
+let scale = RemoteFunction("scale") { (values: [Double], factor: Double) -> [Double] in values.map { $0 * factor } }
+let sumArray = RemoteFunction("sumArray") { (values: [Double]) -> Double in values.reduce(0, +) }
+let describePoint = RemoteFunction("describePoint") { (p: Point) -> String in "\(p.x),\(p.y),\(p.label ?? "-")" }
+let movePoint = RemoteFunction("movePoint") { (p: Point, dx: Double) -> Point in Point(x: p.x + dx, y: p.y, label: p.label) }
+let failOnLow = RemoteFunction("failOnLow") { () -> Int in
+  let id = try EngineContext.current.id
+  if id < 2 { throw Boom(engine: id) }
+  return id * 10
+}
+let failIfOdd = RemoteFunction("failIfOdd") { (x: Int) -> Int in
+  if x % 2 == 1 { throw Boom(engine: (try? EngineContext.current.id) ?? -1) }
+  return x
+}
+let sleepFor = RemoteFunction("sleepFor") { (seconds: Double) -> Int in
+  Thread.sleep(forTimeInterval: seconds)
+  return try EngineContext.current.id
+}
+let setLocal = RemoteFunction("setLocal") { (name: String, value: Int) -> Bool in
+  let engine = try EngineContext.current
+  engine.set(name, value * 100 + engine.id)
+  return true
+}
+let readLocal = RemoteFunction("readLocal") { (name: String) -> Int in try EngineContext.current.get(name) }
+let namesHere = RemoteFunction("namesHere") { () -> [String] in try EngineContext.current.names }
+let crash = RemoteFunction("crash") { (target: Int) -> Int in
+  let id = try EngineContext.current.id
+  if id == target { fatalError("deliberate crash on engine \(id)") }
+  return id
+}
+let cpuSeconds = RemoteFunction("cpuSeconds") { () -> Double in
+  var usage = rusage()
+  getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+  return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+    + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+let enginesSum = RemoteFunction("enginesSum") { () -> Double in
+  let engine = try EngineContext.current
+  let part: [Double] = try engine.get("data")
+  return try engine.communicator.allreduce(part.reduce(0, +), .sum)
+}
+/// Registered nowhere: calling it must fail with an unknown-function error.
+let unregistered = RemoteFunction("unregistered") { (x: Int) -> Int in x }
+/// Same name as `square`, other types: calling it must fail with a signature error.
+let squareWrongTypes = RemoteFunction("square") { (x: String) -> String in x }
+
+let functions: [any RemoteFunctionProtocol] = [
+  engineID, engineCount, square, area, scale, sumArray, describePoint, movePoint, failOnLow, failIfOdd, sleepFor,
+  setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum,
+]
+
+final class Checks {
+  var failures = 0
+  func check(_ name: String, _ condition: Bool, _ detail: @autoclosure () -> String = "") {
+    if condition {
+      print("CHECK \(name): ok")
+    } else {
+      failures += 1
+      print("FAIL \(name): \(detail())")
+    }
+  }
+  func equal<T: Equatable>(_ name: String, _ actual: T, _ expected: T) {
+    check(name, actual == expected, "got \(actual), expected \(expected)")
+  }
+  func finish() throws {
+    if failures > 0 { throw ChecksFailed(count: failures) }
+    print("ALL CHECKS PASSED")
+  }
+}
+
+struct ChecksFailed: Error, CustomStringConvertible {
+  let count: Int
+  var description: String { "\(count) check(s) failed" }
+}
+
+let scenario = CommandLine.arguments.dropFirst().first ?? "basics"
+let checks = Checks()
+
+func runBlocking() -> Never {
+  Cluster.run(functions: functions) { client in
+    switch scenario {
+    case "basics": try Scenarios.basics(client, checks)
+    case "loadbalanced": try Scenarios.loadBalanced(client, checks)
+    case "namespace": try Scenarios.namespace(client, checks)
+    case "errors": try Scenarios.errors(client, checks)
+    case "large": try Scenarios.large(client, checks)
+    case "idle": try Scenarios.idle(client, checks)
+    case "concurrent": try Scenarios.concurrent(client, checks)
+    case "crash":
+      print("crashing engine 1")
+      _ = try client[...].apply(crash, 1).get(timeout: .seconds(30))
+      print("UNREACHABLE: the crash did not end the job")
+    case "driver-error":
+      _ = try client[...].apply(engineID).get()
+      throw Boom(engine: -1)
+    default:
+      print("unknown scenario \(scenario)")
+      throw ChecksFailed(count: 1)
+    }
+    try checks.finish()
+  }
+}
+
+if scenario == "async" {
+  await Cluster.run(functions: functions) { client in
+    try await Scenarios.async(client, checks)
+    try checks.finish()
+  }
+}
+runBlocking()
