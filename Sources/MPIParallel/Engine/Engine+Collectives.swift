@@ -127,7 +127,7 @@ extension Engine {
   static func withRawBytes<R>(
     of value: any Codable, _ body: (UnsafeRawBufferPointer) throws -> R
   ) throws -> R {
-    func open<T>(_ value: T) throws -> R {
+    func open<T: Encodable>(_ value: T) throws -> R {
       if let array = value as? any RawScalarStorage { return try array.withRawBytes(body) }
       var copy = value
       return try withUnsafeBytes(of: &copy) { try body($0) }

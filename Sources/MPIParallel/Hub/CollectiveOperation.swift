@@ -120,7 +120,7 @@ extension Hub {
       var failed: [Bool] = []
       var offset = 0
       for index in 0..<engineCount {
-        let length = Int(Int64(littleEndian: lengths.loadUnaligned(fromByteOffset: 8 * (index + 1), as: Int64.self)))
+        let length = Int(Int64(littleEndian: lengths.loadUnaligned(fromByteOffset: 8 * index, as: Int64.self)))
         ranges.append(offset..<offset + abs(length))
         failed.append(length < 0)
         offset += abs(length)
