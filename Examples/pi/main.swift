@@ -35,7 +35,8 @@ func countInside(samples: Int, seed: Int) -> Int {
   var rng = SplitMix64(state: 20_240_611 &+ UInt64(seed))
   var inside = 0
   for _ in 0..<samples {
-    let x = rng.unit(), y = rng.unit()
+    let x = rng.unit()
+    let y = rng.unit()
     if x * x + y * y < 1 { inside += 1 }
   }
   return inside
@@ -80,11 +81,14 @@ Cluster.run(monteCarlo) { client in
   let inside = counts.reduce(0, +)
   let estimate = 4 * Double(inside) / Double(samples)
   print("per-engine counts: \(counts)")
-  print(String(format: "pi ~ %.8f  (error %.2e)  in %.3f s", estimate, abs(estimate - Double.pi), parallelTime))
+  print(
+    String(format: "pi ~ %.8f  (error %.2e)  in %.3f s", estimate, abs(estimate - Double.pi), parallelTime))
 
   // The serial computation: the same streams, one after another, on the driver.
   let serialStart = now()
-  let serialCounts = (0..<engines).map { countInside(samples: share(of: samples, engine: $0, of: engines), seed: $0) }
+  let serialCounts = (0..<engines).map {
+    countInside(samples: share(of: samples, engine: $0, of: engines), seed: $0)
+  }
   let serialTime = now() - serialStart
   print(String(format: "serial: %.3f s  speed-up %.2fx", serialTime, serialTime / parallelTime))
 

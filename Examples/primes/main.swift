@@ -29,8 +29,11 @@ func isPrime(_ n: Int) -> Bool {
 let isPrimeRemote = RemoteFunction("isPrime") { (n: Int) -> Bool in isPrime(n) }
 
 /// PRIMES from the notebook, repeated to 24 inputs. (The last one,
-/// 1099726899285419 = 3306091 * 332634209, is not prime, as in the original.)
-let PRIMES = [112272535095293, 112582705942171, 112272535095293, 115280095190773, 115797848077099, 1099726899285419]
+/// 1099726899285419 = 3306091 * 332636609, is not prime, as in the original.)
+let PRIMES = [
+  112_272_535_095_293, 112_582_705_942_171, 112_272_535_095_293, 115_280_095_190_773, 115_797_848_077_099,
+  1_099_726_899_285_419,
+]
 let numbers = Array([[Int]](repeating: PRIMES, count: 4).joined())
 
 struct CheckFailed: Error, CustomStringConvertible { let description: String }
@@ -59,23 +62,28 @@ Cluster.run(isPrimeRemote) { client in
   // A DirectView map cuts the inputs into one contiguous block per engine.
   let dview = client[...]
   let (direct, directTime) = try timed { try dview.map(isPrimeRemote, numbers).get() }
-  print("DirectView.map:  \(seconds(directTime))  speed-up \(String(format: "%.2f", serialTime / directTime))x")
+  print(
+    "DirectView.map:  \(seconds(directTime))  speed-up \(String(format: "%.2f", serialTime / directTime))x")
 
   // lview = rc.load_balanced_view(); lview.map_sync(is_prime, PRIMES)
   // Each number is a task of its own, sent to the least loaded engine.
   let lview = client.loadBalancedView()
   let balancedResult = lview.map(isPrimeRemote, numbers)
   let (balanced, balancedTime) = try timed { try balancedResult.get() }
-  print("LoadBalancedView.map: \(seconds(balancedTime))  speed-up \(String(format: "%.2f", serialTime / balancedTime))x")
+  let speedUp = String(format: "%.2f", serialTime / balancedTime)
+  print("LoadBalancedView.map: \(seconds(balancedTime))  speed-up \(speedUp)x")
 
   // The metadata says where each task ran (`ar.metadata[i]['engine_id']`).
   var perEngine: [Int: Int] = [:]
   for meta in balancedResult.metadata { perEngine[meta.engineID ?? -1, default: 0] += 1 }
-  print("tasks per engine:", perEngine.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " "))
+  print(
+    "tasks per engine:",
+    perEngine.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " "))
 
   try check("DirectView.map equals serial", direct == serial, "\(direct) != \(serial)")
   try check("LoadBalancedView.map equals serial", balanced == serial, "\(balanced) != \(serial)")
-  try check("every task ran on an engine", perEngine.keys.allSatisfy { client.ids.contains($0) }, "\(perEngine)")
+  try check(
+    "every task ran on an engine", perEngine.keys.allSatisfy { client.ids.contains($0) }, "\(perEngine)")
   let expected = [true, true, true, true, true, false]
   try check("known primality", Array(serial.prefix(6)) == expected, "\(serial.prefix(6))")
 }

@@ -52,7 +52,8 @@ func check(_ name: String, _ ok: Bool, _ detail: @autoclosure () -> String = "")
 Cluster.run(costlyOperation) { client in
   let a = normalsPlusOne(200_000, seed: 42)
   let mean = a.reduce(0, +) / Double(a.count)
-  print("a: \(a.count) numbers, mean \(String(format: "%.4f", mean)), first \(a.prefix(3).map { String(format: "%.4f", $0) })")
+  let firstThree = a.prefix(3).map { String(format: "%.4f", $0) }
+  print("a: \(a.count) numbers, mean \(String(format: "%.4f", mean)), first \(firstThree)")
 
   // dview = rc[:]; dview.scatter('a', a)
   let dview = client[...]
@@ -76,8 +77,11 @@ Cluster.run(costlyOperation) { client in
 
   // The serial computation, element by element.
   let squares = a.map { $0 * $0 }
-  try check("counts add up to \(a.count)", counts.reduce(0, +) == a.count && counts == parts.map { $0?.count ?? -1 })
+  try check(
+    "counts add up to \(a.count)", counts.reduce(0, +) == a.count && counts == parts.map { $0?.count ?? -1 })
   try check("gathered b has \(a.count) elements", b.count == squares.count, "\(b.count)")
   let mismatches = zip(b, squares).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
-  try check("b[i] == a[i]**2 for every i", mismatches.isEmpty, "\(mismatches.count) mismatches, first at \(mismatches.first ?? -1)")
+  try check(
+    "b[i] == a[i]**2 for every i", mismatches.isEmpty,
+    "\(mismatches.count) mismatches, first at \(mismatches.first ?? -1)")
 }

@@ -72,7 +72,8 @@ Cluster.run(norm, getPID, power10) { client in
 
   // A = numpy.random.random((64, 48))
   var rng = SplitMix64(state: 7)
-  let A = Matrix(rows: 64, cols: 48, values: (0..<(64 * 48)).map { _ in Double.random(in: 0..<1, using: &rng) })
+  let A = Matrix(
+    rows: 64, cols: 48, values: (0..<(64 * 48)).map { _ in Double.random(in: 0..<1, using: &rng) })
   let serialNorm = spectralNorm(A)
 
   // e0 = rc[0]; e0.apply_sync(norm, A, 2): runs on engine 0
@@ -80,7 +81,10 @@ Cluster.run(norm, getPID, power10) { client in
   // lview = rc.load_balanced_view(); lview.apply_sync(norm, A, 2): runs wherever
   let lview = client.loadBalancedView()
   let balanced = try lview.apply(norm, A, 2).get()
-  print(String(format: "norm(A, 2): engine 0 %.12f, load-balanced %.12f, serial %.12f", onEngine0, balanced, serialNorm))
+  print(
+    String(
+      format: "norm(A, 2): engine 0 %.12f, load-balanced %.12f, serial %.12f", onEngine0, balanced, serialNorm
+    ))
   try check("norm on engine 0 equals serial", abs(onEngine0 - serialNorm) < 1e-9)
   try check("norm on the load-balanced view equals serial", abs(balanced - serialNorm) < 1e-9)
 
@@ -90,7 +94,8 @@ Cluster.run(norm, getPID, power10) { client in
   let engineOf = Dictionary(uniqueKeysWithValues: client.engines.map { ($0.pid, $0.id) })
   print("pids seen: \(Set(pids).sorted())")
   print("engines behind them: \(Set(pids.compactMap { engineOf[$0] }).sorted())")
-  try check("every pid is an engine's pid", pids.allSatisfy { engineOf[$0] != nil }, "\(pids) vs \(client.engines)")
+  try check(
+    "every pid is an engine's pid", pids.allSatisfy { engineOf[$0] != nil }, "\(pids) vs \(client.engines)")
 
   // dview = rc[:]; dview.map_sync(lambda x: x**10, range(32))
   let xs = Array(0..<32)
@@ -117,7 +122,8 @@ Cluster.run(norm, getPID, power10) { client in
   print("rc[0].pull('onlyOnZero') = \(mine)")
   print("dview['onlyOnZero'] = \(everywhere.map { $0.map { "\($0)" } ?? "nil" })")
   try check("engine 0 holds it", mine == [1.0, 2.0, 3.0])
-  try check("only engine 0 holds it", everywhere.enumerated().allSatisfy { ($0.offset == 0) == ($0.element != nil) })
+  try check(
+    "only engine 0 holds it", everywhere.enumerated().allSatisfy { ($0.offset == 0) == ($0.element != nil) })
 
   // rc[1].pull('onlyOnZero'): a NameError in IPython; here a RemoteError saying where.
   guard n >= 2 else { return }

@@ -31,15 +31,20 @@ final class RuntimeTests: XCTestCase {
     for ranks in [2, 3, 5, 8] { _ = try scenario("namespace", ranks: ranks) }
   }
 
-  func testErrorsAt3And5Ranks() throws {
-    for ranks in [3, 5] {
+  func testErrorsAt5And8Ranks() throws {
+    // Engines 0 and 1 fail, the others succeed: one composite error listing both.
+    for ranks in [5, 8] {
       let result = try scenario("errors", ranks: ranks)
       XCTAssertTrue(result.stdout.contains("ERROR composite: 2 of \(ranks - 1) engines failed"), result.describe())
+      XCTAssertTrue(result.stdout.contains("[engine 1] Boom in 'failOnLow'"), result.describe())
     }
   }
 
-  func testErrorsAt2Ranks() throws {
-    _ = try scenario("errors", ranks: 2)
+  func testErrorsAt2And3Ranks() throws {
+    for ranks in [2, 3] {
+      let result = try scenario("errors", ranks: ranks)
+      XCTAssertTrue(result.stdout.contains("ERROR unknown: EngineError in 'unregistered'"), result.describe())
+    }
   }
 
   func testLargeDataPastTheEagerLimit() throws {

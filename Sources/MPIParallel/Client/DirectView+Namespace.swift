@@ -1,3 +1,5 @@
+import Foundation
+
 /// Moving data to and from the engines' namespaces: `push` and `view[name] =`
 /// broadcast (MPI_Bcast), `scatter` and `gather` use MPI_Scatterv and
 /// MPI_Gatherv, arrays of numbers as raw memory; `pull` asks each engine.
@@ -137,7 +139,9 @@ extension DirectView {
 
   /// The value every engine of the view holds under `name` (nil when some
   /// engine lacks it or holds another value); setting it broadcasts the value
-  /// to every engine (nil removes it), as `dv['x'] = 5`. Blocks until done.
+  /// to every engine (nil removes it), as `dv['x'] = 5`. Blocks until done; a
+  /// setter cannot throw, so a failure is printed to standard error (use
+  /// `push` to handle it).
   public subscript<T: Codable & Sendable>(name: String) -> T? {
     get {
       guard let values = try? pull(name, as: T.self).get(), let first = values.first,
@@ -147,10 +151,14 @@ extension DirectView {
       return first
     }
     nonmutating set {
-      if let newValue {
-        push([name: newValue]).wait()
-      } else {
-        remove(name).wait()
+      do {
+        if let newValue {
+          try push([name: newValue]).get()
+        } else {
+          _ = try remove(name).get()
+        }
+      } catch {
+        FileHandle.standardError.write(Data("MPIParallel: setting '\(name)' on engines \(targets) failed: \(error)\n".utf8))
       }
     }
   }

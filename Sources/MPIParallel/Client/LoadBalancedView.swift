@@ -23,7 +23,7 @@ public struct LoadBalancedView: Sendable {
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncResult<R> {
     let label = "apply(\(function.name))"
-    let many: AsyncMapResult<R> = submit(label: label, function: function, count: 1, chunkSize: 1, ordered: true) {
+    let many: AsyncMapResult<R> = submit(label: label, function: function, count: 1, chunkSize: 1, ordered: true, batch: false) {
       _, sink in try function.encodeArguments(repeat each arguments, into: sink)
     }
     return AsyncResult(state: many.state, context: many.context) { _, _ in
@@ -48,14 +48,17 @@ public struct LoadBalancedView: Sendable {
     var count = Int.max
     for sequence in repeat each sequences { count = Swift.min(count, sequence.count) }
     if count == Int.max { count = 0 }
-    return submit(label: "map(\(function.name))", function: function, count: count, chunkSize: chunkSize, ordered: ordered) {
+    return submit(
+      label: "map(\(function.name))", function: function, count: count, chunkSize: chunkSize, ordered: ordered,
+      batch: true
+    ) {
       index, sink in try function.encodeArguments(repeat .value((each sequences)[index]), into: sink)
     }
   }
 
   private func submit<each A: Codable & Sendable, R: Codable & Sendable>(
     label: String, function: RemoteFunction<repeat each A, R>, count: Int, chunkSize: Int, ordered: Bool,
-    arguments: (Int, ArgumentSink) throws -> Void
+    batch: Bool, arguments: (Int, ArgumentSink) throws -> Void
   ) -> AsyncMapResult<R> {
     let failed = { (error: any Error) in
       AsyncMapResult<R>(
@@ -65,7 +68,6 @@ public struct LoadBalancedView: Sendable {
     guard chunkSize > 0 else { return failed(ParallelError.invalidArgument("chunkSize must be at least 1, not \(chunkSize)")) }
     if let targets, let error = client.invalidTarget(targets) { return failed(error) }
     if client.engines.isEmpty { return failed(ParallelError.noEngines(label)) }
-    let batch = !(count == 1 && chunkSize == 1 && label.hasPrefix("apply"))
     let chunks = Partition.chunks(count: count, chunkSize: chunkSize)
     let ids = client.hub.table.allocate(function: function.name, count: chunks.count)
     let state = ResultState(
