@@ -11,15 +11,21 @@ extension Communicator {
   ) throws -> (counts: [Int32], displacements: [Int32]) {
     guard counts.count == size, displacements.count == size else {
       throw MPIError.usage(
-        f, "need one count and one displacement per rank (\(size)); got \(counts.count) and \(displacements.count)")
+        f,
+        "need one count and one displacement per rank (\(size)); got \(counts.count) and \(displacements.count)"
+      )
     }
     let counts32 = try counts.map { try count32($0, f, "count") }
     let displacements32 = try displacements.map { try count32($0, f, "displacement") }
     for i in 0..<size where counts[i] > 0 {
-      guard hasBuffer else { throw MPIError.usage(f, "the root's buffer is nil but rank \(i)'s count is \(counts[i])") }
+      guard hasBuffer else {
+        throw MPIError.usage(f, "the root's buffer is nil but rank \(i)'s count is \(counts[i])")
+      }
       guard displacements[i] <= bufferCount - counts[i] else {
         throw MPIError.usage(
-          f, "rank \(i)'s bytes \(displacements[i])..<\(displacements[i] + counts[i]) exceed the \(bufferCount)-byte buffer")
+          f,
+          "rank \(i)'s bytes \(displacements[i])..<\(displacements[i] + counts[i]) exceed the \(bufferCount)-byte buffer"
+        )
       }
     }
     return (counts32, displacements32)
@@ -27,7 +33,9 @@ extension Communicator {
 
   /// Converts a root rank, checking it is a rank of this communicator.
   private func root32(_ root: Int, _ f: String) throws -> Int32 {
-    guard (0..<size).contains(root) else { throw MPIError.usage(f, "root \(root) is not a rank of a \(size)-process communicator") }
+    guard (0..<size).contains(root) else {
+      throw MPIError.usage(f, "root \(root) is not a rank of a \(size)-process communicator")
+    }
     return Int32(root)
   }
 
@@ -59,7 +67,8 @@ extension Communicator {
     var layout: (counts: [Int32], displacements: [Int32]) = ([], [])
     if rank == root {
       layout = try self.layout(
-        counts, displacements, bufferCount: sendBuffer?.count ?? 0, hasBuffer: sendBuffer?.baseAddress != nil, f)
+        counts, displacements, bufferCount: sendBuffer?.count ?? 0, hasBuffer: sendBuffer?.baseAddress != nil,
+        f)
     }
     try check(
       MPI_Scatterv(
@@ -81,7 +90,8 @@ extension Communicator {
     var layout: (counts: [Int32], displacements: [Int32]) = ([], [])
     if rank == root {
       layout = try self.layout(
-        counts, displacements, bufferCount: receiveBuffer?.count ?? 0, hasBuffer: receiveBuffer?.baseAddress != nil, f)
+        counts, displacements, bufferCount: receiveBuffer?.count ?? 0,
+        hasBuffer: receiveBuffer?.baseAddress != nil, f)
     }
     try check(
       MPI_Gatherv(
@@ -129,7 +139,8 @@ extension Communicator {
     return try values.withUnsafeBufferPointer { input in
       try [T](unsafeUninitializedCapacity: values.count) { buffer, initialized in
         try check(
-          MPI_Allreduce(input.baseAddress, buffer.baseAddress, count, T.mpiDatatype, op.mpiOperation, comm), f)
+          MPI_Allreduce(input.baseAddress, buffer.baseAddress, count, T.mpiDatatype, op.mpiOperation, comm), f
+        )
         initialized = values.count
       }
     }
@@ -186,7 +197,8 @@ extension Communicator {
     var layout: (counts: [Int32], displacements: [Int32]) = ([], [])
     if rank == root {
       layout = try self.layout(
-        counts, displacements, bufferCount: sendBuffer?.count ?? 0, hasBuffer: sendBuffer?.baseAddress != nil, f)
+        counts, displacements, bufferCount: sendBuffer?.count ?? 0, hasBuffer: sendBuffer?.baseAddress != nil,
+        f)
     }
     return try Request(f, arrays: [layout.counts, layout.displacements]) { request, arrays in
       MPI_Iscatterv(
@@ -208,7 +220,8 @@ extension Communicator {
     var layout: (counts: [Int32], displacements: [Int32]) = ([], [])
     if rank == root {
       layout = try self.layout(
-        counts, displacements, bufferCount: receiveBuffer?.count ?? 0, hasBuffer: receiveBuffer?.baseAddress != nil, f)
+        counts, displacements, bufferCount: receiveBuffer?.count ?? 0,
+        hasBuffer: receiveBuffer?.baseAddress != nil, f)
     }
     return try Request(f, arrays: [layout.counts, layout.displacements]) { request, arrays in
       MPI_Igatherv(
@@ -229,13 +242,17 @@ extension Communicator {
     let root32 = try root32(root, f)
     let count = try count32(bytesPerRank, f)
     guard sendBuffer.count >= bytesPerRank else {
-      throw MPIError.usage(f, "send buffer of \(sendBuffer.count) bytes is smaller than bytesPerRank \(bytesPerRank)")
+      throw MPIError.usage(
+        f, "send buffer of \(sendBuffer.count) bytes is smaller than bytesPerRank \(bytesPerRank)")
     }
     if rank == root {
       let (total, overflow) = bytesPerRank.multipliedReportingOverflow(by: size)
-      guard !overflow, total == 0 || (receiveBuffer?.baseAddress != nil && receiveBuffer!.count >= total) else {
+      guard !overflow, total == 0 || (receiveBuffer?.baseAddress != nil && receiveBuffer!.count >= total)
+      else {
         throw MPIError.usage(
-          f, "receive buffer of \(receiveBuffer?.count ?? 0) bytes is smaller than \(size) × \(bytesPerRank) bytes")
+          f,
+          "receive buffer of \(receiveBuffer?.count ?? 0) bytes is smaller than \(size) × \(bytesPerRank) bytes"
+        )
       }
     }
     return try Request(f) { request, _ in

@@ -9,7 +9,8 @@ public final class Communicator: @unchecked Sendable {
   /// MPI_COMM_WORLD. Must first be used after `MPI.initialize` (its rank and size are read then).
   public static let world: Communicator = {
     precondition(
-      MPI.isInitialized && !MPI.isFinalized, "Communicator.world used before MPI.initialize or after MPI.finalize")
+      MPI.isInitialized && !MPI.isFinalized,
+      "Communicator.world used before MPI.initialize or after MPI.finalize")
     do {
       return try Communicator(handle: cmpi_comm_world(), isWorld: true)
     } catch {
@@ -69,7 +70,8 @@ public final class Communicator: @unchecked Sendable {
       color32 = cmpi_undefined()
     }
     var newComm: MPI_Comm? = nil
-    try check(MPI_Comm_split(comm, color32, try int32(key, "MPI_Comm_split", "key"), &newComm), "MPI_Comm_split")
+    try check(
+      MPI_Comm_split(comm, color32, try int32(key, "MPI_Comm_split", "key"), &newComm), "MPI_Comm_split")
     guard let newComm, newComm != cmpi_comm_null() else { return nil }
     return try Communicator(handle: newComm, isWorld: false)
   }
@@ -114,7 +116,9 @@ public final class Communicator: @unchecked Sendable {
     let comm = try live(f)
     let count = try count32(bytes.count, f)
     try check(
-      MPI_Send(bytes.baseAddress, count, cmpi_byte(), try int32(destination, f, "rank"), try int32(tag, f, "tag"), comm),
+      MPI_Send(
+        bytes.baseAddress, count, cmpi_byte(), try int32(destination, f, "rank"), try int32(tag, f, "tag"),
+        comm),
       f)
   }
 

@@ -1,9 +1,10 @@
+@_exported import MPI
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
   import Musl
 #endif
-@_exported import MPI
 
 /// Starts the runtime on every rank of an MPI job. Rank 0 becomes the hub and
 /// runs `driver` with a `Client`; the other ranks become engines and serve

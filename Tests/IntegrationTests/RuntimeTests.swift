@@ -35,7 +35,8 @@ final class RuntimeTests: XCTestCase {
     // Engines 0 and 1 fail, the others succeed: one composite error listing both.
     for ranks in [5, 8] {
       let result = try scenario("errors", ranks: ranks)
-      XCTAssertTrue(result.stdout.contains("ERROR composite: 2 of \(ranks - 1) engines failed"), result.describe())
+      XCTAssertTrue(
+        result.stdout.contains("ERROR composite: 2 of \(ranks - 1) engines failed"), result.describe())
       XCTAssertTrue(result.stdout.contains("[engine 1] Boom in 'failOnLow'"), result.describe())
     }
   }

@@ -25,6 +25,8 @@ final class NamespaceTests: XCTestCase {
     XCTAssertEqual(try Wire.decode(Int.self, from: bytes), 3)
     XCTAssertTrue(namespace.remove("n"))
     XCTAssertFalse(namespace.remove("n"))
-    XCTAssertThrowsError(try namespace.encoded("n")) { XCTAssertEqual($0 as? EngineError, .nameNotDefined("n")) }
+    XCTAssertThrowsError(try namespace.encoded("n")) {
+      XCTAssertEqual($0 as? EngineError, .nameNotDefined("n"))
+    }
   }
 }

@@ -20,8 +20,10 @@ final class ProtocolTests: XCTestCase {
         taskID: 5, communicator: 1, name: "x", mode: .raw(.double), typeName: "Array<Double>", byteCount: 80,
         flatten: true))
     try roundTrip(
-      .scatter(taskID: 5, communicator: 1, name: "x", mode: .encoded, typeName: "P", byteCount: 3, flatten: false))
-    try roundTrip(.gather(taskID: 6, communicator: 2, name: "y", mode: .raw(.int32), elementTypeName: "Int32"))
+      .scatter(
+        taskID: 5, communicator: 1, name: "x", mode: .encoded, typeName: "P", byteCount: 3, flatten: false))
+    try roundTrip(
+      .gather(taskID: 6, communicator: 2, name: "y", mode: .raw(.int32), elementTypeName: "Int32"))
     try roundTrip(.createCommunicator(id: 3, worldRanks: [0, 2, 5]))
     try roundTrip(.shutdown(taskID: 99))
   }

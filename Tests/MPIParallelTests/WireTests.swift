@@ -106,7 +106,8 @@ private struct Manual: Codable, Equatable {
 
   init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: Keys.self)
-    guard try c.decode(Int.self, forKey: .count) == (try c.nestedUnkeyedContainer(forKey: .pairs).count) else {
+    guard try c.decode(Int.self, forKey: .count) == (try c.nestedUnkeyedContainer(forKey: .pairs).count)
+    else {
       throw DecodingError.dataCorruptedError(forKey: .count, in: c, debugDescription: "count mismatch")
     }
     let i = try c.nestedContainer(keyedBy: Keys.self, forKey: .inner)
@@ -197,7 +198,8 @@ final class WireTests: XCTestCase {
   }
 
   private func assertWireError<T>(
-    _ expected: WireError, _ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line
+    _ expected: WireError, _ body: @autoclosure () throws -> T, file: StaticString = #filePath,
+    line: UInt = #line
   ) {
     do {
       _ = try body()
@@ -243,13 +245,17 @@ final class WireTests: XCTestCase {
   }
 
   func testFloatingPointSpecialValues() throws {
-    let doubles: [Double] = [0, -0.0, 1.5, .pi, .infinity, -.infinity, .greatestFiniteMagnitude,
-                             .leastNonzeroMagnitude, .ulpOfOne]
+    let doubles: [Double] = [
+      0, -0.0, 1.5, .pi, .infinity, -.infinity, .greatestFiniteMagnitude,
+      .leastNonzeroMagnitude, .ulpOfOne,
+    ]
     for d in doubles {
       let back = try Wire.decode(Double.self, from: try Wire.encode(d))
       XCTAssertEqual(back.bitPattern, d.bitPattern)
     }
-    let floats: [Float] = [0, -0.0, 2.25, .infinity, -.infinity, .greatestFiniteMagnitude, .leastNonzeroMagnitude]
+    let floats: [Float] = [
+      0, -0.0, 2.25, .infinity, -.infinity, .greatestFiniteMagnitude, .leastNonzeroMagnitude,
+    ]
     for f in floats {
       let bytes = try Wire.encode(f)
       XCTAssertEqual(bytes.count, 4)
@@ -373,7 +379,9 @@ final class WireTests: XCTestCase {
     _ = try roundTrip(sampleRecord(note: nil, weight: nil, nested: nil))
     _ = try roundTrip(sampleRecord(note: "set", weight: 0.5, nested: .some(nil)))
     _ = try roundTrip(sampleRecord(note: "", weight: -.infinity, nested: .some(7)))
-    _ = try roundTrip([sampleRecord(note: nil, weight: 1, nested: nil), sampleRecord(note: "x", weight: nil, nested: 2)])
+    _ = try roundTrip([
+      sampleRecord(note: nil, weight: 1, nested: nil), sampleRecord(note: "x", weight: nil, nested: 2),
+    ])
   }
 
   func testStructLayout() throws {
@@ -393,7 +401,8 @@ final class WireTests: XCTestCase {
     }
     let fromPoint = try Wire.decode(Reordered.self, from: try Wire.encode(Point(x: 3, y: 4)))
     XCTAssertEqual(fromPoint, Reordered(y: 4, extra: nil, x: 3))
-    assertWireError(.keyNotFound("x", offset: 0), try Wire.decode(Point.self, from: try Wire.encode(["y": 1.0])))
+    assertWireError(
+      .keyNotFound("x", offset: 0), try Wire.decode(Point.self, from: try Wire.encode(["y": 1.0])))
   }
 
   func testEnumsWithAssociatedValues() throws {
@@ -417,7 +426,8 @@ final class WireTests: XCTestCase {
   }
 
   func testManualNestedContainersAndSuperEncoders() throws {
-    let value = Manual(pairs: [("one", 1), ("two", 2)], matrix: [[1, 2], [], [65535]], inner: Point(x: 7, y: 8))
+    let value = Manual(
+      pairs: [("one", 1), ("two", 2)], matrix: [[1, 2], [], [65535]], inner: Point(x: 7, y: 8))
     _ = try roundTrip(value)
     _ = try roundTrip([value, Manual(pairs: [], matrix: [], inner: Point(x: 0, y: 0))])
   }
@@ -443,16 +453,20 @@ final class WireTests: XCTestCase {
     _ = try roundTrip(ExplicitNil(value: nil))
     _ = try roundTrip(ExplicitNil(value: 0))
     // encodeNil(forKey:) is an entry of length 0.
-    XCTAssertEqual(try Wire.encode(ExplicitNil(value: nil)), le(UInt32(1)) + [5, 0, 0, 0] + Array("value".utf8) + le(UInt64(0)))
+    XCTAssertEqual(
+      try Wire.encode(ExplicitNil(value: nil)),
+      le(UInt32(1)) + [5, 0, 0, 0] + Array("value".utf8) + le(UInt64(0)))
   }
 
   func testCorruptCountsAreRejectedBeforeAllocating() {
     // Unkeyed element count larger than the bytes left.
     assertWireError(
-      .truncated(needed: 1 << 40, available: 0, offset: 8), try Wire.decode([String].self, from: le(UInt64(1 << 40))))
+      .truncated(needed: 1 << 40, available: 0, offset: 8),
+      try Wire.decode([String].self, from: le(UInt64(1 << 40))))
     // Keyed entry count larger than the bytes left could hold.
     assertWireError(
-      .truncated(needed: 12 * 1000, available: 0, offset: 4), try Wire.decode(Point.self, from: le(UInt32(1000))))
+      .truncated(needed: 12 * 1000, available: 0, offset: 4),
+      try Wire.decode(Point.self, from: le(UInt32(1000))))
     // Keyed entry value length past the end.
     assertWireError(
       .truncated(needed: 99, available: 0, offset: 17),
@@ -523,7 +537,8 @@ final class WireTests: XCTestCase {
     XCTAssertTrue(r.isAtEnd)
     XCTAssertEqual(r.remaining, 0)
     assertWireError(.truncated(needed: 1, available: 0, offset: w.bytes.count), try r.readRaw(count: 1))
-    assertWireError(.truncated(needed: 4, available: 0, offset: w.bytes.count), try r.withRaw(count: 4) { _ in 0 })
+    assertWireError(
+      .truncated(needed: 4, available: 0, offset: w.bytes.count), try r.withRaw(count: 4) { _ in 0 })
   }
 
   func testTypeNames() {
@@ -584,15 +599,18 @@ final class WireTests: XCTestCase {
   // MARK: Errors
 
   func testTruncatedInput() throws {
-    assertWireError(.truncated(needed: 8, available: 3, offset: 0), try Wire.decode(Int.self, from: [1, 2, 3]))
+    assertWireError(
+      .truncated(needed: 8, available: 3, offset: 0), try Wire.decode(Int.self, from: [1, 2, 3]))
     assertWireError(.truncated(needed: 4, available: 0, offset: 0), try Wire.decode(String.self, from: []))
-    assertWireError(.truncated(needed: 5, available: 2, offset: 4), try Wire.decode(String.self, from: [5, 0, 0, 0, 1, 2]))
+    assertWireError(
+      .truncated(needed: 5, available: 2, offset: 4), try Wire.decode(String.self, from: [5, 0, 0, 0, 1, 2]))
     // A [Double] whose count promises more than is there: no allocation, just an error.
     assertWireError(
       .truncated(needed: 80, available: 8, offset: 8),
       try Wire.decode([Double].self, from: le(UInt64(10)) + le(UInt64(0))))
     assertWireError(
-      .truncated(needed: Int.max, available: 0, offset: 8), try Wire.decode([Double].self, from: le(UInt64.max)))
+      .truncated(needed: Int.max, available: 0, offset: 8),
+      try Wire.decode([Double].self, from: le(UInt64.max)))
     // Every strict prefix of a valid encoding fails with truncated.
     let bytes = try Wire.encode(sampleRecord(note: "n", weight: 2, nested: .some(nil)))
     for n in 0..<bytes.count {
@@ -628,19 +646,25 @@ final class WireTests: XCTestCase {
   }
 
   func testTrailingBytes() throws {
-    assertWireError(.trailingBytes(count: 1, type: "Int"), try Wire.decode(Int.self, from: try Wire.encode(1) + [0]))
     assertWireError(
-      .trailingBytes(count: 2, type: "Point"), try Wire.decode(Point.self, from: try Wire.encode(Point(x: 1, y: 1)) + [1, 2]))
+      .trailingBytes(count: 1, type: "Int"), try Wire.decode(Int.self, from: try Wire.encode(1) + [0]))
     assertWireError(
-      .trailingBytes(count: 8, type: "Array<Double>"), try Wire.decode([Double].self, from: try Wire.encode([1.0, 2.0]) + le(UInt64(0))))
+      .trailingBytes(count: 2, type: "Point"),
+      try Wire.decode(Point.self, from: try Wire.encode(Point(x: 1, y: 1)) + [1, 2]))
+    assertWireError(
+      .trailingBytes(count: 8, type: "Array<Double>"),
+      try Wire.decode([Double].self, from: try Wire.encode([1.0, 2.0]) + le(UInt64(0))))
   }
 
   func testInvalidBoolByte() throws {
-    assertWireError(.invalidValue("Bool byte must be 0 or 1, found 2", offset: 0), try Wire.decode(Bool.self, from: [2]))
     assertWireError(
-      .invalidValue("Bool byte must be 0 or 1, found 255", offset: 9), try Wire.decode([Bool].self, from: le(UInt64(2)) + [1, 255]))
+      .invalidValue("Bool byte must be 0 or 1, found 2", offset: 0), try Wire.decode(Bool.self, from: [2]))
     assertWireError(
-      .invalidValue("Optional flag byte must be 0 or 1, found 7", offset: 0), try Wire.decode(Int?.self, from: [7] + le(1)))
+      .invalidValue("Bool byte must be 0 or 1, found 255", offset: 9),
+      try Wire.decode([Bool].self, from: le(UInt64(2)) + [1, 255]))
+    assertWireError(
+      .invalidValue("Optional flag byte must be 0 or 1, found 7", offset: 0),
+      try Wire.decode(Int?.self, from: [7] + le(1)))
   }
 
   func testInvalidUTF8() throws {
@@ -659,14 +683,19 @@ final class WireTests: XCTestCase {
       if i % 2 == 0, bytes.count >= 4 {
         // Plausible small counts so decoding gets past the first header.
         bytes[0] = UInt8.random(in: 0...12, using: &rng)
-        bytes[1] = 0; bytes[2] = 0; bytes[3] = 0
+        bytes[1] = 0
+        bytes[2] = 0
+        bytes[3] = 0
       }
       for decode in [
         { _ = try Wire.decode(Record.self, from: bytes) }, { _ = try Wire.decode(Shape.self, from: bytes) },
-        { _ = try Wire.decode([String: [Int?]].self, from: bytes) }, { _ = try Wire.decode([[Point]].self, from: bytes) },
+        { _ = try Wire.decode([String: [Int?]].self, from: bytes) },
+        { _ = try Wire.decode([[Point]].self, from: bytes) },
         { _ = try Wire.decode(Manual.self, from: bytes) },
       ] as [() throws -> Void] {
-        do { try decode() } catch is WireError { failures += 1 } catch is DecodingError { failures += 1 } catch {
+        do { try decode() } catch is WireError { failures += 1 } catch is DecodingError {
+          failures += 1
+        } catch {
           XCTFail("unexpected error type \(error)")
         }
       }
@@ -685,7 +714,11 @@ final class WireTests: XCTestCase {
       }
       if i % 3 == 0 { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng))) }
       do {
-        if i % 2 == 0 { _ = try Wire.decode(Record.self, from: bytes) } else { _ = try Wire.decode([Shape].self, from: bytes) }
+        if i % 2 == 0 {
+          _ = try Wire.decode(Record.self, from: bytes)
+        } else {
+          _ = try Wire.decode([Shape].self, from: bytes)
+        }
       } catch is WireError {} catch is DecodingError {} catch { XCTFail("unexpected error type \(error)") }
     }
   }

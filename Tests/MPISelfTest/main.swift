@@ -30,7 +30,8 @@ func expect(_ condition: Bool, _ what: @autoclosure () -> String) {
 /// Fails unless `actual == expected`.
 func expectEqual<T: Equatable>(_ actual: T, _ expected: T, _ what: @autoclosure () -> String) {
   if actual != expected {
-    let a = "\(actual)", e = "\(expected)"
+    let a = "\(actual)"
+    let e = "\(expected)"
     fail("\(what()): got \(a.prefix(200)), expected \(e.prefix(200))")
   }
 }
@@ -75,7 +76,8 @@ func pollAll(_ requests: [Request]) throws -> Int {
 
 func checkEnvironment(_ world: Communicator, provided: ThreadLevel) throws {
   expect(provided >= .serialized, "provided thread level \(provided) >= MPI_THREAD_SERIALIZED")
-  expect(ThreadLevel.single < .funneled && .funneled < .serialized && .serialized < .multiple, "ThreadLevel order")
+  expect(
+    ThreadLevel.single < .funneled && .funneled < .serialized && .serialized < .multiple, "ThreadLevel order")
   for level in [ThreadLevel.single, .funneled, .serialized, .multiple] {
     expectEqual(ThreadLevel(mpiValue: level.mpiValue), level, "ThreadLevel round trip")
   }
@@ -93,7 +95,8 @@ func checkEnvironment(_ world: Communicator, provided: ThreadLevel) throws {
 }
 
 func checkSplit(_ world: Communicator) throws {
-  let r = world.rank, n = world.size
+  let r = world.rank
+  let n = world.size
   // Even / odd.
   guard let parity = try world.split(color: r % 2, key: r) else { fail("split(even/odd) returned nil") }
   let sameParity = (0..<n).filter { $0 % 2 == r % 2 }
@@ -122,7 +125,8 @@ func checkSplit(_ world: Communicator) throws {
 }
 
 func checkSubcommunicator(_ world: Communicator) throws {
-  let r = world.rank, n = world.size
+  let r = world.rank
+  let n = world.size
   let members = [n - 1] + Array(stride(from: 0, to: n - 1, by: 2))
   if let index = members.firstIndex(of: r) {
     let sub = try world.createSubcommunicator(ranks: members, tag: 77)
@@ -136,7 +140,9 @@ func checkSubcommunicator(_ world: Communicator) throws {
     expectEqual(token, [42, 42, 42], "broadcast over subcommunicator")
     try sub.free()
   } else {
-    expectMPIError("createSubcommunicator by a non-member") { _ = try world.createSubcommunicator(ranks: members, tag: 78) }
+    expectMPIError("createSubcommunicator by a non-member") {
+      _ = try world.createSubcommunicator(ranks: members, tag: 78)
+    }
   }
   try world.barrier()
 }
@@ -144,18 +150,22 @@ func checkSubcommunicator(_ world: Communicator) throws {
 /// Workers send messages of 0 bytes, 1 byte, 17 bytes and 1 MB (more than the eager limit) to rank 0,
 /// which polls probeMessage while they are blocked in send; then rank 0 isends to every worker.
 func checkPointToPoint(_ world: Communicator) throws {
-  let r = world.rank, n = world.size
+  let r = world.rank
+  let n = world.size
   func sizes(_ source: Int) -> [Int] { [0, 1, 17, 1_000_000 + source] }
   if r == 0 {
     expect(try world.probeMessage(from: 1, tag: 999) == nil, "probeMessage finds nothing that was not sent")
     var next = [Int](repeating: 0, count: n)  // next expected size index per source
-    var remaining = (n - 1) * 4, emptyPolls = 0, received = 0
+    var remaining = (n - 1) * 4
+    var emptyPolls = 0
+    var received = 0
     while remaining > 0 {
       guard let message = try world.probeMessage(from: nil, tag: nil) else {
         emptyPolls += 1
         continue
       }
-      let source = message.source, k = message.tag - 10
+      let source = message.source
+      let k = message.tag - 10
       expect((1..<n).contains(source), "probed message source \(source)")
       expectEqual(k, next[source], "tag order of messages from rank \(source)")
       expectEqual(message.byteCount, sizes(source)[k], "byteCount of message \(k) from rank \(source)")
@@ -170,7 +180,9 @@ func checkPointToPoint(_ world: Communicator) throws {
       }
       expect(message.isReceived, "message isReceived")
       expectMPIError("receiving a message twice") { _ = try message.receive() }
-      expect(bytes == pattern(sizes(source)[k], seed: source * 10 + k), "contents of message \(k) from rank \(source)")
+      expect(
+        bytes == pattern(sizes(source)[k], seed: source * 10 + k),
+        "contents of message \(k) from rank \(source)")
       next[source] += 1
       remaining -= 1
       received += 1
@@ -202,15 +214,19 @@ func checkPointToPoint(_ world: Communicator) throws {
       expectEqual(message.source, 0, "waitForMessage source")
       expectEqual(message.tag, tag, "waitForMessage tag")
       expectEqual(message.byteCount, count, "waitForMessage byteCount")
-      expect(try message.receive() == pattern(count, seed: r + tag), "contents of isend message with tag \(tag)")
+      expect(
+        try message.receive() == pattern(count, seed: r + tag), "contents of isend message with tag \(tag)")
     }
   }
   try world.barrier()
 }
 
 /// Rank 0 sends an array of each scalar type to each worker, which sends it back reversed.
-func checkTyped<T: MPIScalar & Equatable>(_ world: Communicator, _ type: T.Type, tag: Int, _ make: (Int) -> T) throws {
-  let r = world.rank, n = world.size
+func checkTyped<T: MPIScalar & Equatable>(_ world: Communicator, _ type: T.Type, tag: Int, _ make: (Int) -> T)
+  throws
+{
+  let r = world.rank
+  let n = world.size
   func values(_ worker: Int) -> [T] { (0..<(worker + 3)).map { make($0 * 3 + worker) } }
   if r == 0 {
     for worker in 1..<n { try world.send(values(worker), to: worker, tag: tag) }
@@ -242,8 +258,10 @@ func checkAllTyped(_ world: Communicator) throws {
 }
 
 func checkSendReceive(_ world: Communicator) throws {
-  let r = world.rank, n = world.size
-  let right = (r + 1) % n, left = (r + n - 1) % n
+  let r = world.rank
+  let n = world.size
+  let right = (r + 1) % n
+  let left = (r + n - 1) % n
   let ring = try world.sendReceive(
     [Double(r), Double(r) * 2.5], to: right, sendTag: 200, receiveCount: 2, from: left, receiveTag: 200)
   expectEqual(ring, [Double(left), Double(left) * 2.5], "sendReceive ring")
@@ -255,7 +273,8 @@ func checkSendReceive(_ world: Communicator) throws {
 }
 
 func checkBroadcastAndBarrier(_ world: Communicator) throws {
-  let r = world.rank, n = world.size
+  let r = world.rank
+  let n = world.size
   try world.barrier()
   var data = [UInt8](repeating: 0, count: 100_000)
   if r == n - 1 { data = pattern(100_000, seed: 99) }
@@ -286,22 +305,29 @@ func layout(_ n: Int, scale: Int) -> (counts: [Int], displacements: [Int], total
 /// scatterv a pattern from `root`, transform it, gatherv it back; `nonBlocking` uses the i-versions
 /// (completed by a test() loop at the root and by wait() elsewhere).
 func checkScatterGather(_ world: Communicator, root: Int, scale: Int, nonBlocking: Bool) throws {
-  let r = world.rank, n = world.size
+  let r = world.rank
+  let n = world.size
   let (counts, displacements, total) = layout(n, scale: scale)
   let source = pattern(total, seed: root + scale)
-  let what = "\(nonBlocking ? "i" : "")scatterv/\(nonBlocking ? "i" : "")gatherv (root \(root), scale \(scale))"
-  func complete(_ request: Request) throws { if r == root { try pollAll([request]) } else { try request.wait() } }
+  let what =
+    "\(nonBlocking ? "i" : "")scatterv/\(nonBlocking ? "i" : "")gatherv (root \(root), scale \(scale))"
+  func complete(_ request: Request) throws {
+    if r == root { try pollAll([request]) } else { try request.wait() }
+  }
 
   var chunk = [UInt8](repeating: 0xEE, count: counts[r])
   try chunk.withUnsafeMutableBytes { receiveBuffer in
     try source.withUnsafeBytes { sendBuffer in
       let send = r == root ? sendBuffer : nil
-      let rootCounts = r == root ? counts : [], rootDisplacements = r == root ? displacements : []
+      let rootCounts = r == root ? counts : []
+      let rootDisplacements = r == root ? displacements : []
       if nonBlocking {
         try complete(
-          try world.iscatterv(send, counts: rootCounts, displacements: rootDisplacements, into: receiveBuffer, root: root))
+          try world.iscatterv(
+            send, counts: rootCounts, displacements: rootDisplacements, into: receiveBuffer, root: root))
       } else {
-        try world.scatterv(send, counts: rootCounts, displacements: rootDisplacements, into: receiveBuffer, root: root)
+        try world.scatterv(
+          send, counts: rootCounts, displacements: rootDisplacements, into: receiveBuffer, root: root)
       }
     }
   }
@@ -312,12 +338,15 @@ func checkScatterGather(_ world: Communicator, root: Int, scale: Int, nonBlockin
   try reply.withUnsafeBytes { sendBuffer in
     try gathered.withUnsafeMutableBytes { receiveBuffer in
       let receive = r == root ? receiveBuffer : nil
-      let rootCounts = r == root ? counts : [], rootDisplacements = r == root ? displacements : []
+      let rootCounts = r == root ? counts : []
+      let rootDisplacements = r == root ? displacements : []
       if nonBlocking {
         try complete(
-          try world.igatherv(sendBuffer, into: receive, counts: rootCounts, displacements: rootDisplacements, root: root))
+          try world.igatherv(
+            sendBuffer, into: receive, counts: rootCounts, displacements: rootDisplacements, root: root))
       } else {
-        try world.gatherv(sendBuffer, into: receive, counts: rootCounts, displacements: rootDisplacements, root: root)
+        try world.gatherv(
+          sendBuffer, into: receive, counts: rootCounts, displacements: rootDisplacements, root: root)
       }
     }
   }
@@ -331,19 +360,23 @@ func checkScatterGather(_ world: Communicator, root: Int, scale: Int, nonBlockin
 }
 
 func checkGathers(_ world: Communicator) throws {
-  let r = world.rank, n = world.size
+  let r = world.rank
+  let n = world.size
   let root = n / 2
   let mine = UInt64(r * 1000 + 1).littleEndian
   var all = [UInt8](repeating: 0, count: r == root ? 8 * n : 0)
   try withUnsafeBytes(of: mine) { sendBuffer in
     try all.withUnsafeMutableBytes { receiveBuffer in
-      let request = try world.igather(sendBuffer, into: r == root ? receiveBuffer : nil, bytesPerRank: 8, root: root)
+      let request = try world.igather(
+        sendBuffer, into: r == root ? receiveBuffer : nil, bytesPerRank: 8, root: root)
       if r == root { try pollAll([request]) } else { try request.wait() }
     }
   }
   if r == root {
     let values = (0..<n).map { i in
-      all[(i * 8)..<(i * 8 + 8)].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+      all[(i * 8)..<(i * 8 + 8)].enumerated().reduce(UInt64(0)) {
+        $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+      }
     }
     expectEqual(values, (0..<n).map { UInt64($0 * 1000 + 1) }, "igather")
   }
@@ -352,7 +385,8 @@ func checkGathers(_ world: Communicator) throws {
 }
 
 func checkReductions(_ world: Communicator) throws {
-  let r = world.rank, n = world.size
+  let r = world.rank
+  let n = world.size
   let sum = n * (n - 1) / 2
   expectEqual(try world.allreduce(r, .sum), sum, "allreduce Int sum")
   expectEqual(try world.allreduce(Double(r), .maximum), Double(n - 1), "allreduce Double max")
@@ -360,18 +394,23 @@ func checkReductions(_ world: Communicator) throws {
   expectEqual(try world.allreduce(UInt64(2), .product), UInt64(1) << UInt64(n), "allreduce UInt64 product")
   expectEqual(try world.allreduce(Float(r) + 0.5, .sum), Float(sum) + Float(n) * 0.5, "allreduce Float sum")
   expectEqual(try world.allreduce([r, 1, -r], .sum), [sum, n, -sum], "allreduce [Int] sum")
-  expectEqual(try world.allreduce([Float(r), Float(-r)], .maximum), [Float(n - 1), 0], "allreduce [Float] max")
+  expectEqual(
+    try world.allreduce([Float(r), Float(-r)], .maximum), [Float(n - 1), 0], "allreduce [Float] max")
   expectEqual(try world.allreduce([UInt8](), .sum), [], "allreduce of an empty array")
   let root = 1 % n
   let reduced = try world.reduce([Int64(r), 1, Int64(r * r)], .sum, root: root)
   let squares = (0..<n).reduce(0) { $0 + $1 * $1 }
-  expectEqual(reduced, r == root ? [Int64(sum), Int64(n), Int64(squares)] : [], "reduce [Int64] sum at root \(root)")
+  expectEqual(
+    reduced, r == root ? [Int64(sum), Int64(n), Int64(squares)] : [], "reduce [Int64] sum at root \(root)")
   expectEqual(try world.reduce([Int8(r % 100)], .minimum, root: 0), r == 0 ? [0] : [], "reduce [Int8] min")
 }
 
 func checkErrors(_ world: Communicator) throws {
-  let r = world.rank, n = world.size
-  let badRank = expectMPIError("send to rank = size") { try world.send([UInt8](repeating: 1, count: 4), to: n, tag: 1) }
+  let r = world.rank
+  let n = world.size
+  let badRank = expectMPIError("send to rank = size") {
+    try world.send([UInt8](repeating: 1, count: 4), to: n, tag: 1)
+  }
   expectEqual(badRank.function, "MPI_Send", "failing send's function")
   expect(badRank.code > 0 && !badRank.message.isEmpty, "MPI's error code and string: \(badRank)")
   let badTyped = expectMPIError("typed send to rank -5") { try world.send([1.0], to: -5, tag: 1) }
@@ -380,7 +419,8 @@ func checkErrors(_ world: Communicator) throws {
   // other rank takes part).
   let tooBig = expectMPIError("count above Int32") {
     try world.scatterv(
-      nil, counts: [3_000_000_000] + Array(repeating: 0, count: n - 1), displacements: Array(repeating: 0, count: n),
+      nil, counts: [3_000_000_000] + Array(repeating: 0, count: n - 1),
+      displacements: Array(repeating: 0, count: n),
       into: UnsafeMutableRawBufferPointer(start: nil, count: 0), root: r)
   }
   expectEqual(tooBig.function, "MPI_Scatterv", "oversized count's function")
@@ -393,11 +433,13 @@ func checkErrors(_ world: Communicator) throws {
   }
   expectEqual(hugeBroadcast.code, -1, "oversized broadcast's code")
   expectMPIError("gatherv with too few counts at root") {
-    try world.gatherv(UnsafeRawBufferPointer(start: nil, count: 0), into: one, counts: [1], displacements: [0], root: r)
+    try world.gatherv(
+      UnsafeRawBufferPointer(start: nil, count: 0), into: one, counts: [1], displacements: [0], root: r)
   }
   expectMPIError("scatterv past the end of the send buffer") {
     try world.scatterv(
-      UnsafeRawBufferPointer(one), counts: Array(repeating: 1, count: n), displacements: Array(repeating: 1, count: n),
+      UnsafeRawBufferPointer(one), counts: Array(repeating: 1, count: n),
+      displacements: Array(repeating: 1, count: n),
       into: UnsafeMutableRawBufferPointer(start: nil, count: 0), root: r)
   }
   expectMPIError("broadcast from root = size") { try world.broadcast(one, root: n) }

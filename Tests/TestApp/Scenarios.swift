@@ -44,7 +44,8 @@ enum Scenarios {
     let records = client.history
     checks.check("history", records.count > 10 && records.allSatisfy { $0.state == .succeeded })
     if let record = records.first(where: { $0.function == "area" }) {
-      checks.check("history record", record.engineID != nil && record.started != nil && record.completed != nil)
+      checks.check(
+        "history record", record.engineID != nil && record.started != nil && record.completed != nil)
       checks.check("history elapsed", (record.elapsed ?? -1) >= 0)
     }
     let r = client[0].apply(sleepFor, 0.05)
@@ -62,7 +63,8 @@ enum Scenarios {
     checks.equal("lb apply", try lview.apply(square, 12).get(), 144)
     let xs = Array(0..<200)
     for chunk in [1, 3, 50, 1000] {
-      checks.equal("lb map chunk \(chunk)", try lview.map(square, xs, chunkSize: chunk).get(), xs.map { $0 * $0 })
+      checks.equal(
+        "lb map chunk \(chunk)", try lview.map(square, xs, chunkSize: chunk).get(), xs.map { $0 * $0 })
     }
     checks.equal("lb map zip", try lview.map(area, [1, 2, 3], [4, 5, 6]).get(), [4, 10, 18])
     checks.equal("lb map empty", try lview.map(square, [Int]()).get(), [])
@@ -97,7 +99,8 @@ enum Scenarios {
     let all = client[...]
     all.push(["a": 5, "b": [1.5, 2.5], "p": Point(x: 1, y: 1, label: "z")])
     checks.equal("pull int", try all.pull("a", as: Int.self).get(), Array(repeating: 5, count: n))
-    checks.equal("pull doubles", try all.pull("b", as: [Double].self).get(), Array(repeating: [1.5, 2.5], count: n))
+    checks.equal(
+      "pull doubles", try all.pull("b", as: [Double].self).get(), Array(repeating: [1.5, 2.5], count: n))
     checks.equal("pull struct", try client[0].pull("p", as: Point.self).get(), Point(x: 1, y: 1, label: "z"))
     all["x"] = 42
     let x: Int? = all["x"]
@@ -112,7 +115,8 @@ enum Scenarios {
 
     // Values set by remote functions are visible to pull and to other functions.
     all.apply(setLocal, "local", 7)
-    checks.equal("pull function value", try all.pull("local", as: Int.self).get(), client.ids.map { 700 + $0 })
+    checks.equal(
+      "pull function value", try all.pull("local", as: Int.self).get(), client.ids.map { 700 + $0 })
     checks.equal("read pushed", try all.apply(readLocal, "a").get(), Array(repeating: 5, count: n))
 
     // Scatter/gather of numbers (raw) and of structs (encoded), uneven and empty parts.
@@ -131,7 +135,9 @@ enum Scenarios {
     checks.equal(
       "scattered parts", try all.pull("v", as: [Double].self).get(),
       (0..<n).map { e in (3 * e..<3 * e + 3).map(Double.init) })
-    checks.equal("sum parts by reference", try all.apply(sumArray, Reference("v")).get().reduce(0, +), Double((0..<(3 * n)).reduce(0, +)))
+    checks.equal(
+      "sum parts by reference", try all.apply(sumArray, Reference("v")).get().reduce(0, +),
+      Double((0..<(3 * n)).reduce(0, +)))
     all.scatter("f", client.ids, flatten: true)
     checks.equal("flatten stores scalars", try all.pull("f", as: Int.self).get(), client.ids)
     checks.equal("gather flattened", try all.gather("f", as: [Int].self).get(), client.ids)
@@ -164,7 +170,8 @@ enum Scenarios {
       checks.check("unknown function", false, "no error")
     } catch let error as RemoteError {
       print("ERROR unknown: \(error)")
-      checks.check("unknown function", error.message.contains("unknown function 'unregistered'"), error.message)
+      checks.check(
+        "unknown function", error.message.contains("unknown function 'unregistered'"), error.message)
       checks.equal("unknown function type", error.errorType, "EngineError")
     }
     do {
@@ -189,7 +196,8 @@ enum Scenarios {
       _ = try client[0].pull("word", as: Int.self).get()
       checks.check("pull wrong type", false, "no error")
     } catch let error as RemoteError {
-      checks.check("pull wrong type", error.message.contains("String") && error.message.contains("Int"), error.message)
+      checks.check(
+        "pull wrong type", error.message.contains("String") && error.message.contains("Int"), error.message)
     }
     do {
       _ = try client[0].apply(square, Reference("word")).get()
@@ -208,7 +216,8 @@ enum Scenarios {
         checks.check("composite type", error.failures.allSatisfy { $0.errorType == "Boom" })
         checks.check("composite message", error.failures[1].message == "boom on engine 1")
         checks.equal("composite function", error.failures[0].function, "failOnLow")
-        checks.check("composite rank and host", error.failures[1].rank == 2 && !error.failures[1].host.isEmpty)
+        checks.check(
+          "composite rank and host", error.failures[1].rank == 2 && !error.failures[1].host.isEmpty)
         checks.check("composite task id", error.failures[0].taskID == result.taskIDs[0])
         let outcomes = result.outcomes
         let values = outcomes.compactMap { try? $0.get() }
@@ -253,7 +262,8 @@ enum Scenarios {
     }
     _ = try busy.get()
     checks.check(
-      "aborted in history", client.history.filter { aborted.contains($0.id) }.allSatisfy { $0.state == .aborted })
+      "aborted in history",
+      client.history.filter { aborted.contains($0.id) }.allSatisfy { $0.state == .aborted })
     // Bad targets.
     do {
       _ = try client[[0, n + 5]].apply(engineID).get()
@@ -276,7 +286,8 @@ enum Scenarios {
     checks.equal("large argument", try client[0].apply(sumArray, arg).get(), arg.reduce(0, +))
     checks.equal("large result", try client[n - 1].apply(scale, arg, 2).get(), arg.map { $0 * 2 })
     all["shared"] = arg
-    checks.equal("large push", try all.pull("shared", as: [Double].self).get(), Array(repeating: arg, count: n))
+    checks.equal(
+      "large push", try all.pull("shared", as: [Double].self).get(), Array(repeating: arg, count: n))
   }
 
   /// Idle engines must not burn a core.
@@ -322,6 +333,7 @@ enum Scenarios {
     for await item in lview.map(square, Array(0..<20), ordered: false) { unorderedSeen.append(item.index) }
     checks.equal("async unordered", unorderedSeen.sorted(), Array(0..<20))
     client[...].scatter("v", [1.0, 2.0, 3.0, 4.0])
-    checks.equal("await gather", try await client[...].gather("v", as: [Double].self).value, [1.0, 2.0, 3.0, 4.0])
+    checks.equal(
+      "await gather", try await client[...].gather("v", as: [Double].self).value, [1.0, 2.0, 3.0, 4.0])
   }
 }

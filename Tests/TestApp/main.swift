@@ -20,10 +20,16 @@ let engineID = RemoteFunction("engineID") { () -> Int in try EngineContext.curre
 let engineCount = RemoteFunction("engineCount") { () -> Int in try EngineContext.current.count }
 let square = RemoteFunction("square") { (x: Int) -> Int in x * x }
 let area = RemoteFunction("area") { (w: Int, h: Int) -> Int in w * h }
-let scale = RemoteFunction("scale") { (values: [Double], factor: Double) -> [Double] in values.map { $0 * factor } }
+let scale = RemoteFunction("scale") { (values: [Double], factor: Double) -> [Double] in
+  values.map { $0 * factor }
+}
 let sumArray = RemoteFunction("sumArray") { (values: [Double]) -> Double in values.reduce(0, +) }
-let describePoint = RemoteFunction("describePoint") { (p: Point) -> String in "\(p.x),\(p.y),\(p.label ?? "-")" }
-let movePoint = RemoteFunction("movePoint") { (p: Point, dx: Double) -> Point in Point(x: p.x + dx, y: p.y, label: p.label) }
+let describePoint = RemoteFunction("describePoint") { (p: Point) -> String in
+  "\(p.x),\(p.y),\(p.label ?? "-")"
+}
+let movePoint = RemoteFunction("movePoint") { (p: Point, dx: Double) -> Point in
+  Point(x: p.x + dx, y: p.y, label: p.label)
+}
 let failOnLow = RemoteFunction("failOnLow") { () -> Int in
   let id = try EngineContext.current.id
   if id < 2 { throw Boom(engine: id) }
@@ -66,7 +72,8 @@ let unregistered = RemoteFunction("unregistered") { (x: Int) -> Int in x }
 let squareWrongTypes = RemoteFunction("square") { (x: String) -> String in x }
 
 let functions: [any RemoteFunctionProtocol] = [
-  engineID, engineCount, square, area, scale, sumArray, describePoint, movePoint, failOnLow, failIfOdd, sleepFor,
+  engineID, engineCount, square, area, scale, sumArray, describePoint, movePoint, failOnLow, failIfOdd,
+  sleepFor,
   setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum,
 ]
 

@@ -71,7 +71,9 @@ public final class Client: @unchecked Sendable {
   }
 
   /// Decodes call replies of a slot (one value, or a chunk's values).
-  static func callDecoder<R: Decodable & Sendable>(batch: Bool, label: String) -> AsyncMapResult<R>.SlotDecoder {
+  static func callDecoder<R: Decodable & Sendable>(batch: Bool, label: String)
+    -> AsyncMapResult<R>.SlotDecoder
+  {
     { slot, context in
       guard case .reply(let bytes) = slot.outcome else { return [] }
       let header = try EngineReply(header: bytes)
@@ -83,10 +85,12 @@ public final class Client: @unchecked Sendable {
   /// Encodes `count` calls of `function` (each writing its arguments through
   /// `arguments`) as one request: a single call, or a chunk.
   static func callRequest(
-    taskID: Int, function: FunctionRegistration, batch: Bool, count: Int, arguments: (ArgumentSink) throws -> Void
+    taskID: Int, function: FunctionRegistration, batch: Bool, count: Int,
+    arguments: (ArgumentSink) throws -> Void
   ) rethrows -> [UInt8] {
     let sink = ArgumentSink(
-      HubRequest.callHeader(taskID: taskID, function: function.name, signature: function.signature, count: batch ? count : nil))
+      HubRequest.callHeader(
+        taskID: taskID, function: function.name, signature: function.signature, count: batch ? count : nil))
     try arguments(sink)
     return sink.writer.bytes
   }

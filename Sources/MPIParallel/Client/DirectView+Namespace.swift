@@ -18,7 +18,8 @@ extension DirectView {
         blob.writeBlob(try Wire.encode(any: value))
       }
     } catch {
-      return failedVoid(label, ParallelError.encodingFailed(what: "the values of \(label)", reason: "\(error)"))
+      return failedVoid(
+        label, ParallelError.encodingFailed(what: "the values of \(label)", reason: "\(error)"))
     }
     let (state, jobs) = acknowledgements(label: label, function: "push")
     return submitCollective(.broadcast(blob: blob.bytes, jobs: jobs), state: state)
@@ -35,12 +36,15 @@ extension DirectView {
       slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) })
     let jobs = targets.enumerated().map { index, engine in
       Job(
-        taskID: ids.lowerBound + index, message: HubRequest.pull(taskID: ids.lowerBound + index, name: name).encode(),
+        taskID: ids.lowerBound + index,
+        message: HubRequest.pull(taskID: ids.lowerBound + index, name: name).encode(),
         result: state, slot: index, targets: nil, engine: engine, loadBalanced: false)
     }
     return submit(jobs, state: state, count: targets.count) { slot, context in
       guard case .reply(let bytes) = slot.outcome else { return [] }
-      guard try EngineReply(header: bytes).succeeded else { throw context.remoteError(reply: bytes, slot: slot) }
+      guard try EngineReply(header: bytes).succeeded else {
+        throw context.remoteError(reply: bytes, slot: slot)
+      }
       return [try context.decodePulled(bytes, slot: slot, name: name, as: T.self)]
     }
   }
@@ -57,10 +61,12 @@ extension DirectView {
     let jobs = targets.enumerated().map { index, engine in
       Job(
         taskID: ids.lowerBound + index,
-        message: HubRequest.remove(taskID: ids.lowerBound + index, name: name).encode(), result: state, slot: index,
+        message: HubRequest.remove(taskID: ids.lowerBound + index, name: name).encode(), result: state,
+        slot: index,
         targets: nil, engine: engine, loadBalanced: false)
     }
-    return submit(jobs, state: state, count: targets.count, decoder: Client.callDecoder(batch: false, label: label))
+    return submit(
+      jobs, state: state, count: targets.count, decoder: Client.callDecoder(batch: false, label: label))
   }
 
   /// Splits `values` into one block per engine (the first `count % engines`
@@ -103,7 +109,8 @@ extension DirectView {
           counts.append(joined.bytes.count - before)
         }
       } catch {
-        return failedVoid(label, ParallelError.encodingFailed(what: "the values of \(label)", reason: "\(error)"))
+        return failedVoid(
+          label, ParallelError.encodingFailed(what: "the values of \(label)", reason: "\(error)"))
       }
       byteCounts = counts
       typeNames = names
@@ -121,7 +128,8 @@ extension DirectView {
   /// Concatenates every engine's array `name` in engine order (an engine
   /// holding a single element, from a flattened scatter, adds that element).
   @discardableResult
-  public func gather<T: Codable & Sendable>(_ name: String, as type: [T].Type = [T].self) -> AsyncResult<[T]> {
+  public func gather<T: Codable & Sendable>(_ name: String, as type: [T].Type = [T].self) -> AsyncResult<[T]>
+  {
     let label = "gather('\(name)')"
     if let error = client.invalidTarget(targets) {
       return AsyncResult(state: client.failedState(label, error), context: client.context) { _, _ in [] }
@@ -158,7 +166,8 @@ extension DirectView {
           _ = try remove(name).get()
         }
       } catch {
-        FileHandle.standardError.write(Data("MPIParallel: setting '\(name)' on engines \(targets) failed: \(error)\n".utf8))
+        FileHandle.standardError.write(
+          Data("MPIParallel: setting '\(name)' on engines \(targets) failed: \(error)\n".utf8))
       }
     }
   }
@@ -191,7 +200,9 @@ extension DirectView {
       var failures: [RemoteError] = []
       for slot in slots {
         guard case .reply(let bytes) = slot.outcome else { continue }
-        if try !EngineReply(header: bytes).succeeded { failures.append(context.remoteError(reply: bytes, slot: slot)) }
+        if try !EngineReply(header: bytes).succeeded {
+          failures.append(context.remoteError(reply: bytes, slot: slot))
+        }
       }
       if !failures.isEmpty { throw CompositeError(failures: failures, engineCount: slots.count) }
     }
@@ -240,7 +251,8 @@ extension DirectView {
               slot: slot, type: try reader.readString(), message: try reader.readString(), function: label))
         }
       } catch {
-        throw ParallelError.decodingFailed(what: "the parts of \(label)", expected: Wire.typeName([T].self), reason: "\(error)")
+        throw ParallelError.decodingFailed(
+          what: "the parts of \(label)", expected: Wire.typeName([T].self), reason: "\(error)")
       }
     }
     if !failures.isEmpty { throw CompositeError(failures: failures, engineCount: slots.count) }

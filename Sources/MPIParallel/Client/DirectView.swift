@@ -47,7 +47,8 @@ public struct DirectView: Sendable {
       try function.encodeArguments(repeat each arguments, into: sink)
       encoded = sink.writer.bytes
     } catch {
-      return failedMap(label, ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)"))
+      return failedMap(
+        label, ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)"))
     }
     let ids = client.hub.table.allocate(function: function.name, count: targets.count)
     let state = ResultState(
@@ -64,7 +65,8 @@ public struct DirectView: Sendable {
           taskID: taskID, message: message, result: state, slot: index, targets: nil, engine: engine,
           loadBalanced: false))
     }
-    return submit(jobs, state: state, count: targets.count, decoder: Client.callDecoder(batch: false, label: label))
+    return submit(
+      jobs, state: state, count: targets.count, decoder: Client.callDecoder(batch: false, label: label))
   }
 
   /// Splits the inputs into one block per engine (as IPython's
@@ -79,11 +81,15 @@ public struct DirectView: Sendable {
     var count = Int.max
     for sequence in repeat each sequences { count = Swift.min(count, sequence.count) }
     if count == Int.max { count = 0 }
-    let parts = Partition.ranges(count: count, parts: targets.count).enumerated().filter { !$0.element.isEmpty }
+    let parts = Partition.ranges(count: count, parts: targets.count).enumerated().filter {
+      !$0.element.isEmpty
+    }
     let ids = client.hub.table.allocate(function: function.name, count: parts.count)
     let state = ResultState(
       label: label,
-      slots: parts.enumerated().map { ResultState.Slot(taskID: ids.lowerBound + $0.offset, items: $0.element.element) })
+      slots: parts.enumerated().map {
+        ResultState.Slot(taskID: ids.lowerBound + $0.offset, items: $0.element.element)
+      })
     var jobs: [Job] = []
     do {
       for (slot, (engineIndex, range)) in parts.enumerated() {
@@ -101,18 +107,23 @@ public struct DirectView: Sendable {
             engine: targets[engineIndex], loadBalanced: false))
       }
     } catch {
-      return failedMap(label, ParallelError.encodingFailed(what: "the inputs of \(label)", reason: "\(error)"))
+      return failedMap(
+        label, ParallelError.encodingFailed(what: "the inputs of \(label)", reason: "\(error)"))
     }
     return submit(jobs, state: state, count: count, decoder: Client.callDecoder(batch: true, label: label))
   }
 
-  func submit<R>(_ jobs: [Job], state: ResultState, count: Int, decoder: @escaping AsyncMapResult<R>.SlotDecoder)
+  func submit<R>(
+    _ jobs: [Job], state: ResultState, count: Int, decoder: @escaping AsyncMapResult<R>.SlotDecoder
+  )
     -> AsyncMapResult<R>
   {
-    let result = AsyncMapResult(state: state, context: client.context, count: count, ordered: true, decodeSlot: decoder)
+    let result = AsyncMapResult(
+      state: state, context: client.context, count: count, ordered: true, decodeSlot: decoder)
     guard !jobs.isEmpty else { return result }
     do {
-      try client.hub.post(.direct(DirectOperation(engines: Array(Set(jobs.map(\.engine))).sorted(), kind: .requests(jobs))))
+      try client.hub.post(
+        .direct(DirectOperation(engines: Array(Set(jobs.map(\.engine))).sorted(), kind: .requests(jobs))))
     } catch {
       for job in jobs { state.complete(slot: job.slot, engineID: nil, outcome: .failed(error)) }
     }

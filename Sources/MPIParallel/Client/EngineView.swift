@@ -43,7 +43,9 @@ public struct EngineView: Sendable {
 
   /// Sets each name to its value on this engine.
   @discardableResult
-  public func push(_ values: [String: any Codable & Sendable]) -> AsyncResult<Void> { directView.push(values) }
+  public func push(_ values: [String: any Codable & Sendable]) -> AsyncResult<Void> {
+    directView.push(values)
+  }
 
   /// This engine's value of `name` as a `T`; fails with a `RemoteError` when
   /// the engine has no such name or holds another type.
@@ -65,7 +67,7 @@ public struct EngineView: Sendable {
 
   private func single<R>(_ many: AsyncMapResult<R>) -> AsyncResult<R> {
     AsyncResult(state: many.state, context: many.context) { _, _ in
-      let values = try many.outcomes
+      let values = many.outcomes
       guard let first = values.first else {
         throw ParallelError.noEngines("engine \(id)")
       }

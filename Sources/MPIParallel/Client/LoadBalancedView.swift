@@ -23,7 +23,9 @@ public struct LoadBalancedView: Sendable {
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncResult<R> {
     let label = "apply(\(function.name))"
-    let many: AsyncMapResult<R> = submit(label: label, function: function, count: 1, chunkSize: 1, ordered: true, batch: false) {
+    let many: AsyncMapResult<R> = submit(
+      label: label, function: function, count: 1, chunkSize: 1, ordered: true, batch: false
+    ) {
       _, sink in try function.encodeArguments(repeat each arguments, into: sink)
     }
     return AsyncResult(state: many.state, context: many.context) { _, _ in
@@ -49,7 +51,8 @@ public struct LoadBalancedView: Sendable {
     for sequence in repeat each sequences { count = Swift.min(count, sequence.count) }
     if count == Int.max { count = 0 }
     return submit(
-      label: "map(\(function.name))", function: function, count: count, chunkSize: chunkSize, ordered: ordered,
+      label: "map(\(function.name))", function: function, count: count, chunkSize: chunkSize,
+      ordered: ordered,
       batch: true
     ) {
       index, sink in try function.encodeArguments(repeat .value((each sequences)[index]), into: sink)
@@ -65,14 +68,18 @@ public struct LoadBalancedView: Sendable {
         state: client.failedState(label, error), context: client.context, count: 1, ordered: true,
         decodeSlot: { _, _ in [] })
     }
-    guard chunkSize > 0 else { return failed(ParallelError.invalidArgument("chunkSize must be at least 1, not \(chunkSize)")) }
+    guard chunkSize > 0 else {
+      return failed(ParallelError.invalidArgument("chunkSize must be at least 1, not \(chunkSize)"))
+    }
     if let targets, let error = client.invalidTarget(targets) { return failed(error) }
     if client.engines.isEmpty { return failed(ParallelError.noEngines(label)) }
     let chunks = Partition.chunks(count: count, chunkSize: chunkSize)
     let ids = client.hub.table.allocate(function: function.name, count: chunks.count)
     let state = ResultState(
       label: label,
-      slots: chunks.enumerated().map { ResultState.Slot(taskID: ids.lowerBound + $0.offset, items: $0.element) })
+      slots: chunks.enumerated().map {
+        ResultState.Slot(taskID: ids.lowerBound + $0.offset, items: $0.element)
+      })
     var jobs: [Job] = []
     jobs.reserveCapacity(chunks.count)
     do {

@@ -28,7 +28,8 @@ public enum ParallelError: Error, CustomStringConvertible, Sendable, Equatable {
       return "timed out after \(seconds) s waiting for task(s) \(shown) (they keep running)"
     case .aborted(let id): return "task \(id) was aborted before it started"
     case .noSuchEngine(let id, let available):
-      return "no engine with id \(id); engine ids are \(available.isEmpty ? "none" : "\(available.first!)...\(available.last!)")"
+      return
+        "no engine with id \(id); engine ids are \(available.isEmpty ? "none" : "\(available.first!)...\(available.last!)")"
     case .noEngines(let what): return "no engines to run on: \(what)"
     case .encodingFailed(let what, let reason): return "could not encode \(what): \(reason)"
     case .decodingFailed(let what, let expected, let reason):

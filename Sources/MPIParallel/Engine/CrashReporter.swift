@@ -41,7 +41,10 @@ enum CrashReporter {
 
   private static func copy(_ string: String, into buffer: UnsafeMutablePointer<UInt8>) -> Int {
     var length = 0
-    for byte in string.utf8 where length < capacity { buffer[length] = byte; length += 1 }
+    for byte in string.utf8 where length < capacity {
+      buffer[length] = byte
+      length += 1
+    }
     return length
   }
 
@@ -54,7 +57,11 @@ enum CrashReporter {
   }
 
   private static func write(number: Int) {
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var digits:
+      (
+        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+      ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     withUnsafeMutableBytes(of: &digits) { buffer in
       var value = number < 0 ? 0 : number
       var index = buffer.count

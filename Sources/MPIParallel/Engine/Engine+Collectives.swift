@@ -20,7 +20,8 @@ extension Engine {
         entries.append((try reader.readString(), try reader.readString(), try reader.readBlob()))
       }
       for (name, typeName, bytes) in entries { namespace.setEncoded(name, bytes: bytes, typeName: typeName) }
-      try reply(EngineReply.success(taskID: taskID, started: started, completed: MonotonicClock.wallNow()).bytes)
+      try reply(
+        EngineReply.success(taskID: taskID, started: started, completed: MonotonicClock.wallNow()).bytes)
     } catch {
       try fail(taskID: taskID, started: started, function: "push", error: error)
     }
@@ -56,7 +57,8 @@ extension Engine {
       }
       namespace.setEncoded(name, bytes: bytes, typeName: typeName)
     }
-    try reply(EngineReply.success(taskID: taskID, started: started, completed: MonotonicClock.wallNow()).bytes)
+    try reply(
+      EngineReply.success(taskID: taskID, started: started, completed: MonotonicClock.wallNow()).bytes)
   }
 
   /// Sends this engine's part of a gather: first its length (negative for an

@@ -1,9 +1,10 @@
+import MPI
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
   import Musl
 #endif
-import MPI
 
 /// An engine (every rank but 0): receives requests from the hub in order,
 /// runs them, replies, and never stops because a task threw. Between messages
@@ -74,13 +75,15 @@ final class Engine {
     switch request {
     case .call(let taskID, let function, let argumentTypes, let resultType, let count):
       call(
-        taskID: taskID, function: function, argumentTypes: argumentTypes, resultType: resultType, count: count,
+        taskID: taskID, function: function, argumentTypes: argumentTypes, resultType: resultType,
+        count: count,
         reader: reader)
     case .pull(let taskID, let name):
       let started = MonotonicClock.wallNow()
       do {
         let (typeName, encoded) = try namespace.encoded(name)
-        var writer = EngineReply.success(taskID: taskID, started: started, completed: MonotonicClock.wallNow())
+        var writer = EngineReply.success(
+          taskID: taskID, started: started, completed: MonotonicClock.wallNow())
         writer.write(typeName)
         writer.writeBlob(encoded)
         try reply(writer.bytes)

@@ -8,7 +8,8 @@ struct FunctionRegistry: Sendable {
       let registration = function.registration
       if let existing = self.functions[registration.name] {
         throw ParallelError.startup(
-          "two remote functions are named '\(registration.name)' (\(existing.signature) and \(registration.signature)); names must be unique")
+          "two remote functions are named '\(registration.name)' (\(existing.signature) and \(registration.signature)); names must be unique"
+        )
       }
       self.functions[registration.name] = registration
     }

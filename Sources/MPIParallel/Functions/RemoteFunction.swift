@@ -31,7 +31,9 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
   }
 
   /// Writes the call's arguments (values or references) after the call header.
-  func encodeArguments(_ arguments: repeat MPIParallel.Argument<each Argument>, into sink: ArgumentSink) throws {
+  func encodeArguments(_ arguments: repeat MPIParallel.Argument<each Argument>, into sink: ArgumentSink)
+    throws
+  {
     for argument in repeat each arguments { try argument.write(to: sink) }
   }
 }

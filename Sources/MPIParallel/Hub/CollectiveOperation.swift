@@ -29,26 +29,31 @@ final class CollectiveOperation {
 extension Hub {
   /// Announces a collective to its engines (in order with their other
   /// requests) and starts the hub's non-blocking part.
-  func startCollective(_ operation: DirectOperation, communicatorID id: Int, communicator: Communicator) throws {
+  func startCollective(_ operation: DirectOperation, communicatorID id: Int, communicator: Communicator)
+    throws
+  {
     let roots = communicator.size
     switch operation.kind {
     case .requests:
       preconditionFailure("requests are not collective")
     case .broadcast(let blob, let jobs):
       for var job in jobs {
-        job.message = HubRequest.broadcast(taskID: job.taskID, communicator: id, byteCount: blob.count).encode()
+        job.message = HubRequest.broadcast(taskID: job.taskID, communicator: id, byteCount: blob.count)
+          .encode()
         try send(job)
       }
       let request = try blob.withUnsafeBytes {
         try communicator.ibroadcast(UnsafeMutableRawBufferPointer(mutating: $0), root: 0)
       }
-      let collective = CollectiveOperation(operation: operation, communicator: communicator, stage: .sending(request))
+      let collective = CollectiveOperation(
+        operation: operation, communicator: communicator, stage: .sending(request))
       collective.keepAlive = [blob]
       collectives.append(collective)
     case .scatter(let plan):
       for (index, var job) in plan.jobs.enumerated() {
         job.message = HubRequest.scatter(
-          taskID: job.taskID, communicator: id, name: plan.name, mode: plan.mode, typeName: plan.typeNames[index],
+          taskID: job.taskID, communicator: id, name: plan.name, mode: plan.mode,
+          typeName: plan.typeNames[index],
           byteCount: plan.byteCounts[index], flatten: plan.flatten
         ).encode()
         try send(job)
@@ -63,7 +68,8 @@ extension Hub {
       let request = try communicator.iscatterv(
         plan.buffer, counts: counts, displacements: displacements,
         into: UnsafeMutableRawBufferPointer(start: nil, count: 0), root: 0)
-      let collective = CollectiveOperation(operation: operation, communicator: communicator, stage: .sending(request))
+      let collective = CollectiveOperation(
+        operation: operation, communicator: communicator, stage: .sending(request))
       collective.keepAlive = [plan.keepAlive]
       collectives.append(collective)
     case .gather(let plan):
@@ -72,7 +78,9 @@ extension Hub {
           taskID: job.taskID, communicator: id, name: plan.name, mode: plan.mode,
           elementTypeName: plan.elementTypeName
         ).encode()
-        let request = try message.withUnsafeBytes { try world.isend($0, to: job.engine + 1, tag: MessageTag.request) }
+        let request = try message.withUnsafeBytes {
+          try world.isend($0, to: job.engine + 1, tag: MessageTag.request)
+        }
         sends.append(PendingSend(request: request, bytes: message))
         engines[job.engine].outstanding += 1
         table.markRunning(job.taskID, engine: job.engine)
@@ -80,11 +88,13 @@ extension Hub {
       let lengths = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 * roots, alignment: 8)
       lengths.initializeMemory(as: UInt8.self, repeating: 0)
       let request = try communicator.igatherv(
-        UnsafeRawBufferPointer(start: nil, count: 0), into: lengths, counts: [0] + Array(repeating: 8, count: roots - 1),
+        UnsafeRawBufferPointer(start: nil, count: 0), into: lengths,
+        counts: [0] + Array(repeating: 8, count: roots - 1),
         displacements: (0..<roots).map { max(0, $0 - 1) * 8 }, root: 0)
       collectives.append(
         CollectiveOperation(
-          operation: operation, communicator: communicator, stage: .gatheringLengths(request, lengths: lengths)))
+          operation: operation, communicator: communicator,
+          stage: .gatheringLengths(request, lengths: lengths)))
     }
   }
 
@@ -120,7 +130,8 @@ extension Hub {
       var failed: [Bool] = []
       var offset = 0
       for index in 0..<engineCount {
-        let length = Int(Int64(littleEndian: lengths.loadUnaligned(fromByteOffset: 8 * index, as: Int64.self)))
+        let length = Int(
+          Int64(littleEndian: lengths.loadUnaligned(fromByteOffset: 8 * index, as: Int64.self)))
         ranges.append(offset..<offset + abs(length))
         failed.append(length < 0)
         offset += abs(length)
@@ -142,9 +153,11 @@ extension Hub {
       for (index, job) in plan.jobs.enumerated() {
         engines[job.engine].outstanding -= 1
         engines[job.engine].completed += 1
-        table.markFinished(job.taskID, state: failed[index] ? .failed : .succeeded, started: now, completed: now)
+        table.markFinished(
+          job.taskID, state: failed[index] ? .failed : .succeeded, started: now, completed: now)
         job.result.complete(
-          slot: job.slot, engineID: job.engine, outcome: .gathered(buffer, ranges[index], failed: failed[index]))
+          slot: job.slot, engineID: job.engine,
+          outcome: .gathered(buffer, ranges[index], failed: failed[index]))
       }
       return true
     }

@@ -55,7 +55,8 @@ extension Hub {
     if job.loadBalanced { engines[job.engine].loadBalanced -= 1 }
     engines[job.engine].completed += 1
     table.markFinished(
-      taskID, state: header.succeeded ? .succeeded : .failed, started: header.started, completed: header.completed)
+      taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
+      completed: header.completed)
     job.result.complete(slot: job.slot, engineID: job.engine, outcome: .reply(bytes))
   }
 
@@ -66,9 +67,11 @@ extension Hub {
     var candidates: [EngineLoad] = []
     while let job = queue.first {
       candidates.removeAll(keepingCapacity: true)
-      for engine in engines where !engine.reserved && (highWaterMark == 0 || engine.loadBalanced < highWaterMark) {
+      for engine in engines
+      where !engine.reserved && (highWaterMark == 0 || engine.loadBalanced < highWaterMark) {
         if let targets = job.targets, !targets.contains(engine.id) { continue }
-        candidates.append(EngineLoad(id: engine.id, outstanding: engine.loadBalanced, lastUsed: engine.lastUsed))
+        candidates.append(
+          EngineLoad(id: engine.id, outstanding: engine.loadBalanced, lastUsed: engine.lastUsed))
       }
       guard let chosen = scheme.select(from: candidates) else { break }
       var next = queue.removeFirst()

@@ -68,7 +68,9 @@ final class Hub: @unchecked Sendable {
     var backoff = Backoff(now: MonotonicClock.now())
     while remaining > 0 {
       guard let message = try world.probeMessage(from: nil, tag: MessageTag.hello) else {
-        if case .sleep(let seconds) = backoff.idle(now: MonotonicClock.now()) { MonotonicClock.sleep(seconds) }
+        if case .sleep(let seconds) = backoff.idle(now: MonotonicClock.now()) {
+          MonotonicClock.sleep(seconds)
+        }
         continue
       }
       var reader = WireReader(try message.receive())
@@ -219,7 +221,8 @@ final class Hub: @unchecked Sendable {
       let ids = table.allocate(function: "shutdown", count: engines.count)
       let result = ResultState(
         label: "shutdown",
-        slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) })
+        slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) }
+      )
       shutdownResult = result
       for (index, id) in ids.enumerated() {
         let job = Job(
@@ -242,7 +245,8 @@ final class Hub: @unchecked Sendable {
 
   private func checkDeadline() -> Bool {
     if let stopDeadline, MonotonicClock.now() > stopDeadline {
-      fputs("MPIParallel: engines did not stop within 10 s of the driver's error; aborting the MPI job\n", stderr)
+      fputs(
+        "MPIParallel: engines did not stop within 10 s of the driver's error; aborting the MPI job\n", stderr)
       MPI.abort(code: 1)
     }
     return false

@@ -41,7 +41,9 @@ struct EngineReply {
 
   /// Sets the completed time of a header written by `success`.
   static func stamp(completed: Double, in bytes: inout [UInt8]) {
-    bytes.withUnsafeMutableBytes { $0.storeBytes(of: completed.bitPattern.littleEndian, toByteOffset: 17, as: UInt64.self) }
+    bytes.withUnsafeMutableBytes {
+      $0.storeBytes(of: completed.bitPattern.littleEndian, toByteOffset: 17, as: UInt64.self)
+    }
   }
 
   /// A whole error reply.

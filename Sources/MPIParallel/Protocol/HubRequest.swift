@@ -101,7 +101,8 @@ enum HubRequest: Equatable {
       let resultType = try reader.readString()
       let count = kind == .batch ? Int(try reader.read(UInt32.self)) : nil
       return .call(
-        taskID: taskID, function: function, argumentTypes: argumentTypes, resultType: resultType, count: count)
+        taskID: taskID, function: function, argumentTypes: argumentTypes, resultType: resultType, count: count
+      )
     case .pull:
       return .pull(taskID: Int(try reader.read(UInt64.self)), name: try reader.readString())
     case .remove:

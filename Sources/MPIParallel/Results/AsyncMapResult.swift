@@ -18,7 +18,9 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   private var decoded: [Int: Result<[Element], any Error>] = [:]
   private let slotStarts: [Int]
 
-  init(state: ResultState, context: ResultContext, count: Int, ordered: Bool, decodeSlot: @escaping SlotDecoder) {
+  init(
+    state: ResultState, context: ResultContext, count: Int, ordered: Bool, decodeSlot: @escaping SlotDecoder
+  ) {
     self.state = state
     self.context = context
     self.count = count
@@ -141,7 +143,9 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     let info = state.slot(slot)
     let metadata = context.metadata(info, submitted: state.submitted)
     switch values(ofSlot: slot) {
-    case .success(let values): return MapItem(index: index, result: .success(values[index - info.items.lowerBound]), metadata: metadata)
+    case .success(let values):
+      return MapItem(
+        index: index, result: .success(values[index - info.items.lowerBound]), metadata: metadata)
     case .failure(let error): return MapItem(index: index, result: .failure(error), metadata: metadata)
     }
   }

@@ -21,7 +21,8 @@ struct ResultContext: Sendable {
   func remoteError(reply: [UInt8], slot: ResultState.Slot) -> RemoteError {
     let fields = try? EngineReply.errorFields(of: reply)
     return remoteError(
-      slot: slot, type: fields?.type ?? "MalformedReply", message: fields?.message ?? "the reply could not be read",
+      slot: slot, type: fields?.type ?? "MalformedReply",
+      message: fields?.message ?? "the reply could not be read",
       function: fields?.function ?? "?")
   }
 
@@ -46,7 +47,9 @@ struct ResultContext: Sendable {
   }
 
   /// Decodes a successful call reply: one value, or a chunk's count and values.
-  static func decodeCall<T: Decodable>(_ reply: [UInt8], batch: Bool, as type: T.Type, label: String) throws -> [T] {
+  static func decodeCall<T: Decodable>(_ reply: [UInt8], batch: Bool, as type: T.Type, label: String) throws
+    -> [T]
+  {
     do {
       var reader = try EngineReply.payloadReader(of: reply)
       if batch {
@@ -58,24 +61,29 @@ struct ResultContext: Sendable {
       }
       return [try reader.decode(T.self)]
     } catch {
-      throw ParallelError.decodingFailed(what: "the result of \(label)", expected: Wire.typeName(T.self), reason: "\(error)")
+      throw ParallelError.decodingFailed(
+        what: "the result of \(label)", expected: Wire.typeName(T.self), reason: "\(error)")
     }
   }
 
   /// Decodes a pull reply (type name, then the value's encoding) as a `T`.
-  func decodePulled<T: Decodable>(_ reply: [UInt8], slot: ResultState.Slot, name: String, as type: T.Type) throws -> T {
+  func decodePulled<T: Decodable>(_ reply: [UInt8], slot: ResultState.Slot, name: String, as type: T.Type)
+    throws -> T
+  {
     var reader = try EngineReply.payloadReader(of: reply)
     let typeName = try reader.readString()
     guard typeName == Wire.typeName(T.self) else {
       throw remoteError(
         slot: slot, type: "EngineError",
-        message: EngineError.typeMismatch(name: name, stored: typeName, requested: Wire.typeName(T.self)).description,
+        message: EngineError.typeMismatch(name: name, stored: typeName, requested: Wire.typeName(T.self))
+          .description,
         function: "pull('\(name)')")
     }
     do {
       return try Wire.decode(T.self, from: try reader.readBlob())
     } catch {
-      throw ParallelError.decodingFailed(what: "'\(name)'", expected: Wire.typeName(T.self), reason: "\(error)")
+      throw ParallelError.decodingFailed(
+        what: "'\(name)'", expected: Wire.typeName(T.self), reason: "\(error)")
     }
   }
 }

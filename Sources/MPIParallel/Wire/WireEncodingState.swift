@@ -50,20 +50,62 @@ final class WireEncodingState {
   /// metatype comparisons (constant-folded when specialized), no casts.
   @inline(__always)
   static func writePrimitive<T>(_ value: T, to writer: inout WireWriter) -> Bool {
-    if T.self == Int.self { writer.write(wireIdentityCast(value, to: Int.self)); return true }
-    if T.self == Double.self { writer.write(wireIdentityCast(value, to: Double.self)); return true }
-    if T.self == String.self { writer.write(wireIdentityCast(value, to: String.self)); return true }
-    if T.self == Bool.self { writer.write(wireIdentityCast(value, to: Bool.self)); return true }
-    if T.self == Float.self { writer.write(wireIdentityCast(value, to: Float.self)); return true }
-    if T.self == Int64.self { writer.write(wireIdentityCast(value, to: Int64.self)); return true }
-    if T.self == Int32.self { writer.write(wireIdentityCast(value, to: Int32.self)); return true }
-    if T.self == UInt8.self { writer.write(wireIdentityCast(value, to: UInt8.self)); return true }
-    if T.self == UInt64.self { writer.write(wireIdentityCast(value, to: UInt64.self)); return true }
-    if T.self == UInt32.self { writer.write(wireIdentityCast(value, to: UInt32.self)); return true }
-    if T.self == UInt.self { writer.write(wireIdentityCast(value, to: UInt.self)); return true }
-    if T.self == Int16.self { writer.write(wireIdentityCast(value, to: Int16.self)); return true }
-    if T.self == UInt16.self { writer.write(wireIdentityCast(value, to: UInt16.self)); return true }
-    if T.self == Int8.self { writer.write(wireIdentityCast(value, to: Int8.self)); return true }
+    if T.self == Int.self {
+      writer.write(wireIdentityCast(value, to: Int.self))
+      return true
+    }
+    if T.self == Double.self {
+      writer.write(wireIdentityCast(value, to: Double.self))
+      return true
+    }
+    if T.self == String.self {
+      writer.write(wireIdentityCast(value, to: String.self))
+      return true
+    }
+    if T.self == Bool.self {
+      writer.write(wireIdentityCast(value, to: Bool.self))
+      return true
+    }
+    if T.self == Float.self {
+      writer.write(wireIdentityCast(value, to: Float.self))
+      return true
+    }
+    if T.self == Int64.self {
+      writer.write(wireIdentityCast(value, to: Int64.self))
+      return true
+    }
+    if T.self == Int32.self {
+      writer.write(wireIdentityCast(value, to: Int32.self))
+      return true
+    }
+    if T.self == UInt8.self {
+      writer.write(wireIdentityCast(value, to: UInt8.self))
+      return true
+    }
+    if T.self == UInt64.self {
+      writer.write(wireIdentityCast(value, to: UInt64.self))
+      return true
+    }
+    if T.self == UInt32.self {
+      writer.write(wireIdentityCast(value, to: UInt32.self))
+      return true
+    }
+    if T.self == UInt.self {
+      writer.write(wireIdentityCast(value, to: UInt.self))
+      return true
+    }
+    if T.self == Int16.self {
+      writer.write(wireIdentityCast(value, to: Int16.self))
+      return true
+    }
+    if T.self == UInt16.self {
+      writer.write(wireIdentityCast(value, to: UInt16.self))
+      return true
+    }
+    if T.self == Int8.self {
+      writer.write(wireIdentityCast(value, to: Int8.self))
+      return true
+    }
     return false
   }
 
@@ -91,9 +133,13 @@ final class WireEncodingState {
       guard !owner.closed, owner.slotToken == token else {
         throw WireError.unsupported(
           "an encoder or container was written to after its enclosing container moved on to another "
-            + "entry (at \(WireCodingKey.describe(owner.codingPath))); the wire format is written in one pass")
+            + "entry (at \(WireCodingKey.describe(owner.codingPath))); the wire format is written in one pass"
+        )
       }
-      while let top = stack.last, top !== owner { try close(top); stack.removeLast() }
+      while let top = stack.last, top !== owner {
+        try close(top)
+        stack.removeLast()
+      }
     } else {
       while let top = stack.popLast() { try close(top) }
     }
@@ -108,7 +154,10 @@ final class WireEncodingState {
           + "the wire format is written in one pass")
     }
     if stack.last !== frame {
-      while let top = stack.last, top !== frame { try close(top); stack.removeLast() }
+      while let top = stack.last, top !== frame {
+        try close(top)
+        stack.removeLast()
+      }
     }
     closeSlot(frame)
   }

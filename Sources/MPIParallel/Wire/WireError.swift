@@ -52,7 +52,8 @@ enum WireError: Error, CustomStringConvertible, Equatable {
   var description: String {
     switch self {
     case .truncated(let needed, let available, let offset):
-      return "wire data truncated at byte offset \(offset): needed \(needed) bytes, only \(available) available"
+      return
+        "wire data truncated at byte offset \(offset): needed \(needed) bytes, only \(available) available"
     case .trailingBytes(let count, let type):
       return "decoding \(type) left \(count) trailing bytes unread"
     case .invalidUTF8(let offset):

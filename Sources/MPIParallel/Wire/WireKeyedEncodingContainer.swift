@@ -16,20 +16,48 @@ struct WireKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     try encoder.state.encodeEntry(value, key: key, in: encoder)
   }
 
-  mutating func encode(_ value: Bool, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: String, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: Double, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: Float, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: Int, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: Int8, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: Int16, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: Int32, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: Int64, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: UInt, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: UInt8, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: UInt16, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: UInt32, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
-  mutating func encode(_ value: UInt64, forKey key: Key) throws { try encoder.state.encodeEntry(value, key: key, in: encoder) }
+  mutating func encode(_ value: Bool, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: String, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: Double, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: Float, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: Int, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: Int8, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: Int16, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: Int32, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: Int64, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: UInt, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: UInt8, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: UInt16, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: UInt32, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
+  mutating func encode(_ value: UInt64, forKey key: Key) throws {
+    try encoder.state.encodeEntry(value, key: key, in: encoder)
+  }
 
   mutating func nestedContainer<NestedKey: CodingKey>(
     keyedBy keyType: NestedKey.Type, forKey key: Key

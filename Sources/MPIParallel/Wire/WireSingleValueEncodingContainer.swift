@@ -45,7 +45,8 @@ struct WireSingleValueEncodingContainer: SingleValueEncodingContainer {
     }
     guard !encoder.wroteSingleValue else {
       throw WireError.unsupported(
-        "a second value was encoded into a single value container (at \(WireCodingKey.describe(encoder.codingPath)))")
+        "a second value was encoded into a single value container (at \(WireCodingKey.describe(encoder.codingPath)))"
+      )
     }
     try encoder.state.enterSlot(owner: encoder.owner, token: encoder.token)
     encoder.wroteSingleValue = true

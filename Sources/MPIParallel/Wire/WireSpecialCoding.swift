@@ -15,7 +15,8 @@ protocol WireEncodableSpecial {
 protocol WireDecodableSpecial {
   /// Reads a `Self` from `reader` and returns it as `R` (which is `Self`).
   static func wireDecode<R>(
-    as: R.Type, from reader: inout WireReader, parent: WireDecoder?, key: (any CodingKey)?) throws -> R
+    as: R.Type, from reader: inout WireReader, parent: WireDecoder?, key: (any CodingKey)?
+  ) throws -> R
 }
 
 /// `value` as `U`, where the caller knows `T == U`.
@@ -71,7 +72,8 @@ extension Array: WireDecodableSpecial where Element: WireScalar {
     let stride = MemoryLayout<Element>.stride
     let count = try reader.readLength(elementSize: stride)
     let array = try [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
-      try WireDecoding.readScalarElements(into: UnsafeMutableRawBufferPointer(buffer), count: count, of: Element.self, from: &reader)
+      try WireDecoding.readScalarElements(
+        into: UnsafeMutableRawBufferPointer(buffer), count: count, of: Element.self, from: &reader)
       initialized = count
     }
     return wireIdentityCast(array, to: R.self)
@@ -93,7 +95,8 @@ extension ContiguousArray: WireDecodableSpecial where Element: WireScalar {
     let stride = MemoryLayout<Element>.stride
     let count = try reader.readLength(elementSize: stride)
     let array = try ContiguousArray<Element>(unsafeUninitializedCapacity: count) { buffer, initialized in
-      try WireDecoding.readScalarElements(into: UnsafeMutableRawBufferPointer(buffer), count: count, of: Element.self, from: &reader)
+      try WireDecoding.readScalarElements(
+        into: UnsafeMutableRawBufferPointer(buffer), count: count, of: Element.self, from: &reader)
       initialized = count
     }
     return wireIdentityCast(array, to: R.self)

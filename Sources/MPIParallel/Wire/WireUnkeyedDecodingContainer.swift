@@ -81,7 +81,8 @@ struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     decoder.sync()
     guard currentIndex < elementCount else {
       throw WireError.invalidValue(
-        "unkeyed container has no element \(currentIndex) (it holds \(elementCount))", offset: decoder.reader.offset)
+        "unkeyed container has no element \(currentIndex) (it holds \(elementCount))",
+        offset: decoder.reader.offset)
     }
   }
 

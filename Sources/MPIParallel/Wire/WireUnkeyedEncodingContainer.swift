@@ -13,7 +13,9 @@ struct WireUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     encoder.state.writer.write(UInt8(0))
   }
 
-  mutating func encode<T: Encodable>(_ value: T) throws { try encoder.state.encodeElement(value, in: encoder) }
+  mutating func encode<T: Encodable>(_ value: T) throws {
+    try encoder.state.encodeElement(value, in: encoder)
+  }
 
   mutating func encode(_ value: Bool) throws { try encoder.state.encodeElement(value, in: encoder) }
   mutating func encode(_ value: String) throws { try encoder.state.encodeElement(value, in: encoder) }
@@ -47,7 +49,8 @@ struct WireUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     let state = encoder.state
     do {
       let token = try state.beginElement(encoder)
-      return WireEncoder(state: state, owner: encoder, token: token, key: WireCodingKey(index: encoder.count - 1))
+      return WireEncoder(
+        state: state, owner: encoder, token: token, key: WireCodingKey(index: encoder.count - 1))
     } catch {
       state.fail(error)
       return WireEncoder(state: state, owner: encoder, token: -2, key: WireCodingKey(index: encoder.count))

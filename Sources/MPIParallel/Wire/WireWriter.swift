@@ -45,7 +45,8 @@ struct WireWriter {
   mutating func write(_ value: String) {
     let utf8 = value.utf8
     let length = utf8.count
-    precondition(length <= Int(UInt32.max), "WireWriter: string of \(length) UTF-8 bytes exceeds UInt32 length")
+    precondition(
+      length <= Int(UInt32.max), "WireWriter: string of \(length) UTF-8 bytes exceeds UInt32 length")
     write(UInt32(truncatingIfNeeded: length))
     bytes.append(contentsOf: utf8)
   }
