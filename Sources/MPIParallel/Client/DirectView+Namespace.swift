@@ -30,15 +30,8 @@ extension DirectView {
   public func pull<T: Codable & Sendable>(_ name: String, as type: T.Type = T.self) -> AsyncMapResult<T> {
     let label = "pull('\(name)')"
     if let error = client.invalidTarget(targets) { return failedMap(label, error) }
-    let ids = client.hub.table.allocate(function: label, count: targets.count)
-    let state = ResultState(
-      label: label,
-      slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) })
-    let jobs = targets.enumerated().map { index, engine in
-      Job(
-        taskID: ids.lowerBound + index,
-        message: HubRequest.pull(taskID: ids.lowerBound + index, name: name).encode(),
-        result: state, slot: index, targets: nil, engine: engine, loadBalanced: false)
+    let (state, jobs) = perEngine(label: label, function: label) {
+      HubRequest.pull(taskID: $0, name: name).encode()
     }
     return submit(jobs, state: state, count: targets.count) { slot, context in
       guard case .reply(let bytes) = slot.outcome else { return [] }
@@ -54,16 +47,8 @@ extension DirectView {
   public func remove(_ name: String) -> AsyncMapResult<Bool> {
     let label = "remove('\(name)')"
     if let error = client.invalidTarget(targets) { return failedMap(label, error) }
-    let ids = client.hub.table.allocate(function: label, count: targets.count)
-    let state = ResultState(
-      label: label,
-      slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) })
-    let jobs = targets.enumerated().map { index, engine in
-      Job(
-        taskID: ids.lowerBound + index,
-        message: HubRequest.remove(taskID: ids.lowerBound + index, name: name).encode(), result: state,
-        slot: index,
-        targets: nil, engine: engine, loadBalanced: false)
+    let (state, jobs) = perEngine(label: label, function: label) {
+      HubRequest.remove(taskID: $0, name: name).encode()
     }
     return submit(
       jobs, state: state, count: targets.count, decoder: Client.callDecoder(batch: false, label: label))
@@ -182,14 +167,20 @@ extension DirectView {
 
   /// One acknowledgement slot per engine of the view.
   private func acknowledgements(label: String, function: String) -> (ResultState, [Job]) {
+    perEngine(label: label, function: function) { _ in [] }
+  }
+
+  /// One task per engine of the view, with one result slot each; `message`
+  /// encodes a task's request from its id (collectives build theirs at dispatch).
+  func perEngine(label: String, function: String, message: (Int) -> [UInt8]) -> (ResultState, [Job]) {
     let ids = client.hub.table.allocate(function: function, count: targets.count)
     let state = ResultState(
       label: label,
       slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) })
     let jobs = targets.enumerated().map { index, engine in
       Job(
-        taskID: ids.lowerBound + index, message: [], result: state, slot: index, targets: nil, engine: engine,
-        loadBalanced: false)
+        taskID: ids.lowerBound + index, message: message(ids.lowerBound + index), result: state, slot: index,
+        targets: nil, engine: engine, loadBalanced: false)
     }
     return (state, jobs)
   }

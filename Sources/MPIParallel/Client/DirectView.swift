@@ -50,20 +50,10 @@ public struct DirectView: Sendable {
       return failedMap(
         label, ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)"))
     }
-    let ids = client.hub.table.allocate(function: function.name, count: targets.count)
-    let state = ResultState(
-      label: label,
-      slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) })
-    var jobs: [Job] = []
-    for (index, engine) in targets.enumerated() {
-      let taskID = ids.lowerBound + index
-      let message = Client.callRequest(
-        taskID: taskID, function: function.registration, batch: false, count: 1
-      ) { sink in encoded.withUnsafeBytes { sink.writer.writeRaw($0) } }
-      jobs.append(
-        Job(
-          taskID: taskID, message: message, result: state, slot: index, targets: nil, engine: engine,
-          loadBalanced: false))
+    let (state, jobs) = perEngine(label: label, function: function.name) { taskID in
+      Client.callRequest(taskID: taskID, function: function.registration, batch: false, count: 1) { sink in
+        encoded.withUnsafeBytes { sink.writer.writeRaw($0) }
+      }
     }
     return submit(
       jobs, state: state, count: targets.count, decoder: Client.callDecoder(batch: false, label: label))

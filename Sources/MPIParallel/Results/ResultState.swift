@@ -71,6 +71,7 @@ final class ResultState: @unchecked Sendable {
 
   /// Blocks until `condition` (checked under the lock) holds or `deadline`
   /// (monotonic seconds) passes; returns whether it holds.
+  @discardableResult
   func wait(until deadline: Double?, for condition: (_ pending: Int, _ arrived: Int, _ slots: [Slot]) -> Bool)
     -> Bool
   {
