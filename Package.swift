@@ -19,6 +19,7 @@ let package = Package(
     .target(name: "MPI", dependencies: ["CMPI"], swiftSettings: v5),
     .target(name: "MPIParallel", dependencies: ["MPI"], swiftSettings: v5),
     .executableTarget(name: "mpiparallel", dependencies: ["MPIParallel"], swiftSettings: v5),
+    .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel"], swiftSettings: v5),
     .executableTarget(
       name: "mpp-testapp", dependencies: ["MPIParallel"], path: "Tests/TestApp", swiftSettings: v5),
     .executableTarget(

@@ -11,21 +11,36 @@ struct Backoff: Sendable {
     case sleep(Double)
   }
 
-  /// How long after the last activity the loop keeps spinning.
-  var spinFor: Double = 50e-6
-  /// How long after the last activity the loop keeps yielding.
-  var yieldFor: Double = 2e-3
-  /// The first sleep, doubled at each idle round up to `maxSleep`.
-  var minSleep: Double = 20e-6
-  /// The longest sleep between two polls.
-  var maxSleep: Double = 1e-3
+  /// The thresholds of a back-off, in seconds.
+  struct Settings: Equatable, Sendable {
+    /// How long after the last activity the loop keeps spinning.
+    var spinFor: Double = 50e-6
+    /// How long after the last activity the loop keeps yielding.
+    var yieldFor: Double = 2e-3
+    /// The first sleep, doubled at each idle round up to `maxSleep`.
+    var minSleep: Double = 20e-6
+    /// The longest sleep between two polls.
+    var maxSleep: Double = 1e-3
+  }
+
+  /// The settings every new back-off starts with (the runtime's configuration sets them at start-up).
+  nonisolated(unsafe) static var defaults = Settings()
+
+  var spinFor: Double
+  var yieldFor: Double
+  var minSleep: Double
+  var maxSleep: Double
 
   private var lastActivity: Double
   private var nextSleep: Double
 
-  init(now: Double) {
+  init(now: Double, settings: Settings = Backoff.defaults) {
+    spinFor = settings.spinFor
+    yieldFor = settings.yieldFor
+    minSleep = settings.minSleep
+    maxSleep = settings.maxSleep
     lastActivity = now
-    nextSleep = 20e-6
+    nextSleep = settings.minSleep
   }
 
   /// Something happened: poll hot again.

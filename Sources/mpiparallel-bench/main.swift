@@ -1,0 +1,1 @@
+print("the benchmark is being written")
