@@ -10,6 +10,10 @@ let package = Package(
     .library(name: "MPIParallel", targets: ["MPIParallel"]),
     .executable(name: "mpiparallel", targets: ["mpiparallel"]),
   ] + examples.map { .executable(name: $0, targets: [$0]) },
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+  ],
   targets: [
     .systemLibrary(
       name: "CMPI",
@@ -17,11 +21,15 @@ let package = Package(
       providers: [.apt(["libopenmpi-dev"])]
     ),
     .target(name: "MPI", dependencies: ["CMPI"], swiftSettings: v5),
-    .target(name: "MPIParallel", dependencies: ["MPI"], swiftSettings: v5),
+    .target(
+      name: "MPIParallel", dependencies: ["MPI", .product(name: "Logging", package: "swift-log")],
+      swiftSettings: v5),
     .executableTarget(name: "mpiparallel", dependencies: ["MPIParallel"], swiftSettings: v5),
     .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel"], swiftSettings: v5),
     .executableTarget(
       name: "mpp-testapp", dependencies: ["MPIParallel"], path: "Tests/TestApp", swiftSettings: v5),
+    .executableTarget(
+      name: "mpp-configapp", dependencies: ["MPIParallel"], path: "Tests/ConfigApp", swiftSettings: v5),
     .executableTarget(
       name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest", swiftSettings: v5),
     .testTarget(name: "MPIParallelTests", dependencies: ["MPIParallel"], swiftSettings: v5),

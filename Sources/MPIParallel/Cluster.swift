@@ -1,3 +1,4 @@
+import Foundation
 @_exported import MPI
 
 #if canImport(Glibc)
@@ -25,17 +26,34 @@
 /// ```
 ///
 /// Start it with `mpirun -np 5 ./App` (4 engines).
+///
+/// Settings come from `configuration` (code), then the `MPIPARALLEL_*`
+/// environment variables, then the runtime's flags among the program's
+/// arguments (`--hwm 2`, `--log-level debug`, ...); see `Configuration`.
 public enum Cluster {
+  /// The configuration in effect: the defaults before `run`, then what `run`
+  /// resolved from code, environment and command line.
+  nonisolated(unsafe) public private(set) static var configuration = Configuration()
+
+  /// The program's command-line arguments (its name first) without the
+  /// runtime's own flags (`--hwm 2`, `--log-level debug`, ...): what the
+  /// program should parse, before or inside `run`.
+  public static var arguments: [String] { Configuration.programArguments(CommandLine.arguments) }
+
   /// Runs a blocking driver.
   public static func run(
-    _ functions: any RemoteFunctionProtocol..., driver: (Client) throws -> Void
+    _ functions: any RemoteFunctionProtocol..., configuration: Configuration = Configuration(),
+    driver: (Client) throws -> Void
   ) -> Never {
-    run(functions: functions, driver: driver)
+    run(functions: functions, configuration: configuration, driver: driver)
   }
 
   /// Runs a blocking driver with these remote functions.
-  public static func run(functions: [any RemoteFunctionProtocol], driver: (Client) throws -> Void) -> Never {
-    let (hub, client) = start(functions)
+  public static func run(
+    functions: [any RemoteFunctionProtocol], configuration: Configuration = Configuration(),
+    driver: (Client) throws -> Void
+  ) -> Never {
+    let (hub, client) = start(functions, configuration: configuration)
     var status: Int32 = 0
     do {
       try driver(client)
@@ -48,16 +66,18 @@ public enum Cluster {
 
   /// Runs an async driver.
   public static func run(
-    _ functions: any RemoteFunctionProtocol..., driver: (Client) async throws -> Void
+    _ functions: any RemoteFunctionProtocol..., configuration: Configuration = Configuration(),
+    driver: (Client) async throws -> Void
   ) async -> Never {
-    await run(functions: functions, driver: driver)
+    await run(functions: functions, configuration: configuration, driver: driver)
   }
 
   /// Runs an async driver with these remote functions.
-  public static func run(functions: [any RemoteFunctionProtocol], driver: (Client) async throws -> Void) async
-    -> Never
-  {
-    let (hub, client) = start(functions)
+  public static func run(
+    functions: [any RemoteFunctionProtocol], configuration: Configuration = Configuration(),
+    driver: (Client) async throws -> Void
+  ) async -> Never {
+    let (hub, client) = start(functions, configuration: configuration)
     var status: Int32 = 0
     do {
       try await driver(client)
@@ -74,7 +94,9 @@ public enum Cluster {
 
   /// Initializes MPI; on engines serves and exits, on rank 0 returns the hub
   /// (its thread started) and the client.
-  private static func start(_ functions: [any RemoteFunctionProtocol]) -> (Hub, Client) {
+  private static func start(_ functions: [any RemoteFunctionProtocol], configuration code: Configuration) -> (
+    Hub, Client
+  ) {
     let registry: FunctionRegistry
     do {
       registry = try FunctionRegistry(functions)
@@ -88,6 +110,21 @@ public enum Cluster {
       fail("MPIParallel: MPI could not start: \(error)", status: 2)
     }
     let world = Communicator.world
+    // Every rank reads the same code, environment and arguments, so every
+    // rank fails alike; rank 0 says why.
+    do {
+      configuration = try code.resolved(
+        environment: ProcessInfo.processInfo.environment, arguments: Array(CommandLine.arguments.dropFirst())
+      ).configuration
+    } catch {
+      if world.rank == 0 { fputs("MPIParallel: configuration: \(error)\n", stderr) }
+      try? MPI.finalize()
+      exit(2)
+    }
+    RuntimeLog.configure(level: configuration.logLevel, rank: world.rank)
+    Backoff.defaults = Backoff.Settings(
+      spinFor: configuration.backoff.spinFor, yieldFor: configuration.backoff.yieldFor,
+      minSleep: configuration.backoff.minSleep, maxSleep: configuration.backoff.maxSleep)
     guard provided >= requiredThreadLevel else {
       if world.rank == 0 {
         fputs(
@@ -108,12 +145,14 @@ public enum Cluster {
       let engines = try world.split(color: world.rank == 0 ? nil : 0, key: world.rank)
       if let engines {
         let engine = Engine(world: world, engines: engines, registry: registry, host: MPI.processorName)
+        RuntimeLog.engine.debug("engine \(world.rank - 1) up on \(MPI.processorName)")
         try engine.serve()
         try? engines.free()
         try MPI.finalize()
         exit(0)
       }
-      let hub = try Hub(world: world)
+      let hub = try Hub(world: world, highWaterMark: configuration.highWaterMark)
+      logStart(engines: world.size - 1)
       hub.start()
       return (hub, Client(hub: hub))
     } catch {
@@ -135,6 +174,25 @@ public enum Cluster {
       exit(3)
     }
     exit(status)
+  }
+
+  private static func logStart(engines: Int) {
+    let log = RuntimeLog.hub
+    log.debug(
+      "hub: \(engines) engines up; scheme \(configuration.scheme.rawValue), hwm \(configuration.highWaterMark)"
+    )
+    log.debug("hub: configuration: \(configuration)")
+    if let journal = configuration.journal {
+      log.warning("journal \(journal) is recorded in the configuration but not written yet")
+    }
+    if let profile = configuration.profile {
+      log.warning("profile \(profile) is recorded in the configuration but not read yet")
+    }
+    if configuration.serve {
+      log.warning(
+        "steering (--serve, port \(configuration.servePort)) is recorded in the configuration but not served yet"
+      )
+    }
   }
 
   private static func report(_ error: any Error) {

@@ -1,0 +1,101 @@
+import Logging
+
+/// The runtime's settings, in one place: the load-balancing scheme, the
+/// high-water mark, the idle back-off, the journal path, the profile and the
+/// log level.
+///
+/// Settings come from three places, each overriding the one before:
+///
+/// 1. **Code**: the `configuration:` argument of `Cluster.run` (the program's defaults).
+/// 2. **Environment**: `MPIPARALLEL_SCHEME`, `MPIPARALLEL_HWM`, `MPIPARALLEL_BACKOFF`,
+///    `MPIPARALLEL_JOURNAL`, `MPIPARALLEL_PROFILE`, `MPIPARALLEL_LOG_LEVEL`,
+///    `MPIPARALLEL_SERVE`, `MPIPARALLEL_SERVE_PORT` (an empty value counts as unset).
+/// 3. **Command line**: `--scheme NAME`, `--hwm N`, `--backoff SPEC`, `--journal FILE`,
+///    `--profile NAME`, `--log-level LEVEL`, `--serve`, `--serve-port N` (also as
+///    `--flag=VALUE`) among the program's arguments. The runtime takes its own
+///    flags and leaves the rest to the program (`Cluster.arguments`); a `--` ends
+///    the runtime's flags.
+///
+/// ```swift
+/// Cluster.run(f, g, configuration: Configuration(highWaterMark: 2)) { client in ... }
+/// ```
+///
+/// ```sh
+/// MPIPARALLEL_HWM=4 mpirun -np 9 ./App --log-level debug
+/// ```
+///
+/// An invalid value (an unknown scheme, a negative high-water mark, ...) stops the
+/// program at start-up with a message naming the setting, where it came from and
+/// the valid values (exit status 2).
+public struct Configuration: Sendable, Equatable {
+  /// A load-balancing scheme: how the hub picks the engine for the next task.
+  public enum Scheme: String, CaseIterable, Sendable {
+    /// The engine with the fewest outstanding tasks; the least recently used among equals.
+    case leastload
+  }
+
+  /// How the hub picks engines for load-balanced tasks (default `.leastload`).
+  public var scheme: Scheme
+  /// How many load-balanced tasks an engine may hold at once (default 1; 0: no limit).
+  public var highWaterMark: Int
+  /// How the hub and the engines poll while idle.
+  public var backoff: Backoff
+  /// Where the hub journals its tasks (recorded for the journal issue; nothing is written yet).
+  public var journal: String?
+  /// A named profile of settings (recorded for later issues; not read yet).
+  public var profile: String?
+  /// The runtime's log level (default `.warning`: quiet). `.debug` shows the hub's decisions.
+  public var logLevel: Logger.Level
+  /// Whether the hub serves steering clients over TCP (recorded for the steering issue).
+  public var serve: Bool
+  /// The TCP port steering clients connect to (recorded for the steering issue).
+  public var servePort: Int
+
+  /// A configuration; every setting left out keeps its default.
+  public init(
+    scheme: Scheme = .leastload, highWaterMark: Int = 1, backoff: Backoff = Backoff(),
+    journal: String? = nil, profile: String? = nil, logLevel: Logger.Level = .warning,
+    serve: Bool = false, servePort: Int = Configuration.defaultServePort
+  ) {
+    self.scheme = scheme
+    self.highWaterMark = highWaterMark
+    self.backoff = backoff
+    self.journal = journal
+    self.profile = profile
+    self.logLevel = logLevel
+    self.serve = serve
+    self.servePort = servePort
+  }
+
+  /// The steering port when none is given.
+  public static let defaultServePort = 7070
+
+  /// Checks values that the types allow but the runtime does not (a negative
+  /// high-water mark, a back-off that never sleeps, a port out of range).
+  /// `source` names where the values came from in the error.
+  public func validate(source: String = "code") throws(ConfigurationError) {
+    if highWaterMark < 0 {
+      throw .invalidValue(
+        setting: "hwm", value: String(highWaterMark), source: source,
+        expected: "0 (no limit) or a positive number of tasks per engine")
+    }
+    try backoff.validate(source: source)
+    if !(1...65535).contains(servePort) {
+      throw .invalidValue(
+        setting: "serve-port", value: String(servePort), source: source, expected: "a TCP port, 1...65535")
+    }
+  }
+}
+
+extension Configuration: CustomStringConvertible {
+  /// One line: `scheme leastload, hwm 1, backoff spin=..., log-level warning, ...`.
+  public var description: String {
+    var parts = [
+      "scheme \(scheme.rawValue)", "hwm \(highWaterMark)", "backoff \(backoff)", "log-level \(logLevel)",
+    ]
+    parts.append("journal \(journal ?? "-")")
+    parts.append("profile \(profile ?? "-")")
+    parts.append(serve ? "serve on port \(servePort)" : "serve off")
+    return parts.joined(separator: ", ")
+  }
+}
