@@ -163,10 +163,6 @@ public enum Cluster {
 
   private static func stop(_ hub: Hub, status: Int32) -> Never {
     hub.shutdown(abortQueued: status != 0)
-    if let failure = hub.failure {
-      fputs("MPIParallel: the hub stopped on an error: \(failure)\n", stderr)
-      MPI.abort(code: 3)
-    }
     do {
       try MPI.finalize()
     } catch {

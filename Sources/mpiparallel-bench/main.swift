@@ -1,1 +1,116 @@
-print("the benchmark is being written")
+// The benchmark behind Scripts/bench. Run plainly, it is the orchestrator:
+// it runs the C floor (when given), then each of its own cases under
+// `mpirun`, prints a table and, on its last line, one JSON object. Run under
+// mpirun with a case name, it is the MPI program of that case and prints one
+// line `RESULT {json}` from rank 0.
+import Foundation
+import MPIParallel
+
+let noop = RemoteFunction("noop") { (x: Int) -> Int in x }
+let sleepSeconds = RemoteFunction("sleepSeconds") { (seconds: Double) -> Double in
+  Thread.sleep(forTimeInterval: seconds)
+  return seconds
+}
+let cpuSeconds = RemoteFunction("cpuSeconds") { () -> Double in processCPUSeconds() }
+
+func processCPUSeconds() -> Double {
+  var usage = rusage()
+  getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+  return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+    + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+func peakRSSMegabytes() -> Double {
+  var usage = rusage()
+  getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+  return Double(usage.ru_maxrss) / 1024
+}
+
+func now() -> Double { Date().timeIntervalSince1970 }
+
+func emit(_ values: [String: Any]) {
+  let data = try! JSONSerialization.data(withJSONObject: values, options: [.sortedKeys])
+  print("RESULT " + String(decoding: data, as: UTF8.self))
+}
+
+struct BenchmarkFailed: Error, CustomStringConvertible {
+  let description: String
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let underMPI = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil
+
+if underMPI {
+  runCase(arguments.first ?? "")
+} else {
+  exit(Orchestrator(arguments: arguments).run())
+}
+
+func runCase(_ name: String) -> Never {
+  Cluster.run(noop, sleepSeconds, cpuSeconds) { client in
+    let lview = client.loadBalancedView()
+    switch name {
+    case "farm":
+      let items = Array(0..<200_000)
+      _ = try lview.map(noop, Array(0..<10_000)).get()
+      let cpu0 = processCPUSeconds()
+      let t0 = now()
+      let values = try lview.map(noop, items).get()
+      let elapsed = now() - t0
+      let cpu = processCPUSeconds() - cpu0
+      guard values == items else { throw BenchmarkFailed(description: "farm results differ") }
+      let t1 = now()
+      let chunked = try lview.map(noop, items, chunkSize: 1000).get()
+      let chunkedElapsed = now() - t1
+      guard chunked == items else { throw BenchmarkFailed(description: "chunked farm results differ") }
+      emit([
+        "lb_tasks_per_s": Double(items.count) / elapsed,
+        "lb_chunked_tasks_per_s": Double(items.count) / chunkedElapsed,
+        "hub_cpu_us_per_task": cpu / Double(items.count) * 1e6,
+      ])
+    case "rtt":
+      let engine = client[0]
+      for i in 0..<1000 { _ = try engine.apply(noop, i).get() }
+      let calls = 20_000
+      let t0 = now()
+      for i in 0..<calls {
+        guard try engine.apply(noop, i).get() == i else { throw BenchmarkFailed(description: "rtt result") }
+      }
+      emit(["apply_rtt_us": (now() - t0) / Double(calls) * 1e6])
+    case "scatter":
+      let all = client[...]
+      let data = (0..<10_000_000).map(Double.init)
+      all.scatter("warm", [1.0, 2.0, 3.0, 4.0])
+      _ = try all.gather("warm", as: [Double].self).get()
+      let t0 = now()
+      try all.scatter("a", data).get()
+      let scatter = now() - t0
+      let t1 = now()
+      let back = try all.gather("a", as: [Double].self).get()
+      let gather = now() - t1
+      guard back == data else { throw BenchmarkFailed(description: "gathered data differs") }
+      emit(["scatter_80MB_s": scatter, "gather_80MB_s": gather])
+    case "sleep32":
+      let durations = (0..<32).map { 0.01 * Double($0) }
+      _ = try lview.map(noop, Array(0..<100)).get()
+      let t0 = now()
+      _ = try lview.map(sleepSeconds, durations).get()
+      emit(["sleep32_makespan_s": now() - t0])
+    case "idle":
+      let all = client[...]
+      _ = try lview.map(noop, Array(0..<20_000)).get()
+      let before = try all.apply(cpuSeconds).get()
+      Thread.sleep(forTimeInterval: 2)
+      let after = try all.apply(cpuSeconds).get()
+      let percents = zip(before, after).map { ($1 - $0) / 2 * 100 }
+      emit(["idle_engine_cpu_percent": percents.reduce(0, +) / Double(percents.count)])
+    case "map1M":
+      let items = Array(0..<1_000_000)
+      let values = try lview.map(noop, items).get()
+      guard values == items else { throw BenchmarkFailed(description: "map1M results differ") }
+      emit(["map_1M_rank0_peak_rss_mb": peakRSSMegabytes()])
+    default:
+      throw BenchmarkFailed(description: "unknown case '\(name)'")
+    }
+  }
+}

@@ -225,6 +225,34 @@ enum Scenarios {
         checks.equal("successful false", result.successful, false)
       }
     }
+    // Gathers that fail on some engines: a missing name, a value of another type.
+    all.scatter("g", (0..<(2 * n)).map(Double.init))
+    client[0].remove("g")
+    do {
+      _ = try all.gather("g", as: [Double].self).get()
+      checks.check("gather missing", false, "no error")
+    } catch let error as CompositeError {
+      checks.equal("gather missing engines", error.failures.map(\.engineID), [0])
+      checks.check("gather missing message", error.failures[0].message.contains("'g' is not defined"), "\(error)")
+    }
+    do {
+      _ = try all.gather("g", as: [Int].self).get()
+      checks.check("gather wrong type", false, "no error")
+    } catch let error as CompositeError {
+      checks.equal("gather wrong type engines", error.failures.count, n)
+      if n > 1 {
+        checks.check(
+          "gather wrong type message", error.failures.last!.message.contains("Array<Double>"), "\(error)")
+      }
+    }
+    do {
+      _ = try all.gather("g", as: [String].self).get()
+      checks.check("gather encoded wrong type", false, "no error")
+    } catch let error as CompositeError {
+      checks.equal("gather encoded wrong type engines", error.failures.count, n)
+    }
+    checks.equal("gather after errors", try client[[n - 1]].gather("g", as: [Double].self).get(), [Double(2 * n - 2), Double(2 * n - 1)])
+
     // A failing chunk fails its items only.
     let lview = client.loadBalancedView()
     let mapped = lview.map(failIfOdd, Array(0..<6), chunkSize: 2)

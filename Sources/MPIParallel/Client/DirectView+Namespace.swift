@@ -122,7 +122,11 @@ extension DirectView {
     let kind = ScalarKind.of(T.self)
     let (state, jobs) = acknowledgements(label: label, function: label)
     let plan = GatherPlan(
-      name: name, mode: kind.map { .raw($0) } ?? .encoded, elementTypeName: Wire.typeName(T.self), jobs: jobs)
+      name: name, mode: kind.map { .raw($0) } ?? .encoded, elementTypeName: Wire.typeName(T.self),
+      destination: { byteCount -> any GatherDestination in
+        if kind == nil { return ByteDestination(byteCount: byteCount) }
+        return ArrayDestination<T>(byteCount: byteCount)
+      }, jobs: jobs)
     let result = AsyncResult<[T]>(state: state, context: client.context) { slots, context in
       try DirectView.assembleGather(slots, context: context, kind: kind, label: label)
     }
@@ -176,7 +180,7 @@ extension DirectView {
     let ids = client.hub.table.allocate(function: function, count: targets.count)
     let state = ResultState(
       label: label,
-      slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) })
+      slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) }, hub: client.hub)
     let jobs = targets.enumerated().map { index, engine in
       Job(
         taskID: ids.lowerBound + index, message: message(ids.lowerBound + index), result: state, slot: index,
@@ -216,15 +220,17 @@ extension DirectView {
     _ slots: [ResultState.Slot], context: ResultContext, kind: ScalarKind?, label: String
   ) throws -> [T] {
     var failures: [RemoteError] = []
-    var parts: [([UInt8], Range<Int>)] = []
     var decoded: [T] = []
+    var numbers: [T]?
     for slot in slots {
-      guard case .gathered(let buffer, let range, let failed) = slot.outcome else { continue }
+      guard case .gathered(let destination, let range, let failed) = slot.outcome else { continue }
       if kind != nil && !failed {
-        parts.append((buffer, range))
+        // Every engine's numbers are already in place in the final array.
+        numbers = numbers ?? (destination as? ArrayDestination<T>)?.array
         continue
       }
-      var reader = WireReader(Array(buffer[range]))
+      guard let bytes = destination as? ByteDestination else { continue }
+      var reader = WireReader(bytes[range])
       if failed {
         failures.append(
           context.remoteError(
@@ -247,19 +253,7 @@ extension DirectView {
       }
     }
     if !failures.isEmpty { throw CompositeError(failures: failures, engineCount: slots.count) }
-    guard let kind else { return decoded }
-    let total = parts.reduce(0) { $0 + $1.1.count } / kind.stride
-    return [T](unsafeUninitializedCapacity: total) { storage, initialized in
-      var offset = 0
-      let raw = UnsafeMutableRawBufferPointer(storage)
-      for (buffer, range) in parts where !range.isEmpty {
-        buffer.withUnsafeBytes { source in
-          raw.baseAddress!.advanced(by: offset).copyMemory(
-            from: source.baseAddress!.advanced(by: range.lowerBound), byteCount: range.count)
-        }
-        offset += range.count
-      }
-      initialized = total
-    }
+    return kind == nil ? decoded : numbers ?? []
   }
+
 }

@@ -79,7 +79,7 @@ public struct DirectView: Sendable {
       label: label,
       slots: parts.enumerated().map {
         ResultState.Slot(taskID: ids.lowerBound + $0.offset, items: $0.element.element)
-      })
+      }, hub: client.hub)
     var jobs: [Job] = []
     do {
       for (slot, (engineIndex, range)) in parts.enumerated() {

@@ -79,7 +79,7 @@ public struct LoadBalancedView: Sendable {
       label: label,
       slots: chunks.enumerated().map {
         ResultState.Slot(taskID: ids.lowerBound + $0.offset, items: $0.element)
-      })
+      }, hub: client.hub)
     var jobs: [Job] = []
     jobs.reserveCapacity(chunks.count)
     do {

@@ -9,7 +9,7 @@ final class CollectiveOperation {
     /// Gather, first step: every engine's part length.
     case gatheringLengths(Request, lengths: UnsafeMutableRawBufferPointer)
     /// Gather, second step: the parts.
-    case gatheringParts(Request, buffer: [UInt8], ranges: [Range<Int>], failed: [Bool])
+    case gatheringParts(Request, destination: any GatherDestination, ranges: [Range<Int>], failed: [Bool])
     case done
   }
 
@@ -137,15 +137,16 @@ extension Hub {
         offset += abs(length)
       }
       lengths.deallocate()
-      var buffer = [UInt8](unsafeUninitializedCapacity: offset) { _, count in count = offset }
-      let request = try buffer.withUnsafeMutableBytes {
-        try collective.communicator.igatherv(
-          UnsafeRawBufferPointer(start: nil, count: 0), into: $0, counts: [0] + ranges.map(\.count),
-          displacements: [0] + ranges.map(\.lowerBound), root: 0)
-      }
-      collective.stage = .gatheringParts(request, buffer: buffer, ranges: ranges, failed: failed)
+      guard case .gather(let plan) = collective.operation.kind else { preconditionFailure("not a gather") }
+      // Numbers land in the final array unless an engine sent an error instead.
+      let destination: any GatherDestination =
+        failed.contains(true) ? ByteDestination(byteCount: offset) : plan.destination(offset)
+      let request = try collective.communicator.igatherv(
+        UnsafeRawBufferPointer(start: nil, count: 0), into: destination.bytes, counts: [0] + ranges.map(\.count),
+        displacements: [0] + ranges.map(\.lowerBound), root: 0)
+      collective.stage = .gatheringParts(request, destination: destination, ranges: ranges, failed: failed)
       return true
-    case .gatheringParts(let request, let buffer, let ranges, let failed):
+    case .gatheringParts(let request, let destination, let ranges, let failed):
       guard try request.test() else { return false }
       collective.stage = .done
       guard case .gather(let plan) = collective.operation.kind else { return true }
@@ -157,7 +158,7 @@ extension Hub {
           job.taskID, state: failed[index] ? .failed : .succeeded, started: now, completed: now)
         job.result.complete(
           slot: job.slot, engineID: job.engine,
-          outcome: .gathered(buffer, ranges[index], failed: failed[index]))
+          outcome: .gathered(destination, ranges[index], failed: failed[index]))
       }
       return true
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MPI
+import Synchronization
 
 /// Rank 0's scheduler and bookkeeping. One thread of its own owns every MPI
 /// call on rank 0 after start-up; the driver's threads hand it commands
@@ -36,9 +37,19 @@ final class Hub: @unchecked Sendable {
   let highWaterMark: Int
 
   // Shared with the driver.
-  private let inboxLock = ConditionLock()
-  private var inbox: [Command] = []
+  let inboxLock = ConditionLock()
+  var inbox: [Command] = []
+  /// Whether the thread running the loop sleeps on `inboxLock` (a post must wake it).
+  var runnerSleeping = false
   private var closed = false
+  /// Held by whichever thread runs the hub's loop: the hub thread, or a
+  /// driver thread waiting for a result (it drives the hub itself rather than
+  /// wait to be woken). It serializes rank 0's MPI calls.
+  let baton = ConditionLock()
+  /// Driver threads that want the baton; the hub thread steps aside for them.
+  let helpers = Atomic<Int>(0)
+  /// When a driver last stopped running the loop (monotonic seconds, as bits).
+  let lastHelp = Atomic<Int>(0)
 
   // Owned by the hub thread.
   var engines: [EngineSlot]
@@ -57,7 +68,6 @@ final class Hub: @unchecked Sendable {
   private var thread: Thread?
   private let finished = ConditionLock()
   private var isFinished = false
-  private(set) var failure: Error?
 
   /// Collects every engine's hello (blocking, before the hub thread starts).
   init(world: Communicator, highWaterMark: Int = 1) throws {
@@ -88,20 +98,32 @@ final class Hub: @unchecked Sendable {
   // MARK: Driver side
 
   func start() {
-    let thread = Thread { [self] in run() }
+    let thread = Thread { [self] in
+      run()
+      finished.withLock { isFinished = true }
+      finished.broadcast()
+    }
     thread.name = "MPIParallel hub"
     thread.stackSize = 8 << 20
     self.thread = thread
     thread.start()
   }
 
-  /// Hands a command to the hub thread and wakes it.
+  /// Hands a command to the hub. When no thread runs the hub's loop right now,
+  /// the caller runs one pass itself, so the command goes out at once and no
+  /// thread needs waking; otherwise the thread running the loop takes it.
   func post(_ command: Command) throws {
-    try inboxLock.withLock {
+    let wake: Bool = try inboxLock.withLock {
       guard !closed else { throw ParallelError.clientClosed }
       inbox.append(command)
+      return runnerSleeping
     }
-    inboxLock.broadcast()
+    if baton.tryLock() {
+      _ = iterateOrAbort()
+      baton.unlock()
+    } else if wake {
+      inboxLock.broadcast()
+    }
   }
 
   /// Aborts those of `taskIDs` still queued in the hub; returns them.
@@ -119,6 +141,7 @@ final class Hub: @unchecked Sendable {
   func shutdown(abortQueued: Bool) {
     try? post(.shutdown(abortQueued: abortQueued))
     inboxLock.withLock { closed = true }
+    inboxLock.broadcast()
     finished.withLock {
       while !isFinished { finished.wait(until: nil) }
     }
@@ -126,47 +149,7 @@ final class Hub: @unchecked Sendable {
 
   // MARK: Hub thread
 
-  private func run() {
-    var backoff = Backoff(now: MonotonicClock.now())
-    do {
-      while state != .stopped {
-        var progressed = false
-        let commands: [Command] = inboxLock.withLock {
-          let taken = inbox
-          inbox.removeAll(keepingCapacity: true)
-          return taken
-        }
-        for command in commands { try handle(command) }
-        progressed = !commands.isEmpty
-        if try receiveMessages() { progressed = true }
-        if try progressSends() { progressed = true }
-        if try progressCollectives() { progressed = true }
-        if try dispatchDirect() { progressed = true }
-        if try dispatchQueued() { progressed = true }
-        if try advanceShutdown() { progressed = true }
-        let now = MonotonicClock.now()
-        if progressed || !collectives.isEmpty {
-          backoff.reset(now: now)
-        } else {
-          switch backoff.idle(now: now) {
-          case .spin: break
-          case .yield: sched_yield()
-          case .sleep(let seconds):
-            inboxLock.withLock {
-              if inbox.isEmpty { inboxLock.wait(until: now + seconds) }
-            }
-          }
-        }
-      }
-    } catch {
-      failure = error
-      fputs("MPIParallel: the hub failed: \(error)\n", stderr)
-    }
-    finished.withLock { isFinished = true }
-    finished.broadcast()
-  }
-
-  private func handle(_ command: Command) throws {
+  func handle(_ command: Command) throws {
     switch command {
     case .loadBalanced(let jobs):
       for job in jobs { queue.append(job) }
@@ -211,7 +194,7 @@ final class Hub: @unchecked Sendable {
   }
 
   /// Moves the shutdown along: once nothing is left, tell every engine to stop.
-  private func advanceShutdown() throws -> Bool {
+  func advanceShutdown() throws -> Bool {
     switch state {
     case .running, .stopped: return false
     case .draining:

@@ -72,6 +72,8 @@ struct GatherPlan {
   let name: String
   let mode: TransferMode
   let elementTypeName: String
+  /// Allocates the buffer the parts land in, once their total size is known.
+  let destination: @Sendable (_ byteCount: Int) -> any GatherDestination
   /// One slot per engine, filled by the hub from the gathered buffer.
   let jobs: [Job]
 }

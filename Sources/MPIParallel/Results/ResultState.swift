@@ -7,8 +7,8 @@ final class ResultState: @unchecked Sendable {
   enum Outcome {
     /// An engine's reply (success or error), undecoded.
     case reply([UInt8])
-    /// This slot's bytes within a gathered buffer; `failed` when the engine sent an error.
-    case gathered([UInt8], Range<Int>, failed: Bool)
+    /// This slot's bytes within a gather's destination; `failed` when the engine sent an error.
+    case gathered(any GatherDestination, Range<Int>, failed: Bool)
     /// The hub failed the slot (aborted, MPI error).
     case failed(Error)
   }
@@ -27,13 +27,18 @@ final class ResultState: @unchecked Sendable {
   private var pending: Int
   private var arrivals: [Int] = []
   private var continuations: [UnsafeContinuation<Void, Never>] = []
+  /// Threads blocked in `wait` (completions wake them only when there are some).
+  private var blocked = 0
   /// What the operation is, for messages ("apply(area)").
   let label: String
   let submitted: Double
+  /// The hub a waiting thread can drive instead of sleeping (nil in tests without MPI).
+  private weak var hub: Hub?
 
-  init(label: String, slots: [Slot]) {
+  init(label: String, slots: [Slot], hub: Hub? = nil) {
     self.label = label
     self.slots = slots
+    self.hub = hub
     pending = slots.count
     submitted = MonotonicClock.wallNow()
   }
@@ -44,17 +49,25 @@ final class ResultState: @unchecked Sendable {
 
   /// Fills a slot (hub thread); later fills of the same slot are ignored.
   func complete(slot index: Int, engineID: Int?, outcome: Outcome) {
-    let waiting: [UnsafeContinuation<Void, Never>] = lock.withLock {
-      guard slots[index].outcome == nil else { return [] }
-      slots[index].outcome = outcome
-      if let engineID { slots[index].engineID = engineID }
-      pending -= 1
-      arrivals.append(index)
-      let waiting = continuations
-      continuations.removeAll()
-      return waiting
+    lock.lock()
+    guard slots[index].outcome == nil else {
+      lock.unlock()
+      return
     }
-    lock.broadcast()
+    slots[index].outcome = outcome
+    if let engineID { slots[index].engineID = engineID }
+    pending -= 1
+    arrivals.append(index)
+    let wake = blocked > 0
+    guard !continuations.isEmpty else {
+      lock.unlock()
+      if wake { lock.broadcast() }
+      return
+    }
+    let waiting = continuations
+    continuations.removeAll()
+    lock.unlock()
+    if wake { lock.broadcast() }
     for continuation in waiting { continuation.resume() }
   }
 
@@ -70,17 +83,32 @@ final class ResultState: @unchecked Sendable {
   func arrival(at position: Int) -> Int { lock.withLock { arrivals[position] } }
 
   /// Blocks until `condition` (checked under the lock) holds or `deadline`
-  /// (monotonic seconds) passes; returns whether it holds.
+  /// (monotonic seconds) passes; returns whether it holds. While it waits the
+  /// thread runs the hub's loop itself when no other thread does.
   @discardableResult
   func wait(until deadline: Double?, for condition: (_ pending: Int, _ arrived: Int, _ slots: [Slot]) -> Bool)
     -> Bool
   {
-    lock.withLock {
-      while !condition(pending, arrivals.count, slots) {
-        if let deadline, MonotonicClock.now() >= deadline { return false }
-        lock.wait(until: deadline)
+    func holds() -> Bool { lock.withLock { condition(pending, arrivals.count, slots) } }
+    while true {
+      if holds() { return true }
+      if let deadline, MonotonicClock.now() >= deadline { return false }
+      if let hub {
+        switch hub.help(until: holds, deadline: deadline) {
+        case .satisfied: return true
+        case .timedOut: return false
+        case .busy: break
+        }
       }
-      return true
+      let satisfied: Bool = lock.withLock {
+        if condition(pending, arrivals.count, slots) { return true }
+        blocked += 1
+        let slice = MonotonicClock.now() + 2e-3
+        lock.wait(until: deadline.map { Swift.min($0, slice) } ?? slice)
+        blocked -= 1
+        return condition(pending, arrivals.count, slots)
+      }
+      if satisfied { return true }
     }
   }
 

@@ -1,0 +1,128 @@
+import Foundation
+import MPI
+import Synchronization
+
+/// The hub's loop, and how it is run: by the hub thread, or by a driver
+/// thread that waits for a result. A waiting driver that runs the loop itself
+/// sees its reply the moment it arrives, with no thread to wake on either side.
+extension Hub {
+  /// How a driver's offer to run the hub ended.
+  enum HelpOutcome {
+    /// What the driver waited for happened.
+    case satisfied
+    /// The deadline passed first.
+    case timedOut
+    /// Another driver thread runs the hub; wait to be woken instead.
+    case busy
+  }
+
+  /// One pass over everything the hub does. Call with the baton held.
+  /// Returns whether anything moved.
+  func iterate() throws -> Bool {
+    let commands: [Command] = inboxLock.withLock {
+      guard !inbox.isEmpty else { return [] }
+      let taken = inbox
+      inbox.removeAll(keepingCapacity: true)
+      return taken
+    }
+    for command in commands { try handle(command) }
+    var progressed = !commands.isEmpty
+    if try receiveMessages() { progressed = true }
+    if !sends.isEmpty, try progressSends() { progressed = true }
+    if !collectives.isEmpty {
+      _ = try progressCollectives()
+      progressed = true
+    }
+    if !directQueue.isEmpty, try dispatchDirect() { progressed = true }
+    if !queue.isEmpty, try dispatchQueued() { progressed = true }
+    if state != .running, try advanceShutdown() { progressed = true }
+    return progressed
+  }
+
+  /// The hub thread: runs the loop until stopped, stepping aside while a
+  /// driver thread runs it.
+  func run() {
+    var backoff = Backoff(now: MonotonicClock.now())
+    while true {
+      // A driver runs the loop (or did a moment ago and will again after its
+      // next post): stay out of its way, without being woken.
+      if helpers.load(ordering: .acquiring) > 0
+        || MonotonicClock.now() - Double(bitPattern: UInt64(bitPattern: Int64(lastHelp.load(ordering: .relaxed))))
+          < 1e-3
+      {
+        inboxLock.withLock { _ = inboxLock.wait(until: MonotonicClock.now() + 1e-3) }
+        continue
+      }
+      baton.lock()
+      let progressed = iterateOrAbort()
+      let stopped = state == .stopped
+      let expecting = !inFlight.isEmpty || !sends.isEmpty || !collectives.isEmpty
+      baton.unlock()
+      if stopped { return }
+      let now = MonotonicClock.now()
+      if progressed {
+        backoff.reset(now: now)
+      } else {
+        idle(&backoff, now: now, expecting: expecting)
+      }
+    }
+  }
+
+  /// Runs the hub's loop on the calling driver thread until `isDone` holds or
+  /// `deadline` passes; `.busy` when another thread holds the loop.
+  func help(until isDone: () -> Bool, deadline: Double?) -> HelpOutcome {
+    helpers.add(1, ordering: .acquiringAndReleasing)
+    defer {
+      lastHelp.store(Int(Int64(bitPattern: MonotonicClock.now().bitPattern)), ordering: .relaxed)
+      helpers.subtract(1, ordering: .acquiringAndReleasing)
+    }
+    var attempts = 0
+    while !baton.tryLock() {
+      attempts += 1
+      if attempts > 200 { return .busy }
+      if isDone() { return .satisfied }
+      sched_yield()
+    }
+    defer { baton.unlock() }
+    var backoff = Backoff(now: MonotonicClock.now())
+    while true {
+      if isDone() { return .satisfied }
+      let now = MonotonicClock.now()
+      if let deadline, now >= deadline { return .timedOut }
+      if state == .stopped { return .busy }
+      if iterateOrAbort() {
+        backoff.reset(now: now)
+      } else {
+        idle(&backoff, now: now, until: deadline)
+      }
+    }
+  }
+
+  /// Waits before the next pass; with replies expected it never sleeps past a yield.
+  private func idle(_ backoff: inout Backoff, now: Double, until deadline: Double? = nil, expecting: Bool = true) {
+    switch backoff.idle(now: now) {
+    case .spin: break
+    case .yield: sched_yield()
+    case .sleep where expecting: sched_yield()
+    case .sleep(let seconds):
+      let wake = min(now + seconds, deadline ?? .infinity)
+      inboxLock.withLock {
+        if inbox.isEmpty {
+          runnerSleeping = true
+          inboxLock.wait(until: wake)
+          runnerSleeping = false
+        }
+      }
+    }
+  }
+
+  /// An MPI error on the hub leaves results that can never complete: end the job.
+  func iterateOrAbort() -> Bool {
+    do {
+      return try iterate()
+    } catch {
+      fputs("MPIParallel: the hub failed: \(error); aborting the MPI job\n", stderr)
+      MPI.abort(code: 3)
+    }
+  }
+}
