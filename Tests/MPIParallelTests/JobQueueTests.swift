@@ -3,12 +3,20 @@ import XCTest
 @testable import MPIParallel
 
 final class JobQueueTests: XCTestCase {
+  struct Unencodable: Error {}
+
   func job(_ id: Int, _ state: ResultState) -> Job {
     Job(taskID: id, message: [], result: state, slot: 0, targets: nil, engine: -1, loadBalanced: true)
   }
 
+  func drain(_ queue: inout JobQueue) -> [Int] {
+    var ids: [Int] = []
+    while let job = queue.removeFirst(failed: { _, _ in XCTFail("no failures expected") }) { ids.append(job.taskID) }
+    return ids
+  }
+
   func testFIFOAcrossCompactions() {
-    let state = ResultState(label: "q", slots: [])
+    let state = ResultState(label: "q", taskIDs: 0..<1)
     var queue = JobQueue()
     var next = 0
     var expected = 0
@@ -18,23 +26,63 @@ final class JobQueueTests: XCTestCase {
         next += 1
       }
       for _ in 0..<90 {
-        XCTAssertEqual(queue.removeFirst().taskID, expected)
+        XCTAssertEqual(queue.removeFirst(failed: { _, _ in })?.taskID, expected)
         expected += 1
       }
     }
     XCTAssertEqual(queue.count, next - expected)
-    XCTAssertEqual(queue.first?.taskID, expected)
   }
 
-  func testRemoveWhereKeepsOrder() {
-    let state = ResultState(label: "q", slots: [])
+  func testMapSourcesEncodeOnDemandInOrderWithJobs() {
+    let state = ResultState(label: "map", taskIDs: 100..<104)
+    var encoded: [Int] = []
+    let source = MapSource(firstTaskID: 100, count: 4, result: state, targets: [1]) { chunk in
+      encoded.append(chunk)
+      return [UInt8(chunk)]
+    }
     var queue = JobQueue()
-    for id in 0..<10 { queue.append(job(id, state)) }
-    _ = queue.removeFirst()
-    let removed = queue.removeAll { $0.taskID % 3 == 0 }
-    XCTAssertEqual(removed.map(\.taskID), [3, 6, 9])
-    var rest: [Int] = []
-    while !queue.isEmpty { rest.append(queue.removeFirst().taskID) }
-    XCTAssertEqual(rest, [1, 2, 4, 5, 7, 8])
+    queue.append(job(1, state))
+    queue.append(source)
+    queue.append(job(2, state))
+    XCTAssertEqual(queue.count, 6)
+    XCTAssertEqual(encoded, [], "nothing is encoded before it is taken")
+    XCTAssertEqual(queue.removeFirst(failed: { _, _ in })?.taskID, 1)
+    XCTAssertEqual(queue.nextTargets, .some([1]))
+    let first = queue.removeFirst(failed: { _, _ in })
+    XCTAssertEqual(first?.taskID, 100)
+    XCTAssertEqual(first?.message, [0])
+    XCTAssertEqual(first?.slot, 0)
+    XCTAssertEqual(encoded, [0])
+    XCTAssertEqual(drain(&queue), [101, 102, 103, 2])
+    XCTAssertTrue(queue.isEmpty)
+    XCTAssertTrue(queue.nextTargets == nil)
+  }
+
+  func testRemovingPartOfASourceSkipsThoseChunks() {
+    let state = ResultState(label: "map", taskIDs: 10..<16)
+    let source = MapSource(firstTaskID: 10, count: 6, result: state, targets: nil) { [UInt8($0)] }
+    var queue = JobQueue()
+    queue.append(source)
+    _ = queue.removeFirst(failed: { _, _ in })
+    let removed = queue.removeAll { $0 % 2 == 0 }
+    XCTAssertEqual(removed.map(\.taskID), [12, 14])
+    XCTAssertEqual(removed.map(\.slot), [2, 4])
+    XCTAssertEqual(queue.count, 3)
+    XCTAssertEqual(drain(&queue), [11, 13, 15])
+  }
+
+  func testAChunkThatFailsToEncodeIsReportedAndSkipped() {
+    let state = ResultState(label: "map", taskIDs: 0..<3)
+    let source = MapSource(firstTaskID: 0, count: 3, result: state, targets: nil) { chunk in
+      if chunk == 1 { throw Unencodable() }
+      return [UInt8(chunk)]
+    }
+    var queue = JobQueue()
+    queue.append(source)
+    var failed: [Int] = []
+    var taken: [Int] = []
+    while let job = queue.removeFirst(failed: { job, _ in failed.append(job.taskID) }) { taken.append(job.taskID) }
+    XCTAssertEqual(taken, [0, 2])
+    XCTAssertEqual(failed, [1])
   }
 }

@@ -65,7 +65,7 @@ public final class Client: @unchecked Sendable {
 
   /// A result that failed before anything was sent.
   func failedState(_ label: String, _ error: any Error) -> ResultState {
-    let state = ResultState(label: label, slots: [ResultState.Slot(taskID: 0, items: 0..<1)])
+    let state = ResultState(label: label, taskIDs: 0..<1)
     state.complete(slot: 0, engineID: nil, outcome: .failed(error))
     return state
   }

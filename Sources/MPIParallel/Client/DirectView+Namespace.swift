@@ -178,9 +178,7 @@ extension DirectView {
   /// encodes a task's request from its id (collectives build theirs at dispatch).
   func perEngine(label: String, function: String, message: (Int) -> [UInt8]) -> (ResultState, [Job]) {
     let ids = client.hub.table.allocate(function: function, count: targets.count)
-    let state = ResultState(
-      label: label,
-      slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) }, hub: client.hub)
+    let state = ResultState(label: label, taskIDs: ids, hub: client.hub)
     let jobs = targets.enumerated().map { index, engine in
       Job(
         taskID: ids.lowerBound + index, message: message(ids.lowerBound + index), result: state, slot: index,

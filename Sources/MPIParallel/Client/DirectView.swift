@@ -76,10 +76,8 @@ public struct DirectView: Sendable {
     }
     let ids = client.hub.table.allocate(function: function.name, count: parts.count)
     let state = ResultState(
-      label: label,
-      slots: parts.enumerated().map {
-        ResultState.Slot(taskID: ids.lowerBound + $0.offset, items: $0.element.element)
-      }, hub: client.hub)
+      label: label, firstTaskID: ids.lowerBound,
+      itemStarts: parts.map(\.element.lowerBound) + [parts.last?.element.upperBound ?? 0], hub: client.hub)
     var jobs: [Job] = []
     do {
       for (slot, (engineIndex, range)) in parts.enumerated() {

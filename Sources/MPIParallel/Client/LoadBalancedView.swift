@@ -61,7 +61,7 @@ public struct LoadBalancedView: Sendable {
 
   private func submit<each A: Codable & Sendable, R: Codable & Sendable>(
     label: String, function: RemoteFunction<repeat each A, R>, count: Int, chunkSize: Int, ordered: Bool,
-    batch: Bool, arguments: (Int, ArgumentSink) throws -> Void
+    batch: Bool, arguments: @escaping (Int, ArgumentSink) throws -> Void
   ) -> AsyncMapResult<R> {
     let failed = { (error: any Error) in
       AsyncMapResult<R>(
@@ -73,40 +73,30 @@ public struct LoadBalancedView: Sendable {
     }
     if let targets, let error = client.invalidTarget(targets) { return failed(error) }
     if client.engines.isEmpty { return failed(ParallelError.noEngines(label)) }
-    let chunks = Partition.chunks(count: count, chunkSize: chunkSize)
-    let ids = client.hub.table.allocate(function: function.name, count: chunks.count)
+    let chunkCount = (count + chunkSize - 1) / chunkSize
+    let ids = client.hub.table.allocate(function: function.name, count: chunkCount)
     let state = ResultState(
-      label: label,
-      slots: chunks.enumerated().map {
-        ResultState.Slot(taskID: ids.lowerBound + $0.offset, items: $0.element)
-      }, hub: client.hub)
-    var jobs: [Job] = []
-    jobs.reserveCapacity(chunks.count)
-    do {
-      for (slot, chunk) in chunks.enumerated() {
-        let taskID = ids.lowerBound + slot
-        let message = try Client.callRequest(
-          taskID: taskID, function: function.registration, batch: batch, count: chunk.count
-        ) { sink in
-          for index in chunk { try arguments(index, sink) }
-        }
-        jobs.append(
-          Job(
-            taskID: taskID, message: message, result: state, slot: slot, targets: targets, engine: -1,
-            loadBalanced: true))
-      }
-    } catch {
-      return failed(ParallelError.encodingFailed(what: "the inputs of \(label)", reason: "\(error)"))
-    }
+      label: label, firstTaskID: ids.lowerBound,
+      itemStarts: Array(stride(from: 0, to: count, by: chunkSize)) + [count], hub: client.hub)
     let result = AsyncMapResult(
       state: state, context: client.context, count: count, ordered: ordered,
       decodeSlot: Client.callDecoder(batch: batch, label: label) as AsyncMapResult<R>.SlotDecoder)
-    if !jobs.isEmpty {
-      do {
-        try client.hub.post(.loadBalanced(jobs))
-      } catch {
-        for job in jobs { state.complete(slot: job.slot, engineID: nil, outcome: .failed(error)) }
+    guard chunkCount > 0 else { return result }
+    // Chunks are encoded when an engine takes them, not all up front.
+    let first = ids.lowerBound
+    let registration = function.registration
+    let source = MapSource(firstTaskID: first, count: chunkCount, result: state, targets: targets) { chunk in
+      let items = (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)
+      return try Client.callRequest(
+        taskID: first + chunk, function: registration, batch: batch, count: items.count
+      ) { sink in
+        for index in items { try arguments(index, sink) }
       }
+    }
+    do {
+      try client.hub.post(.loadBalancedMap(source))
+    } catch {
+      for slot in 0..<chunkCount { state.complete(slot: slot, engineID: nil, outcome: .failed(error)) }
     }
     return result
   }

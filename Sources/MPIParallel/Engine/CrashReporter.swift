@@ -14,6 +14,7 @@ enum CrashReporter {
   nonisolated(unsafe) private static let function = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
   nonisolated(unsafe) private static var functionLength = 0
   nonisolated(unsafe) private static var taskID = -1
+  nonisolated(unsafe) private static var recordedFunction = ""
 
   private static let signals: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT]
 
@@ -33,7 +34,10 @@ enum CrashReporter {
   @inline(__always)
   static func running(taskID id: Int, function name: String) {
     taskID = id
-    functionLength = copy(name, into: function)
+    if name != recordedFunction {
+      recordedFunction = name
+      functionLength = copy(name, into: function)
+    }
   }
 
   /// Nothing is running.

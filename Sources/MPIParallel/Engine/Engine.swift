@@ -16,6 +16,10 @@ final class Engine {
   let context: EngineContext
   /// Communicators of the hub and a set of engines, by the hub's id.
   var communicators: [Int: Communicator] = [:]
+  /// The last call's function name and types as they arrived, and the
+  /// function they named: a repeated call skips decoding and lookup.
+  private var lastSignature: [UInt8] = []
+  private var lastFunction: FunctionRegistration?
   private var backoff = Backoff(now: MonotonicClock.now())
 
   init(world: Communicator, engines: Communicator, registry: FunctionRegistry, host: String) {
@@ -63,6 +67,12 @@ final class Engine {
 
   /// Handles one request; false once told to shut down.
   private func handle(_ bytes: [UInt8]) throws -> Bool {
+    if let call = fastCall(bytes) {
+      call.registration.map {
+        run(taskID: call.taskID, registration: $0, count: call.count, reader: call.reader)
+      }
+      return true
+    }
     var reader = WireReader(bytes)
     let request: HubRequest
     do {
@@ -114,14 +124,58 @@ final class Engine {
     return true
   }
 
+  /// A call whose function name and types are byte for byte the last call's:
+  /// its task id, count and argument reader, with the function already known.
+  private func fastCall(_ bytes: [UInt8]) -> (
+    taskID: Int, registration: FunctionRegistration?, count: Int?, reader: WireReader
+  )? {
+    guard let registration = lastFunction, let kind = bytes.first,
+      kind == HubRequest.Kind.call.rawValue || kind == HubRequest.Kind.batch.rawValue
+    else { return nil }
+    var reader = WireReader(bytes)
+    do {
+      _ = try reader.read(UInt8.self)
+      let taskID = Int(try reader.read(UInt64.self))
+      let start = reader.offset
+      for _ in 0..<3 { try reader.skip(Int(try reader.read(UInt32.self))) }
+      guard reader.offset - start == lastSignature.count,
+        lastSignature.withUnsafeBytes({ cached in
+          bytes.withUnsafeBytes { memcmp(cached.baseAddress!, $0.baseAddress! + start, cached.count) == 0 }
+        })
+      else { return nil }
+      let count = kind == HubRequest.Kind.batch.rawValue ? Int(try reader.read(UInt32.self)) : nil
+      return (taskID, registration, count, reader)
+    } catch {
+      return nil
+    }
+  }
+
   private func call(
     taskID: Int, function: String, argumentTypes: String, resultType: String, count: Int?, reader: WireReader
   ) {
+    let registration: FunctionRegistration
+    do {
+      registration = try registry.lookup(function, argumentTypes: argumentTypes, resultType: resultType)
+    } catch {
+      try? fail(taskID: taskID, started: MonotonicClock.wallNow(), function: function, error: error)
+      return
+    }
+    var signature = WireWriter()
+    signature.write(function)
+    signature.write(argumentTypes)
+    signature.write(resultType)
+    lastSignature = signature.bytes
+    lastFunction = registration
+    run(taskID: taskID, registration: registration, count: count, reader: reader)
+  }
+
+  /// Runs a call (or a chunk of calls) and replies.
+  private func run(taskID: Int, registration: FunctionRegistration, count: Int?, reader: WireReader) {
+    let function = registration.name
     let started = MonotonicClock.wallNow()
     CrashReporter.running(taskID: taskID, function: function)
     defer { CrashReporter.idle() }
     do {
-      let registration = try registry.lookup(function, argumentTypes: argumentTypes, resultType: resultType)
       var writer = EngineReply.success(taskID: taskID, started: started)
       let source = ArgumentSource(reader, namespace: namespace)
       if let count {
@@ -132,7 +186,7 @@ final class Engine {
       }
       if !source.reader.isAtEnd {
         throw EngineError.malformedMessage(
-          "\(source.reader.remaining) bytes left after the arguments of '\(function)' \(argumentTypes)")
+          "\(source.reader.remaining) bytes left after the arguments of '\(function)' \(registration.signature.argumentTypes)")
       }
       var bytes = writer.bytes
       EngineReply.stamp(completed: MonotonicClock.wallNow(), in: &bytes)

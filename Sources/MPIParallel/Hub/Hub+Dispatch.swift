@@ -65,16 +65,19 @@ extension Hub {
   func dispatchQueued() throws -> Bool {
     var progressed = false
     var candidates: [EngineLoad] = []
-    while let job = queue.first {
+    while let targets = queue.nextTargets {
       candidates.removeAll(keepingCapacity: true)
       for engine in engines
       where !engine.reserved && (highWaterMark == 0 || engine.loadBalanced < highWaterMark) {
-        if let targets = job.targets, !targets.contains(engine.id) { continue }
+        if let targets, !targets.contains(engine.id) { continue }
         candidates.append(
           EngineLoad(id: engine.id, outstanding: engine.loadBalanced, lastUsed: engine.lastUsed))
       }
       guard let chosen = scheme.select(from: candidates) else { break }
-      var next = queue.removeFirst()
+      let taken = queue.removeFirst { job, error in
+        fail(job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"), state: .failed)
+      }
+      guard var next = taken else { break }
       next.engine = chosen
       useClock += 1
       engines[chosen].lastUsed = useClock

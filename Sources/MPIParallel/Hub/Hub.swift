@@ -10,6 +10,7 @@ import Synchronization
 final class Hub: @unchecked Sendable {
   enum Command {
     case loadBalanced([Job])
+    case loadBalancedMap(MapSource)
     case direct(DirectOperation)
     case abort(Set<Int>, AbortReply)
     case shutdown(abortQueued: Bool)
@@ -153,6 +154,8 @@ final class Hub: @unchecked Sendable {
     switch command {
     case .loadBalanced(let jobs):
       for job in jobs { queue.append(job) }
+    case .loadBalancedMap(let source):
+      queue.append(source)
     case .direct(let operation):
       directQueue.append(operation)
     case .abort(let ids, let reply):
@@ -172,7 +175,7 @@ final class Hub: @unchecked Sendable {
   /// started) and fails their slots as aborted.
   private func abortQueued(where matches: (Int) -> Bool) -> [Int] {
     var aborted: [Int] = []
-    for job in queue.removeAll(where: { matches($0.taskID) }) {
+    for job in queue.removeAll(where: matches) {
       fail(job, with: ParallelError.aborted(taskID: job.taskID), state: .aborted)
       aborted.append(job.taskID)
     }
@@ -202,10 +205,7 @@ final class Hub: @unchecked Sendable {
         inFlight.isEmpty || stopDeadline != nil
       else { return checkDeadline() }
       let ids = table.allocate(function: "shutdown", count: engines.count)
-      let result = ResultState(
-        label: "shutdown",
-        slots: ids.enumerated().map { ResultState.Slot(taskID: $0.element, items: $0.offset..<$0.offset + 1) }
-      )
+      let result = ResultState(label: "shutdown", taskIDs: ids)
       shutdownResult = result
       for (index, id) in ids.enumerated() {
         let job = Job(

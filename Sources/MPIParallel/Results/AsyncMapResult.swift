@@ -15,8 +15,8 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   /// Number of items.
   public let count: Int
   private let lock = ConditionLock()
-  private var decoded: [Int: Result<[Element], any Error>] = [:]
-  private let slotStarts: [Int]
+  /// The last slot decoded (iteration reads a slot's items one after another).
+  private var lastDecoded: (slot: Int, values: Result<[Element], any Error>)?
 
   init(
     state: ResultState, context: ResultContext, count: Int, ordered: Bool, decodeSlot: @escaping SlotDecoder
@@ -26,11 +26,10 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     self.count = count
     self.ordered = ordered
     self.decodeSlot = decodeSlot
-    slotStarts = state.snapshot().map(\.items.lowerBound)
   }
 
   /// The hub's ids of the tasks behind this result.
-  public var taskIDs: [Int] { state.taskIDs }
+  public var taskIDs: [Int] { Array(state.taskIDs) }
 
   /// Whether every task has finished (successfully or not).
   public var isReady: Bool { state.isReady }
@@ -38,7 +37,7 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   /// Blocks until every task has finished or `timeout` passes; true when finished.
   @discardableResult
   public func wait(timeout: Duration? = nil) -> Bool {
-    state.wait(until: ResultContext.deadline(timeout)) { pending, _, _ in pending == 0 }
+    state.wait(until: ResultContext.deadline(timeout)) { $0.pending == 0 }
   }
 
   /// All values in input order. Throws `ParallelError.timeout` when `timeout`
@@ -54,7 +53,7 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   /// All values in input order, suspending until they are there.
   public var value: [Element] {
     get async throws {
-      await state.waitAsync { pending, _, _ in pending == 0 }
+      await state.waitAsync { $0.pending == 0 }
       return try collect()
     }
   }
@@ -64,7 +63,7 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     wait()
     var results: [Result<Element, any Error>] = []
     results.reserveCapacity(count)
-    for slot in 0..<slotStarts.count {
+    for slot in 0..<state.slotCount {
       let items = state.slot(slot).items
       switch values(ofSlot: slot) {
       case .success(let values): results.append(contentsOf: values.map { .success($0) })
@@ -77,7 +76,7 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   /// nil until finished; then whether every task succeeded.
   public var successful: Bool? {
     guard isReady else { return nil }
-    return (0..<slotStarts.count).allSatisfy {
+    return (0..<state.slotCount).allSatisfy {
       if case .success = values(ofSlot: $0) { return true }
       return false
     }
@@ -102,8 +101,8 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     values.reserveCapacity(count)
     var remote: [RemoteError] = []
     var other: (any Error)?
-    for slot in 0..<slotStarts.count {
-      switch self.values(ofSlot: slot) {
+    for slot in state.snapshot() {
+      switch decode(slot) {
       case .success(let part): values.append(contentsOf: part)
       case .failure(let error as RemoteError): remote.append(error)
       case .failure(let error as CompositeError): remote.append(contentsOf: error.failures)
@@ -111,33 +110,29 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
       }
     }
     if let other { throw other }
-    if !remote.isEmpty { throw CompositeError(failures: remote, engineCount: slotStarts.count) }
+    if !remote.isEmpty { throw CompositeError(failures: remote, engineCount: state.slotCount) }
     return values
   }
 
-  /// A finished slot's values (decoded once).
+  /// A finished slot's values (the last one asked for is kept decoded).
   func values(ofSlot index: Int) -> Result<[Element], any Error> {
-    if let cached = lock.withLock({ decoded[index] }) { return cached }
-    let slot = state.slot(index)
+    if let cached = lock.withLock({ lastDecoded }), cached.slot == index { return cached.values }
+    let result = decode(state.slot(index))
+    lock.withLock { lastDecoded = (index, result) }
+    return result
+  }
+
+  private func decode(_ slot: ResultState.Slot) -> Result<[Element], any Error> {
     let result: Result<[Element], any Error>
     switch slot.outcome {
     case nil: result = .failure(ParallelError.invalidArgument("task \(slot.taskID) has not finished"))
     case .failed(let error): result = .failure(error)
     default: result = Result { try decodeSlot(slot, context) }
     }
-    lock.withLock { decoded[index] = result }
     return result
   }
 
-  func slotIndex(ofItem item: Int) -> Int {
-    var low = 0
-    var high = slotStarts.count - 1
-    while low < high {
-      let middle = (low + high + 1) / 2
-      if slotStarts[middle] <= item { low = middle } else { high = middle - 1 }
-    }
-    return low
-  }
+  func slotIndex(ofItem item: Int) -> Int { state.slotIndex(ofItem: item) }
 
   func item(_ index: Int, slot: Int) -> MapItem<Element> {
     let info = state.slot(slot)
@@ -163,14 +158,14 @@ extension AsyncMapResult: Sequence {
       if result.ordered {
         guard position < result.count else { return nil }
         let slot = result.slotIndex(ofItem: position)
-        result.state.wait(until: nil) { _, _, slots in slots[slot].outcome != nil }
+        result.state.wait(until: nil) { $0.isComplete(slot) }
         defer { position += 1 }
         return result.item(position, slot: slot)
       }
       while pendingItems.isEmpty {
-        guard arrivals < result.slotStarts.count else { return nil }
+        guard arrivals < result.state.slotCount else { return nil }
         let needed = arrivals + 1
-        result.state.wait(until: nil) { _, arrived, _ in arrived >= needed }
+        result.state.wait(until: nil) { $0.arrived >= needed }
         let slot = result.state.arrival(at: arrivals)
         arrivals += 1
         pendingItems = Array(result.state.slot(slot).items.reversed())
@@ -195,14 +190,14 @@ extension AsyncMapResult: AsyncSequence {
       if result.ordered {
         guard position < result.count else { return nil }
         let slot = result.slotIndex(ofItem: position)
-        await result.state.waitAsync { _, _, slots in slots[slot].outcome != nil }
+        await result.state.waitAsync { $0.isComplete(slot) }
         defer { position += 1 }
         return result.item(position, slot: slot)
       }
       while pendingItems.isEmpty {
-        guard arrivals < result.slotStarts.count else { return nil }
+        guard arrivals < result.state.slotCount else { return nil }
         let needed = arrivals + 1
-        await result.state.waitAsync { _, arrived, _ in arrived >= needed }
+        await result.state.waitAsync { $0.arrived >= needed }
         let slot = result.state.arrival(at: arrivals)
         arrivals += 1
         pendingItems = Array(result.state.slot(slot).items.reversed())

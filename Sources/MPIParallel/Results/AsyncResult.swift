@@ -17,7 +17,7 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   }
 
   /// The hub's ids of the tasks behind this result.
-  public var taskIDs: [Int] { state.taskIDs }
+  public var taskIDs: [Int] { Array(state.taskIDs) }
 
   /// Whether every task has finished (successfully or not).
   public var isReady: Bool { state.isReady }
@@ -25,7 +25,7 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   /// Blocks until finished or `timeout` passes; true when finished.
   @discardableResult
   public func wait(timeout: Duration? = nil) -> Bool {
-    state.wait(until: ResultContext.deadline(timeout)) { pending, _, _ in pending == 0 }
+    state.wait(until: ResultContext.deadline(timeout)) { $0.pending == 0 }
   }
 
   /// The value; throws the remote error (a `RemoteError`, or a
@@ -41,7 +41,7 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   /// The value, suspending until it is there.
   public var value: Value {
     get async throws {
-      await state.waitAsync { pending, _, _ in pending == 0 }
+      await state.waitAsync { $0.pending == 0 }
       return try outcome.get()
     }
   }

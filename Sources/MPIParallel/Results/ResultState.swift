@@ -1,7 +1,8 @@
 /// The shared state of one submitted operation: one slot per task (a call on
-/// one engine, or one chunk of a map), filled by the hub thread as replies
-/// arrive and read by the driver. The hub stores replies undecoded; the
-/// driver decodes them when it reads them.
+/// one engine, or one chunk of a map), filled by the hub as replies arrive
+/// and read by the driver. The hub stores replies undecoded; the driver
+/// decodes them when it reads them. Task ids are consecutive from
+/// `firstTaskID`; slot `i` covers items `itemStarts[i]..<itemStarts[i+1]`.
 final class ResultState: @unchecked Sendable {
   /// What arrived for a slot.
   enum Outcome {
@@ -13,7 +14,7 @@ final class ResultState: @unchecked Sendable {
     case failed(Error)
   }
 
-  /// One task of the operation.
+  /// A view of one task of the operation.
   struct Slot {
     let taskID: Int
     /// The items of the operation this slot covers (a map's chunk).
@@ -22,42 +23,82 @@ final class ResultState: @unchecked Sendable {
     var outcome: Outcome?
   }
 
+  /// What a waiter's condition sees (under the lock).
+  struct Progress {
+    /// Slots not finished yet.
+    let pending: Int
+    /// Slots finished so far.
+    let arrived: Int
+    fileprivate let state: ResultState
+    /// Whether slot `index` has finished.
+    func isComplete(_ index: Int) -> Bool { state.outcomes[index] != nil }
+  }
+
+  /// How a slot ended, compactly (gathers keep their parts in a side table).
+  private enum Stored {
+    case reply([UInt8])
+    case gathered(Int)
+    case failed(Error)
+  }
+
   private let lock = ConditionLock()
-  private var slots: [Slot]
+  private var outcomes: [Stored?]
+  private var engines: [Int32]
+  private var gatheredParts: [(destination: any GatherDestination, range: Range<Int>, failed: Bool)] = []
   private var pending: Int
-  private var arrivals: [Int] = []
+  private var arrivals: [Int32] = []
   private var continuations: [UnsafeContinuation<Void, Never>] = []
   /// Threads blocked in `wait` (completions wake them only when there are some).
   private var blocked = 0
+  /// Task id of slot 0.
+  let firstTaskID: Int
+  /// Slot `i` covers items `itemStarts[i]..<itemStarts[i + 1]`.
+  let itemStarts: [Int]
   /// What the operation is, for messages ("apply(area)").
   let label: String
   let submitted: Double
   /// The hub a waiting thread can drive instead of sleeping (nil in tests without MPI).
   private weak var hub: Hub?
 
-  init(label: String, slots: [Slot], hub: Hub? = nil) {
+  init(label: String, firstTaskID: Int, itemStarts: [Int], hub: Hub? = nil) {
+    precondition(!itemStarts.isEmpty, "itemStarts holds one more entry than there are slots")
     self.label = label
-    self.slots = slots
+    self.firstTaskID = firstTaskID
+    self.itemStarts = itemStarts
     self.hub = hub
-    pending = slots.count
+    let count = itemStarts.count - 1
+    outcomes = Array(repeating: nil, count: count)
+    engines = Array(repeating: -1, count: count)
+    pending = count
     submitted = MonotonicClock.wallNow()
   }
 
-  var slotCount: Int { lock.withLock { slots.count } }
-  var taskIDs: [Int] { lock.withLock { slots.map(\.taskID) } }
+  /// One item per slot, one slot per task of `taskIDs`.
+  convenience init(label: String, taskIDs: Range<Int>, hub: Hub? = nil) {
+    self.init(label: label, firstTaskID: taskIDs.lowerBound, itemStarts: Array(0...taskIDs.count), hub: hub)
+  }
+
+  var slotCount: Int { itemStarts.count - 1 }
+  var taskIDs: Range<Int> { firstTaskID..<(firstTaskID + slotCount) }
   var isReady: Bool { lock.withLock { pending == 0 } }
 
-  /// Fills a slot (hub thread); later fills of the same slot are ignored.
+  /// Fills a slot (hub side); later fills of the same slot are ignored.
   func complete(slot index: Int, engineID: Int?, outcome: Outcome) {
     lock.lock()
-    guard slots[index].outcome == nil else {
+    guard outcomes[index] == nil else {
       lock.unlock()
       return
     }
-    slots[index].outcome = outcome
-    if let engineID { slots[index].engineID = engineID }
+    switch outcome {
+    case .reply(let bytes): outcomes[index] = .reply(bytes)
+    case .failed(let error): outcomes[index] = .failed(error)
+    case .gathered(let destination, let range, let failed):
+      outcomes[index] = .gathered(gatheredParts.count)
+      gatheredParts.append((destination, range, failed))
+    }
+    if let engineID { engines[index] = Int32(engineID) }
     pending -= 1
-    arrivals.append(index)
+    arrivals.append(Int32(index))
     let wake = blocked > 0
     guard !continuations.isEmpty else {
       lock.unlock()
@@ -71,25 +112,51 @@ final class ResultState: @unchecked Sendable {
     for continuation in waiting { continuation.resume() }
   }
 
-  /// A copy of the slots.
-  func snapshot() -> [Slot] { lock.withLock { slots } }
+  /// Slot `index` as it stands.
+  func slot(_ index: Int) -> Slot { lock.withLock { unlockedSlot(index) } }
 
-  func slot(_ index: Int) -> Slot { lock.withLock { slots[index] } }
+  /// Every slot as it stands.
+  func snapshot() -> [Slot] { lock.withLock { (0..<slotCount).map(unlockedSlot) } }
+
+  private func unlockedSlot(_ index: Int) -> Slot {
+    let outcome: Outcome?
+    switch outcomes[index] {
+    case nil: outcome = nil
+    case .reply(let bytes): outcome = .reply(bytes)
+    case .failed(let error): outcome = .failed(error)
+    case .gathered(let part):
+      let (destination, range, failed) = gatheredParts[part]
+      outcome = .gathered(destination, range, failed: failed)
+    }
+    let engine = engines[index]
+    return Slot(
+      taskID: firstTaskID + index, items: itemStarts[index]..<itemStarts[index + 1],
+      engineID: engine >= 0 ? Int(engine) : nil, outcome: outcome)
+  }
 
   /// Slot indices in the order they completed.
-  func arrivalOrder() -> [Int] { lock.withLock { arrivals } }
+  func arrivalOrder() -> [Int] { lock.withLock { arrivals.map(Int.init) } }
 
   /// The slot that completed `position`-th (it must have).
-  func arrival(at position: Int) -> Int { lock.withLock { arrivals[position] } }
+  func arrival(at position: Int) -> Int { lock.withLock { Int(arrivals[position]) } }
+
+  /// The slot covering `item`.
+  func slotIndex(ofItem item: Int) -> Int {
+    var low = 0
+    var high = slotCount - 1
+    while low < high {
+      let middle = (low + high + 1) / 2
+      if itemStarts[middle] <= item { low = middle } else { high = middle - 1 }
+    }
+    return low
+  }
 
   /// Blocks until `condition` (checked under the lock) holds or `deadline`
   /// (monotonic seconds) passes; returns whether it holds. While it waits the
   /// thread runs the hub's loop itself when no other thread does.
   @discardableResult
-  func wait(until deadline: Double?, for condition: (_ pending: Int, _ arrived: Int, _ slots: [Slot]) -> Bool)
-    -> Bool
-  {
-    func holds() -> Bool { lock.withLock { condition(pending, arrivals.count, slots) } }
+  func wait(until deadline: Double?, for condition: (Progress) -> Bool) -> Bool {
+    func holds() -> Bool { lock.withLock { condition(progress) } }
     while true {
       if holds() { return true }
       if let deadline, MonotonicClock.now() >= deadline { return false }
@@ -101,23 +168,23 @@ final class ResultState: @unchecked Sendable {
         }
       }
       let satisfied: Bool = lock.withLock {
-        if condition(pending, arrivals.count, slots) { return true }
+        if condition(progress) { return true }
         blocked += 1
         let slice = MonotonicClock.now() + 2e-3
         lock.wait(until: deadline.map { Swift.min($0, slice) } ?? slice)
         blocked -= 1
-        return condition(pending, arrivals.count, slots)
+        return condition(progress)
       }
       if satisfied { return true }
     }
   }
 
   /// Suspends until `condition` holds.
-  func waitAsync(for condition: (_ pending: Int, _ arrived: Int, _ slots: [Slot]) -> Bool) async {
-    while !lock.withLock({ condition(pending, arrivals.count, slots) }) {
+  func waitAsync(for condition: (Progress) -> Bool) async {
+    while !lock.withLock({ condition(progress) }) {
       await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
         lock.lock()
-        if condition(pending, arrivals.count, slots) {
+        if condition(progress) {
           lock.unlock()
           continuation.resume()
         } else {
@@ -127,4 +194,7 @@ final class ResultState: @unchecked Sendable {
       }
     }
   }
+
+  /// The state's progress; call with the lock held.
+  private var progress: Progress { Progress(pending: pending, arrived: arrivals.count, state: self) }
 }
