@@ -33,6 +33,11 @@ func emit(_ values: [String: Any]) {
   print("RESULT " + String(decoding: data, as: UTF8.self))
 }
 
+/// An iteration count, overridable through the environment for profiling runs.
+func count(_ name: String, _ standard: Int) -> Int {
+  ProcessInfo.processInfo.environment["MPIPARALLEL_BENCH_\(name)"].flatMap(Int.init) ?? standard
+}
+
 struct BenchmarkFailed: Error, CustomStringConvertible {
   let description: String
 }
@@ -51,7 +56,7 @@ func runCase(_ name: String) -> Never {
     let lview = client.loadBalancedView()
     switch name {
     case "farm":
-      let items = Array(0..<200_000)
+      let items = Array(0..<count("TASKS", 200_000))
       _ = try lview.map(noop, Array(0..<10_000)).get()
       let cpu0 = processCPUSeconds()
       let t0 = now()
@@ -71,7 +76,7 @@ func runCase(_ name: String) -> Never {
     case "rtt":
       let engine = client[0]
       for i in 0..<1000 { _ = try engine.apply(noop, i).get() }
-      let calls = 20_000
+      let calls = count("CALLS", 20_000)
       let t0 = now()
       for i in 0..<calls {
         guard try engine.apply(noop, i).get() == i else { throw BenchmarkFailed(description: "rtt result") }
