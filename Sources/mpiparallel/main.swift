@@ -9,7 +9,7 @@ let usage = """
          mpiparallel --help                 this text
   """
 
-let arguments = Array(CommandLine.arguments.dropFirst())
+let arguments = Array(Cluster.arguments.dropFirst())
 switch arguments.first {
 case "engines":
   Cluster.run(functions: []) { client in

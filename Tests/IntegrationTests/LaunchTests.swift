@@ -113,6 +113,14 @@ final class LaunchTests: XCTestCase {
       fromEnvironment.describe())
   }
 
+  func testLogLevelDebugShowsTheHubsDecisions() throws {
+    let result = try MPIRun.run("mpp-testapp", ranks: 3, arguments: ["--log-level", "debug", "loadbalanced"])
+    XCTAssertEqual(result.status, 0, result.describe())
+    XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), result.describe())
+    XCTAssertTrue(result.stderr.contains("-> engine 1 (leastload; loads"), result.describe())
+    XCTAssertTrue(result.stderr.contains("succeeded on engine 0"), result.describe())
+  }
+
   func testUnknownSchemeIsAStartUpErrorNamingTheValidOnes() throws {
     for (arguments, environment) in [(["--scheme", "twobin"], [:]), ([], ["MPIPARALLEL_SCHEME": "lru"])] {
       let result = try MPIRun.run(

@@ -101,7 +101,7 @@ struct ChecksFailed: Error, CustomStringConvertible {
   var description: String { "\(count) check(s) failed" }
 }
 
-let scenario = CommandLine.arguments.dropFirst().first ?? "basics"
+let scenario = Cluster.arguments.dropFirst().first ?? "basics"
 let checks = Checks()
 
 func runBlocking() -> Never {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MPI
 
 /// Moving work to the engines and replies back: load-balanced dispatch by the
@@ -54,6 +55,9 @@ extension Hub {
     engines[job.engine].outstanding -= 1
     if job.loadBalanced { engines[job.engine].loadBalanced -= 1 }
     engines[job.engine].completed += 1
+    if logsDecisions {
+      RuntimeLog.hub.debug("task \(taskID) \(header.succeeded ? "succeeded" : "failed") on engine \(job.engine)")
+    }
     table.markFinished(
       taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
       completed: header.completed)
@@ -79,6 +83,10 @@ extension Hub {
       }
       guard var next = taken else { break }
       next.engine = chosen
+      if logsDecisions {
+        RuntimeLog.hub.debug(
+          "task \(next.taskID) -> engine \(chosen) (leastload; loads \(candidates.map { "\($0.id):\($0.outstanding)" }.joined(separator: " ")))")
+      }
       useClock += 1
       engines[chosen].lastUsed = useClock
       try send(next)
@@ -139,6 +147,7 @@ extension Hub {
     let ranks = [0] + engineIDs.map { $0 + 1 }
     let announcement = HubRequest.createCommunicator(id: id, worldRanks: ranks).encode()
     for engine in engineIDs { try world.send(announcement, to: engine + 1, tag: MessageTag.request) }
+    if logsDecisions { RuntimeLog.hub.debug("communicator \(id) for engines \(engineIDs)") }
     let communicator = try world.createSubcommunicator(ranks: ranks, tag: id)
     communicators[engineIDs] = (id, communicator)
     return (id, communicator)

@@ -1,5 +1,6 @@
 import Foundation
 import MPI
+import Logging
 import Synchronization
 
 /// Rank 0's scheduler and bookkeeping. One thread of its own owns every MPI
@@ -36,6 +37,8 @@ final class Hub: @unchecked Sendable {
   let engineInfos: [EngineInfo]
   /// Load-balanced tasks an engine may hold at once (0: unlimited).
   let highWaterMark: Int
+  /// Whether the hub logs each decision (`--log-level debug`); read once, checked per task.
+  let logsDecisions = RuntimeLog.hub.logLevel <= .debug
 
   // Shared with the driver.
   let inboxLock = ConditionLock()
@@ -163,6 +166,7 @@ final class Hub: @unchecked Sendable {
       reply.lock.withLock { reply.aborted = aborted }
       reply.lock.broadcast()
     case .shutdown(let abortQueued):
+      if logsDecisions { RuntimeLog.hub.debug("shutdown requested\(abortQueued ? "; aborting queued tasks" : "")") }
       if abortQueued {
         _ = self.abortQueued(where: { _ in true })
         stopDeadline = MonotonicClock.now() + 10
