@@ -46,7 +46,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let underMPI = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil
 
 if underMPI {
-  runCase(arguments.first ?? "")
+  runCase(Cluster.arguments.dropFirst().first ?? "")
 } else {
   exit(Orchestrator(arguments: arguments).run())
 }
@@ -55,7 +55,8 @@ func runCase(_ name: String) -> Never {
   Cluster.run(noop, sleepSeconds, cpuSeconds) { client in
     let lview = client.loadBalancedView()
     switch name {
-    case "farm":
+    case "farm", "farm-hwm64":
+      let suffix = name == "farm" ? "" : "_hwm64"
       let items = Array(0..<count("TASKS", 200_000))
       _ = try lview.map(noop, Array(0..<10_000)).get()
       let cpu0 = processCPUSeconds()
@@ -64,6 +65,13 @@ func runCase(_ name: String) -> Never {
       let elapsed = now() - t0
       let cpu = processCPUSeconds() - cpu0
       guard values == items else { throw BenchmarkFailed(description: "farm results differ") }
+      guard suffix.isEmpty else {
+        emit([
+          "lb_hwm64_tasks_per_s": Double(items.count) / elapsed,
+          "hub_cpu_us_per_task_hwm64": cpu / Double(items.count) * 1e6,
+        ])
+        break
+      }
       let t1 = now()
       let chunked = try lview.map(noop, items, chunkSize: 1000).get()
       let chunkedElapsed = now() - t1

@@ -48,6 +48,18 @@ final class RuntimeTests: XCTestCase {
     }
   }
 
+  func testSeveralTasksPerEngineTravelInBundles() throws {
+    // hwm 4 and unlimited: the hub packs each engine's tasks into one message
+    // and engines answer with bundles of replies; results must not change.
+    for hwm in ["4", "0"] {
+      for name in ["loadbalanced", "errors", "basics"] {
+        let result = try MPIRun.run("mpp-testapp", ranks: 5, arguments: ["--hwm", hwm, name], timeout: 60)
+        XCTAssertEqual(result.status, 0, "hwm \(hwm) \(name): " + result.describe())
+        XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), "hwm \(hwm) \(name): " + result.describe())
+      }
+    }
+  }
+
   func testLargeDataPastTheEagerLimit() throws {
     for ranks in [2, 5] { _ = try scenario("large", ranks: ranks) }
   }

@@ -281,21 +281,24 @@ enum Scenarios {
     }
     checks.equal("after timeout", try slow.get(timeout: .seconds(10)), 0)
 
-    // Abort tasks still queued in the hub.
-    let busy = lview.map(sleepFor, Array(repeating: 0.2, count: n))
-    let queued = lview.map(square, Array(0..<50))
-    let aborted = try queued.abort()
-    checks.equal("abort all queued", aborted, queued.taskIDs)
-    do {
-      _ = try queued.get()
-      checks.check("aborted result", false, "no error")
-    } catch let error as ParallelError {
-      checks.check("aborted result", "\(error)".contains("aborted"), "\(error)")
+    // Abort tasks still queued in the hub (with one task per engine at a
+    // time, the map waits in the hub behind the busy engines).
+    if Cluster.configuration.highWaterMark == 1 {
+      let busy = lview.map(sleepFor, Array(repeating: 0.2, count: n))
+      let queued = lview.map(square, Array(0..<50))
+      let aborted = try queued.abort()
+      checks.equal("abort all queued", aborted, queued.taskIDs)
+      do {
+        _ = try queued.get()
+        checks.check("aborted result", false, "no error")
+      } catch let error as ParallelError {
+        checks.check("aborted result", "\(error)".contains("aborted"), "\(error)")
+      }
+      _ = try busy.get()
+      checks.check(
+        "aborted in history",
+        client.history.filter { aborted.contains($0.id) }.allSatisfy { $0.state == .aborted })
     }
-    _ = try busy.get()
-    checks.check(
-      "aborted in history",
-      client.history.filter { aborted.contains($0.id) }.allSatisfy { $0.state == .aborted })
     // Bad targets.
     do {
       _ = try client[[0, n + 5]].apply(engineID).get()

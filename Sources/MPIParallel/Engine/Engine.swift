@@ -20,7 +20,13 @@ final class Engine {
   /// function they named: a repeated call skips decoding and lookup.
   private var lastSignature: [UInt8] = []
   private var lastFunction: FunctionRegistration?
+  /// Replies held back while a bundle runs (sent together), and when the first was held.
+  private var heldReplies: WireWriter?
+  private var heldCount = 0
+  private var heldSince = 0.0
   private var backoff = Backoff(now: MonotonicClock.now())
+  private var idlePolls = 0
+  private var lastIdleAction = Backoff.Action.spin
 
   init(world: Communicator, engines: Communicator, registry: FunctionRegistry, host: String) {
     self.world = world
@@ -51,6 +57,7 @@ final class Engine {
       let bytes = try message.receive()
       let keepServing = try handle(bytes)
       backoff.reset(now: MonotonicClock.now())
+      lastIdleAction = .spin
       if !keepServing { break }
     }
     for communicator in communicators.values { try? communicator.free() }
@@ -58,15 +65,42 @@ final class Engine {
   }
 
   private func idle() {
-    switch backoff.idle(now: MonotonicClock.now()) {
+    // While spinning, read the clock only every 64 polls (it costs as much as a poll).
+    idlePolls &+= 1
+    if idlePolls & 63 != 0 && lastIdleAction == .spin { return }
+    lastIdleAction = backoff.idle(now: MonotonicClock.now())
+    switch lastIdleAction {
     case .spin: break
     case .yield: sched_yield()
     case .sleep(let seconds): MonotonicClock.sleep(seconds)
     }
   }
 
-  /// Handles one request; false once told to shut down.
+  /// Handles one request, or each request of a bundle; false once told to shut down.
   private func handle(_ bytes: [UInt8]) throws -> Bool {
+    guard bytes.first == HubRequest.Kind.bundle.rawValue else { return try handleOne(bytes) }
+    var reader = WireReader(bytes)
+    var keepServing = true
+    do {
+      _ = try reader.read(UInt8.self)
+      let count = Int(try reader.read(UInt32.self))
+      heldReplies = WireWriter(reservingCapacity: 64 * count)
+      for _ in 0..<count where keepServing {
+        let length = Int(try reader.read(UInt32.self))
+        keepServing = try handleOne(try reader.readRaw(count: length))
+      }
+    } catch let error as MPIError {
+      throw error
+    } catch {
+      fputs("MPIParallel: engine \(context.id) dropped the rest of a malformed bundle: \(error)\n", stderr)
+    }
+    try flushHeldReplies()
+    heldReplies = nil
+    return keepServing
+  }
+
+  /// Handles one request; false once told to shut down.
+  private func handleOne(_ bytes: [UInt8]) throws -> Bool {
     if let call = fastCall(bytes) {
       call.registration.map {
         run(taskID: call.taskID, registration: $0, count: call.count, reader: call.reader)
@@ -196,9 +230,26 @@ final class Engine {
     }
   }
 
-  /// Sends a reply to the hub.
+  /// Sends a reply to the hub; inside a bundle, holds it to send with the
+  /// others, but never longer than a millisecond (a slow task's neighbours
+  /// are not kept waiting).
   func reply(_ bytes: [UInt8]) throws {
-    try world.send(bytes, to: 0, tag: MessageTag.reply)
+    guard heldReplies != nil else { return try world.send(bytes, to: 0, tag: MessageTag.reply) }
+    if heldCount == 0 { heldSince = MonotonicClock.now() }
+    heldReplies!.write(UInt32(bytes.count))
+    bytes.withUnsafeBytes { heldReplies!.writeRaw($0) }
+    heldCount += 1
+    if MonotonicClock.now() - heldSince > 1e-3 { try flushHeldReplies() }
+  }
+
+  private func flushHeldReplies() throws {
+    guard heldCount > 0, let held = heldReplies else { return }
+    var bundle = WireWriter(reservingCapacity: held.bytes.count + 4)
+    bundle.write(UInt32(heldCount))
+    held.bytes.withUnsafeBytes { bundle.writeRaw($0) }
+    try world.send(bundle.bytes, to: 0, tag: MessageTag.replyBundle)
+    heldReplies = WireWriter(reservingCapacity: held.bytes.count)
+    heldCount = 0
   }
 
   /// Sends an error reply naming the error's type and message.

@@ -7,15 +7,36 @@ import MPI
 extension Hub {
   /// Sends a job's request to its engine without blocking.
   func send(_ job: Job) throws {
-    let engine = job.engine
-    let request = try job.message.withUnsafeBytes {
+    register(job)
+    try transmit(job.message, to: job.engine)
+  }
+
+  /// Counts a job against its engine and waits for its reply.
+  private func register(_ job: Job) {
+    inFlight[job.taskID] = job
+    engines[job.engine].outstanding += 1
+    if job.loadBalanced { engines[job.engine].loadBalanced += 1 }
+    table.markRunning(job.taskID, engine: job.engine)
+  }
+
+  private func transmit(_ message: [UInt8], to engine: Int) throws {
+    let request = try message.withUnsafeBytes {
       try world.isend($0, to: engine + 1, tag: MessageTag.request)
     }
-    sends.append(PendingSend(request: request, bytes: job.message))
-    inFlight[job.taskID] = job
-    engines[engine].outstanding += 1
-    if job.loadBalanced { engines[engine].loadBalanced += 1 }
-    table.markRunning(job.taskID, engine: engine)
+    sends.append(PendingSend(request: request, bytes: message))
+  }
+
+  /// Several registered jobs for one engine as one message (a bundle).
+  private func transmit(bundle jobs: [Job], to engine: Int) throws {
+    guard jobs.count > 1 else { return try transmit(jobs[0].message, to: engine) }
+    var writer = WireWriter(reservingCapacity: jobs.reduce(5) { $0 + 4 + $1.message.count })
+    writer.write(HubRequest.Kind.bundle.rawValue)
+    writer.write(UInt32(jobs.count))
+    for job in jobs {
+      writer.write(UInt32(job.message.count))
+      job.message.withUnsafeBytes { writer.writeRaw($0) }
+    }
+    try transmit(writer.bytes, to: engine)
   }
 
   /// Drops completed sends; true when some completed.
@@ -37,12 +58,33 @@ extension Hub {
   /// Receives what the engines sent; true when something arrived.
   func receiveMessages() throws -> Bool {
     var received = 0
-    while received < 256, let message = try world.probeMessage(from: nil, tag: MessageTag.reply) {
+    while received < 256, let message = try world.probeMessage(from: nil, tag: nil) {
       let bytes = try message.receive()
       received += 1
-      complete(reply: bytes, from: message.source - 1)
+      switch message.tag {
+      case MessageTag.reply:
+        complete(reply: bytes, from: message.source - 1)
+      case MessageTag.replyBundle:
+        completeBundle(bytes, from: message.source - 1)
+      default:
+        fputs("MPIParallel: the hub dropped a message with tag \(message.tag) from rank \(message.source)\n", stderr)
+      }
     }
     return received > 0
+  }
+
+  /// Splits an engine's bundle of replies (count, then length and reply each).
+  private func completeBundle(_ bytes: [UInt8], from engine: Int) {
+    var reader = WireReader(bytes)
+    do {
+      let count = Int(try reader.read(UInt32.self))
+      for _ in 0..<count {
+        let length = Int(try reader.read(UInt32.self))
+        complete(reply: try reader.readRaw(count: length), from: engine)
+      }
+    } catch {
+      fputs("MPIParallel: the hub dropped a malformed reply bundle from engine \(engine): \(error)\n", stderr)
+    }
   }
 
   private func complete(reply bytes: [UInt8], from engine: Int) {
@@ -69,6 +111,10 @@ extension Hub {
   func dispatchQueued() throws -> Bool {
     var progressed = false
     var candidates: [EngineLoad] = []
+    // With room for several tasks per engine, each engine's tasks of this
+    // round travel as one message; the choices are the same either way.
+    let bundling = highWaterMark != 1
+    var bundles: [Int: [Job]] = [:]
     while let targets = queue.nextTargets {
       candidates.removeAll(keepingCapacity: true)
       for engine in engines
@@ -89,11 +135,23 @@ extension Hub {
       }
       useClock += 1
       engines[chosen].lastUsed = useClock
-      try send(next)
       progressed = true
+      if bundling {
+        register(next)
+        bundles[chosen, default: []].append(next)
+        if bundles[chosen]!.count >= Self.maximumBundle {
+          try transmit(bundle: bundles.removeValue(forKey: chosen)!, to: chosen)
+        }
+      } else {
+        try send(next)
+      }
     }
+    for (engine, jobs) in bundles { try transmit(bundle: jobs, to: engine) }
     return progressed
   }
+
+  /// The most tasks one message carries.
+  static var maximumBundle: Int { 256 }
 
   /// Starts the direct operations whose engines are free of earlier ones, in
   /// order; engines with operations waiting get no new load-balanced tasks.

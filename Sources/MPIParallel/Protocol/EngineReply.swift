@@ -16,11 +16,16 @@ struct EngineReply {
 
   /// The header's fields, read straight from the received bytes.
   init(header bytes: [UInt8]) throws {
-    var reader = WireReader(bytes)
-    taskID = Int(try reader.read(UInt64.self))
-    succeeded = try reader.read(UInt8.self) == 0
-    started = try reader.readDouble()
-    completed = try reader.readDouble()
+    guard bytes.count >= Self.headerSize else {
+      throw WireError.truncated(needed: Self.headerSize, available: bytes.count, offset: 0)
+    }
+    (taskID, succeeded, started, completed) = bytes.withUnsafeBytes { raw in
+      (
+        Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))), raw[8] == 0,
+        Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 9, as: UInt64.self))),
+        Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 17, as: UInt64.self)))
+      )
+    }
   }
 
   /// The task id of a reply, read without copying anything else.

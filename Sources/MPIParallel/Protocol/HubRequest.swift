@@ -22,6 +22,8 @@ enum HubRequest: Equatable {
 
   enum Kind: UInt8 {
     case call = 1, batch, pull, remove, broadcast, scatter, gather, createCommunicator, shutdown
+    /// Several requests in one message: a UInt32 count, then a UInt32 length and the request each.
+    case bundle
   }
 
   /// The header of a call; the caller appends the arguments.
@@ -128,6 +130,8 @@ enum HubRequest: Equatable {
       return .createCommunicator(id: id, worldRanks: ranks)
     case .shutdown:
       return .shutdown(taskID: Int(try reader.read(UInt64.self)))
+    case .bundle:
+      throw EngineError.malformedMessage("a bundle inside a bundle")
     }
   }
 

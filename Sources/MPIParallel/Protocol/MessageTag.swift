@@ -7,6 +7,8 @@ enum MessageTag {
   static let hello = 12
   /// Engine to hub: the reply to one request.
   static let reply = 13
+  /// Engine to hub: several replies in one message (count, then length and reply each).
+  static let replyBundle = 14
 }
 
 /// How a scattered, gathered or broadcast value crosses: as raw numbers or encoded.
