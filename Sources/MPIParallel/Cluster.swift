@@ -144,7 +144,9 @@ public enum Cluster {
     do {
       let engines = try world.split(color: world.rank == 0 ? nil : 0, key: world.rank)
       if let engines {
-        let engine = Engine(world: world, engines: engines, registry: registry, host: MPI.processorName)
+        let engine = Engine(
+          world: world, engines: engines, registry: registry, host: MPI.processorName,
+          capabilities: configuration.capabilities(ofEngine: world.rank - 1))
         RuntimeLog.engine.debug("engine \(world.rank - 1) up on \(MPI.processorName)")
         try engine.serve()
         try? engines.free()

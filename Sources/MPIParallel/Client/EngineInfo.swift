@@ -8,6 +8,16 @@ public struct EngineInfo: Sendable, Hashable, CustomStringConvertible {
   public let host: String
   /// Process id on that host.
   public let pid: Int
+  /// The capabilities it advertises (tasks can require them).
+  public let capabilities: Set<String>
+
+  public init(id: Int, rank: Int, host: String, pid: Int, capabilities: Set<String> = []) {
+    self.id = id
+    self.rank = rank
+    self.host = host
+    self.pid = pid
+    self.capabilities = capabilities
+  }
 
   public var description: String { "engine \(id) (rank \(rank), host \(host), pid \(pid))" }
 }

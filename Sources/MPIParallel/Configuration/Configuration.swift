@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// The runtime's settings, in one place: the load-balancing scheme, the
@@ -50,6 +51,17 @@ public struct Configuration: Sendable, Equatable {
   public var serve: Bool
   /// The TCP port steering clients connect to (recorded for the steering issue).
   public var servePort: Int
+  /// Capabilities engines advertise, by engine id (`[2: ["gpu"]]`); tasks can
+  /// require them (`TaskFlags.requires`). Each engine also adds the
+  /// comma-separated names in its own `MPIPARALLEL_CAPABILITIES`.
+  public var capabilities: [Int: Set<String>] = [:]
+
+  /// The capabilities engine `id` advertises: this configuration's, and its process's environment's.
+  func capabilities(ofEngine id: Int) -> Set<String> {
+    let environment = ProcessInfo.processInfo.environment["MPIPARALLEL_CAPABILITIES"] ?? ""
+    let named = environment.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    return capabilities[id, default: []].union(named.filter { !$0.isEmpty })
+  }
 
   /// A configuration; every setting left out keeps its default.
   public init(

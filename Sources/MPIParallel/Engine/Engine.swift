@@ -28,12 +28,15 @@ final class Engine {
   private var idlePolls = 0
   private var lastIdleAction = Backoff.Action.spin
 
-  init(world: Communicator, engines: Communicator, registry: FunctionRegistry, host: String) {
+  init(
+    world: Communicator, engines: Communicator, registry: FunctionRegistry, host: String,
+    capabilities: Set<String> = []
+  ) {
     self.world = world
     self.registry = registry
     context = EngineContext(
       id: world.rank - 1, count: world.size - 1, rank: world.rank, host: host, communicator: engines,
-      namespace: namespace)
+      capabilities: capabilities, namespace: namespace)
   }
 
   /// Says hello to the hub, then serves until the hub says shutdown.
@@ -45,6 +48,8 @@ final class Engine {
     hello.write(UInt32(world.rank))
     hello.write(UInt32(pid))
     hello.write(context.host)
+    hello.write(UInt32(context.capabilities.count))
+    for capability in context.capabilities.sorted() { hello.write(capability) }
     try world.send(hello.bytes, to: 0, tag: MessageTag.hello)
 
     EngineContext.active = context
@@ -101,6 +106,7 @@ final class Engine {
 
   /// Handles one request; false once told to shut down.
   private func handleOne(_ bytes: [UInt8]) throws -> Bool {
+    if bytes.first == HubRequest.Kind.guarded.rawValue { return try handleGuarded(bytes) }
     if let call = fastCall(bytes) {
       call.registration.map {
         run(taskID: call.taskID, registration: $0, count: call.count, reader: call.reader)
@@ -228,6 +234,41 @@ final class Engine {
     } catch {
       try? fail(taskID: taskID, started: started, function: function, error: error)
     }
+  }
+
+  /// A call behind a functional dependency (IPython's `@depend`): the engine
+  /// evaluates the named predicate first and runs the call only when it holds;
+  /// otherwise it answers "unmet" and the hub tries another engine.
+  private func handleGuarded(_ bytes: [UInt8]) throws -> Bool {
+    var reader = WireReader(bytes)
+    let taskID: Int
+    let predicate: String
+    do {
+      _ = try reader.read(UInt8.self)
+      taskID = Int(try reader.read(UInt64.self))
+      predicate = try reader.readString()
+    } catch {
+      fputs("MPIParallel: engine \(context.id) dropped a malformed guarded request: \(error)\n", stderr)
+      return true
+    }
+    let started = MonotonicClock.wallNow()
+    do {
+      let function = try registry.lookup(predicate, argumentTypes: "()", resultType: "Bool")
+      var result = WireWriter()
+      try function.invoke(ArgumentSource(WireReader([]), namespace: namespace), &result)
+      guard try Wire.decode(Bool.self, from: result.bytes) else {
+        try reply(
+          EngineReply.failure(
+            taskID: taskID, started: started, completed: MonotonicClock.wallNow(), errorType: "UnmetDependency",
+            message: "dependency '\(predicate)' does not hold on engine \(context.id)", function: predicate,
+            status: EngineReply.unmetStatus))
+        return true
+      }
+    } catch {
+      try fail(taskID: taskID, started: started, function: predicate, error: error)
+      return true
+    }
+    return try handleOne(try reader.readRaw(count: reader.remaining))
   }
 
   /// Sends a reply to the hub; inside a bundle, holds it to send with the

@@ -22,6 +22,8 @@ public struct EngineContext: @unchecked Sendable {
   public let host: String
   /// A communicator of the engines only (rank in it == `id`).
   public let communicator: Communicator
+  /// The capabilities this engine advertises ("gpu", "bigmem"), which tasks can require.
+  public let capabilities: Set<String>
   let namespace: Namespace
 
   nonisolated(unsafe) static var active: EngineContext?

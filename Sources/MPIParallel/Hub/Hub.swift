@@ -91,8 +91,10 @@ final class Hub: @unchecked Sendable {
       let rank = Int(try reader.read(UInt32.self))
       let pid = Int(try reader.read(UInt32.self))
       let host = try reader.readString()
+      var capabilities = Set<String>()
+      for _ in 0..<Int(try reader.read(UInt32.self)) { capabilities.insert(try reader.readString()) }
       if infos[rank - 1] == nil { remaining -= 1 }
-      infos[rank - 1] = EngineInfo(id: rank - 1, rank: rank, host: host, pid: pid)
+      infos[rank - 1] = EngineInfo(id: rank - 1, rank: rank, host: host, pid: pid, capabilities: capabilities)
       backoff.reset(now: MonotonicClock.now())
     }
     engineInfos = infos.map { $0! }

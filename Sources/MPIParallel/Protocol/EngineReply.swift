@@ -9,8 +9,13 @@
 struct EngineReply {
   static let headerSize = 25
 
+  /// The status byte of a reply whose task did not run because its functional dependency does not hold.
+  static let unmetStatus: UInt8 = 2
+
   let taskID: Int
   let succeeded: Bool
+  /// The engine declined the task: its functional dependency does not hold there.
+  let unmet: Bool
   let started: Double
   let completed: Double
 
@@ -19,9 +24,9 @@ struct EngineReply {
     guard bytes.count >= Self.headerSize else {
       throw WireError.truncated(needed: Self.headerSize, available: bytes.count, offset: 0)
     }
-    (taskID, succeeded, started, completed) = bytes.withUnsafeBytes { raw in
+    (taskID, succeeded, unmet, started, completed) = bytes.withUnsafeBytes { raw in
       (
-        Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))), raw[8] == 0,
+        Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))), raw[8] == 0, raw[8] == Self.unmetStatus,
         Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 9, as: UInt64.self))),
         Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 17, as: UInt64.self)))
       )
@@ -53,11 +58,12 @@ struct EngineReply {
 
   /// A whole error reply.
   static func failure(
-    taskID: Int, started: Double, completed: Double, errorType: String, message: String, function: String
+    taskID: Int, started: Double, completed: Double, errorType: String, message: String, function: String,
+    status: UInt8 = 1
   ) -> [UInt8] {
     var writer = WireWriter(reservingCapacity: 128)
     writer.write(UInt64(taskID))
-    writer.write(UInt8(1))
+    writer.write(status)
     writer.write(started)
     writer.write(completed)
     writer.write(errorType)

@@ -24,6 +24,8 @@ enum HubRequest: Equatable {
     case call = 1, batch, pull, remove, broadcast, scatter, gather, createCommunicator, shutdown
     /// Several requests in one message: a UInt32 count, then a UInt32 length and the request each.
     case bundle
+    /// A request behind a functional dependency: task id, the predicate's name, then the request.
+    case guarded
   }
 
   /// The header of a call; the caller appends the arguments.
@@ -38,6 +40,16 @@ enum HubRequest: Equatable {
     writer.write(signature.resultType)
     if let count { writer.write(UInt32(count)) }
     return writer
+  }
+
+  /// Wraps a request so the engine runs it only when `predicate` holds there.
+  static func guarded(_ request: [UInt8], taskID: Int, predicate: String) -> [UInt8] {
+    var writer = WireWriter(reservingCapacity: request.count + predicate.utf8.count + 16)
+    writer.write(Kind.guarded.rawValue)
+    writer.write(UInt64(taskID))
+    writer.write(predicate)
+    request.withUnsafeBytes { writer.writeRaw($0) }
+    return writer.bytes
   }
 
   /// Encodes any request but a call (calls are built with `callHeader`).
@@ -130,8 +142,8 @@ enum HubRequest: Equatable {
       return .createCommunicator(id: id, worldRanks: ranks)
     case .shutdown:
       return .shutdown(taskID: Int(try reader.read(UInt64.self)))
-    case .bundle:
-      throw EngineError.malformedMessage("a bundle inside a bundle")
+    case .bundle, .guarded:
+      throw EngineError.malformedMessage("a \(kind) request inside another")
     }
   }
 
