@@ -42,7 +42,8 @@ enum DependencyRules {
     case unknown, pending, accepted, rejected
   }
 
-  private static func outcome(of id: Int, in dependency: Dependency, facts: [Int: DependencyFact]) -> Outcome {
+  private static func outcome(of id: Int, in dependency: Dependency, facts: [Int: DependencyFact]) -> Outcome
+  {
     guard let fact = facts[id], fact.known else { return .unknown }
     guard fact.finished else { return .pending }
     return dependency.accepts(succeeded: fact.succeeded) ? .accepted : .rejected
@@ -52,7 +53,8 @@ enum DependencyRules {
   /// the dependency can never be met.
   private static func impossibility(of dependency: Dependency, facts: [Int: DependencyFact]) -> String? {
     if !dependency.success && !dependency.failure {
-      return "the dependency on \(Dependency.describe(dependency.taskIDs)) accepts neither success nor failure"
+      return
+        "the dependency on \(Dependency.describe(dependency.taskIDs)) accepts neither success nor failure"
     }
     let unknown = dependency.taskIDs.filter { facts[$0]?.known != true }
     if !unknown.isEmpty {
@@ -64,11 +66,13 @@ enum DependencyRules {
     switch dependency.mode {
     case .all:
       if !rejected.isEmpty {
-        return "\(Dependency.describe(rejected)) \(how) and the dependency on all of them accepts only \(accepted)"
+        return
+          "\(Dependency.describe(rejected)) \(how) and the dependency on all of them accepts only \(accepted)"
       }
     case .any:
       if rejected.count == dependency.taskIDs.count {
-        return "all of \(Dependency.describe(rejected)) \(how) and the dependency on any of them accepts only \(accepted)"
+        return
+          "all of \(Dependency.describe(rejected)) \(how) and the dependency on any of them accepts only \(accepted)"
       }
     }
     return nil
@@ -118,7 +122,10 @@ enum DependencyRules {
     switch dependency.mode {
     case .all:
       if !nowhere.isEmpty {
-        return (.impossible("\(Dependency.describe(nowhere)) never ran on an engine, so there is nowhere to follow"), [])
+        return (
+          .impossible(
+            "\(Dependency.describe(nowhere)) never ran on an engine, so there is nowhere to follow"), []
+        )
       }
       if engines.count > 1 {
         let list = engines.sorted().map(String.init)
@@ -135,6 +142,14 @@ enum DependencyRules {
         ), []
       )
     }
+  }
+
+  /// `5 -> 7 -> 5`; a long cycle shows its first and last few tasks and its length.
+  private static func describeCycle(_ ids: [Int]) -> String {
+    let closed = ids + [ids[0]]
+    guard ids.count > 10 else { return closed.map(String.init).joined(separator: " -> ") }
+    let shown = closed.prefix(5).map(String.init) + ["..."] + closed.suffix(4).map(String.init)
+    return shown.joined(separator: " -> ") + " (\(ids.count) tasks)"
   }
 
   /// Checks a batch of new tasks (id → the ids it depends on through `after`
@@ -172,8 +187,7 @@ enum DependencyRules {
         case .done: continue
         case .onPath:
           let start = path.firstIndex { $0.id == successor }!
-          let cycle = path[start...].map { String($0.id) } + [String(successor)]
-          throw ParallelError.invalidArgument("dependency cycle: " + cycle.joined(separator: " -> "))
+          throw ParallelError.invalidArgument("dependency cycle: " + describeCycle(path[start...].map(\.id)))
         case nil: push(successor)
         }
       }
