@@ -153,7 +153,7 @@ public enum Cluster {
         try MPI.finalize()
         exit(0)
       }
-      let hub = try Hub(world: world, highWaterMark: configuration.highWaterMark)
+      let hub = try Hub(world: world, highWaterMark: configuration.highWaterMark, scheme: configuration.scheme)
       logStart(engines: world.size - 1)
       hub.start()
       return (hub, Client(hub: hub))

@@ -48,6 +48,22 @@ final class RuntimeTests: XCTestCase {
     }
   }
 
+  func testSchedulerFlagsWithRealEnginesAt5And8Ranks() throws {
+    // Retries away from failing engines, a functional dependency that finds the
+    // one engine where it holds, required capabilities, a follow chain on one
+    // engine, after, impossible dependencies, both timeouts, resubmit, cost
+    // hints (costliest first), queue status, bad input.
+    for ranks in [5, 8] { _ = try scenario("scheduler", ranks: ranks, timeout: 90) }
+  }
+
+  func testEverySchemeAsTheClustersScheme() throws {
+    for scheme in ["lru", "plainrandom", "twobin", "weighted"] {
+      let result = try MPIRun.run("mpp-testapp", ranks: 5, arguments: ["--scheme", scheme, "loadbalanced"])
+      XCTAssertEqual(result.status, 0, "\(scheme): " + result.describe())
+      XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), "\(scheme): " + result.describe())
+    }
+  }
+
   func testSeveralTasksPerEngineTravelInBundles() throws {
     // hwm 4 and unlimited: the hub packs each engine's tasks into one message
     // and engines answer with bundles of replies; results must not change.

@@ -66,6 +66,11 @@ let enginesSum = RemoteFunction("enginesSum") { () -> Double in
   let part: [Double] = try engine.get("data")
   return try engine.communicator.allreduce(part.reduce(0, +), .sum)
 }
+let isEngineTwo = RemoteFunction("isEngineTwo") { () -> Bool in try EngineContext.current.id == 2 }
+let never = RemoteFunction("never") { () -> Bool in false }
+let capabilitiesHere = RemoteFunction("capabilitiesHere") { () -> [String] in
+  try EngineContext.current.capabilities.sorted()
+}
 /// Registered nowhere: calling it must fail with an unknown-function error.
 let unregistered = RemoteFunction("unregistered") { (x: Int) -> Int in x }
 /// Same name as `square`, other types: calling it must fail with a signature error.
@@ -74,8 +79,15 @@ let squareWrongTypes = RemoteFunction("square") { (x: String) -> String in x }
 let functions: [any RemoteFunctionProtocol] = [
   engineID, engineCount, square, area, scale, sumArray, describePoint, movePoint, failOnLow, failIfOdd,
   sleepFor,
-  setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum,
+  setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum, isEngineTwo, never, capabilitiesHere,
 ]
+
+/// Engine 1 advertises "gpu" (tasks can require it).
+let configuration: Configuration = {
+  var configuration = Configuration()
+  configuration.capabilities = [1: ["gpu"]]
+  return configuration
+}()
 
 final class Checks {
   var failures = 0
@@ -105,7 +117,7 @@ let scenario = Cluster.arguments.dropFirst().first ?? "basics"
 let checks = Checks()
 
 func runBlocking() -> Never {
-  Cluster.run(functions: functions) { client in
+  Cluster.run(functions: functions, configuration: configuration) { client in
     switch scenario {
     case "basics": try Scenarios.basics(client, checks)
     case "loadbalanced": try Scenarios.loadBalanced(client, checks)
@@ -114,6 +126,7 @@ func runBlocking() -> Never {
     case "large": try Scenarios.large(client, checks)
     case "idle": try Scenarios.idle(client, checks)
     case "concurrent": try Scenarios.concurrent(client, checks)
+    case "scheduler": try Scenarios.scheduler(client, checks)
     case "crash":
       print("crashing engine 1")
       _ = try client[...].apply(crash, 1).get(timeout: .seconds(30))

@@ -51,6 +51,10 @@ public final class Client: @unchecked Sendable {
   /// Every task the hub has seen, in submission order.
   public var history: [TaskRecord] { hub.table.all() }
 
+  /// Per engine: requests queued, running and completed; and the
+  /// load-balanced tasks still waiting in the hub (IPython's `queue_status`).
+  public func queueStatus() throws -> QueueStatus { try hub.queueStatus() }
+
   /// The hub's record of one task.
   public func task(_ id: Int) -> TaskRecord? { hub.table.record(id) }
 

@@ -2,12 +2,41 @@
 /// engine the hub's scheme picks (least load by default: the fewest
 /// outstanding tasks, the least recently used among equals), at most
 /// `highWaterMark` tasks per engine at once.
+///
+/// Scheduling flags (dependencies, retries, timeouts, required capabilities,
+/// a functional dependency, the scheme, a cost hint) apply to a view, to one
+/// call, or to a block, as IPython's `set_flags` and `temp_flags`:
+///
+/// ```swift
+/// let careful = lview.with(TaskFlags(retries: 2))            // a view with flags
+/// careful.apply(f, x)                                        // every call of it
+/// lview.with(TaskFlags(after: Dependency(first.taskIDs))).apply(g, y)  // one call
+/// try lview.withFlags(TaskFlags(timeout: .seconds(5))) { view in ... }  // a block
+/// ```
 public struct LoadBalancedView: Sendable {
   let client: Client
   /// The engines tasks may go to (nil: any).
   public let targets: [Int]?
+  /// The flags every call of this view carries.
+  public private(set) var flags = TaskFlags()
 
-  /// Runs `function(arguments...)` once, on whichever engine is free first.
+  init(client: Client, targets: [Int]?, flags: TaskFlags = TaskFlags()) {
+    self.client = client
+    self.targets = targets
+    self.flags = flags
+  }
+
+  /// This view with `flags` over its own (set fields of `flags` win).
+  public func with(_ flags: TaskFlags) -> LoadBalancedView {
+    LoadBalancedView(client: client, targets: targets, flags: self.flags.merged(with: flags))
+  }
+
+  /// Runs `body` with a view carrying `flags` as well as this view's (IPython's `temp_flags`).
+  public func withFlags<T>(_ flags: TaskFlags, _ body: (LoadBalancedView) throws -> T) rethrows -> T {
+    try body(with(flags))
+  }
+
+  /// Runs `function(arguments...)` once, on whichever engine the scheme picks.
   @discardableResult
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
@@ -24,11 +53,39 @@ public struct LoadBalancedView: Sendable {
   ) -> AsyncResult<R> {
     let label = "apply(\(function.name))"
     let many: AsyncMapResult<R> = submit(
-      label: label, function: function, count: 1, chunkSize: 1, ordered: true, batch: false
-    ) {
-      _, sink in try function.encodeArguments(repeat each arguments, into: sink)
+      label: label, function: function, count: 1, chunkSize: 1, ordered: true, batch: false,
+      costs: flags.cost.map { [$0] }
+    ) { _, sink in
+      try function.encodeArguments(repeat each arguments, into: sink)
     }
-    return AsyncResult(state: many.state, context: many.context) { _, _ in
+    return Self.single(many, label: label)
+  }
+
+  /// Runs `function` over the inputs (several sequences are zipped), each
+  /// chunk of `chunkSize` items a task of its own, handed to engines as they
+  /// become free. Values come back in input order; iteration follows input
+  /// order when `ordered`, else completion order. With `costs` (an estimate
+  /// per item) the hub hands out the costliest chunks first (LPT), which
+  /// finishes sooner than any order-keeping balancer.
+  @discardableResult
+  public func map<each A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<repeat each A, R>, _ sequences: repeat [each A], chunkSize: Int = 1,
+    ordered: Bool = true, costs: [Double]? = nil
+  ) -> AsyncMapResult<R> {
+    var count = Int.max
+    for sequence in repeat each sequences { count = Swift.min(count, sequence.count) }
+    if count == Int.max { count = 0 }
+    return submit(
+      label: "map(\(function.name))", function: function, count: count, chunkSize: chunkSize,
+      ordered: ordered, batch: true, costs: costs
+    ) { index, sink in
+      try function.encodeArguments(repeat .value((each sequences)[index]), into: sink)
+    }
+  }
+
+  static func single<R>(_ many: AsyncMapResult<R>, label: String) -> AsyncResult<R> {
+    AsyncResult(state: many.state, context: many.context, resubmit: { single(try many.resubmit(), label: label) }) {
+      _, _ in
       switch many.outcomes.first {
       case .success(let value): return value
       case .failure(let error as CompositeError) where error.failures.count == 1: throw error.failures[0]
@@ -38,30 +95,9 @@ public struct LoadBalancedView: Sendable {
     }
   }
 
-  /// Runs `function` over the inputs (several sequences are zipped), each
-  /// chunk of `chunkSize` items a task of its own, handed to engines as they
-  /// become free. Values come back in input order; iteration follows input
-  /// order when `ordered`, else completion order.
-  @discardableResult
-  public func map<each A: Codable & Sendable, R: Codable & Sendable>(
-    _ function: RemoteFunction<repeat each A, R>, _ sequences: repeat [each A], chunkSize: Int = 1,
-    ordered: Bool = true
-  ) -> AsyncMapResult<R> {
-    var count = Int.max
-    for sequence in repeat each sequences { count = Swift.min(count, sequence.count) }
-    if count == Int.max { count = 0 }
-    return submit(
-      label: "map(\(function.name))", function: function, count: count, chunkSize: chunkSize,
-      ordered: ordered,
-      batch: true
-    ) {
-      index, sink in try function.encodeArguments(repeat .value((each sequences)[index]), into: sink)
-    }
-  }
-
   private func submit<each A: Codable & Sendable, R: Codable & Sendable>(
     label: String, function: RemoteFunction<repeat each A, R>, count: Int, chunkSize: Int, ordered: Bool,
-    batch: Bool, arguments: @escaping (Int, ArgumentSink) throws -> Void
+    batch: Bool, costs: [Double]?, arguments: @escaping (Int, ArgumentSink) throws -> Void
   ) -> AsyncMapResult<R> {
     let failed = { (error: any Error) in
       AsyncMapResult<R>(
@@ -73,31 +109,61 @@ public struct LoadBalancedView: Sendable {
     }
     if let targets, let error = client.invalidTarget(targets) { return failed(error) }
     if client.engines.isEmpty { return failed(ParallelError.noEngines(label)) }
+    do {
+      try flags.validate()
+      if let costs { try CostOrder.validate(costs, count: count) }
+    } catch {
+      return failed(error)
+    }
     let chunkCount = (count + chunkSize - 1) / chunkSize
-    let ids = client.hub.table.allocate(function: function.name, count: chunkCount)
-    let state = ResultState(
-      label: label, firstTaskID: ids.lowerBound,
-      itemStarts: Array(stride(from: 0, to: count, by: chunkSize)) + [count], hub: client.hub)
-    let result = AsyncMapResult(
-      state: state, context: client.context, count: count, ordered: ordered,
-      decodeSlot: Client.callDecoder(batch: batch, label: label) as AsyncMapResult<R>.SlotDecoder)
-    guard chunkCount > 0 else { return result }
-    // Chunks are encoded when an engine takes them, not all up front.
-    let first = ids.lowerBound
-    let registration = function.registration
-    let source = MapSource(firstTaskID: first, count: chunkCount, result: state, targets: targets) { chunk in
-      let items = (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)
-      return try Client.callRequest(
-        taskID: first + chunk, function: registration, batch: batch, count: items.count
-      ) { sink in
-        for index in items { try arguments(index, sink) }
+    let chunkCosts = costs.map { costs in
+      (0..<chunkCount).map { chunk in
+        costs[(chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)].reduce(0, +)
       }
     }
-    do {
-      try client.hub.post(.loadBalancedMap(source))
-    } catch {
-      for slot in 0..<chunkCount { state.complete(slot: slot, engineID: nil, outcome: .failed(error)) }
+    let registration = function.registration
+    let decoder = Client.callDecoder(batch: batch, label: label) as AsyncMapResult<R>.SlotDecoder
+    let flags = self.flags == TaskFlags() ? nil : self.flags
+    let targets = self.targets
+    // Submits the chunks as new tasks; a resubmission calls it again.
+    let hubClient = self.client
+    @Sendable func run() throws -> AsyncMapResult<R> {
+      let ids = hubClient.hub.table.allocate(function: function.name, count: chunkCount)
+      if let flags {
+        let dependencies = (flags.after?.taskIDs ?? []).union(flags.follow?.taskIDs ?? [])
+        if !dependencies.isEmpty {
+          try DependencyRules.checkCycles(Dictionary(uniqueKeysWithValues: ids.map { ($0, dependencies) }))
+        }
+      }
+      let state = ResultState(
+        label: label, firstTaskID: ids.lowerBound,
+        itemStarts: Array(stride(from: 0, to: count, by: chunkSize)) + [count], hub: hubClient.hub)
+      let result = AsyncMapResult(
+        state: state, context: hubClient.context, count: count, ordered: ordered, resubmit: run, decodeSlot: decoder)
+      guard chunkCount > 0 else { return result }
+      // Chunks are encoded when an engine takes them, not all up front.
+      let first = ids.lowerBound
+      let source = MapSource(
+        firstTaskID: first, count: chunkCount, result: state, targets: targets, flags: flags, costs: chunkCosts
+      ) { chunk in
+        let items = (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)
+        return try Client.callRequest(
+          taskID: first + chunk, function: registration, batch: batch, count: items.count
+        ) { sink in
+          for index in items { try arguments(index, sink) }
+        }
+      }
+      do {
+        try hubClient.hub.post(.loadBalancedMap(source))
+      } catch {
+        for slot in 0..<chunkCount { state.complete(slot: slot, engineID: nil, outcome: .failed(error)) }
+      }
+      return result
     }
-    return result
+    do {
+      return try run()
+    } catch {
+      return failed(error)
+    }
   }
 }

@@ -20,6 +20,17 @@ public enum ParallelError: Error, CustomStringConvertible, Sendable, Equatable {
   case startup(String)
   /// An MPI call on the hub failed.
   case mpi(String)
+  /// The task's dependencies can never be met (unknown tasks, failed ones under
+  /// success-only, follow-all across engines, ...); it never ran.
+  case impossibleDependency(taskID: Int, reason: String)
+  /// No engine can take the task: none advertises the capabilities it
+  /// requires, or its functional dependency held on none of them.
+  case unmetDependency(taskID: Int, reason: String)
+  /// The task waited longer than its dependency timeout to be scheduled.
+  case dependencyTimeout(taskID: Int, seconds: Double)
+  /// The task ran longer than its timeout; its result is ignored (the engine
+  /// cannot be stopped mid-task and finishes it).
+  case taskTimeout(taskID: Int, seconds: Double)
 
   public var description: String {
     switch self {
@@ -38,6 +49,12 @@ public enum ParallelError: Error, CustomStringConvertible, Sendable, Equatable {
     case .clientClosed: return "the client is closed: the driver returned and the engines stopped"
     case .startup(let message): return message
     case .mpi(let message): return "MPI error on the hub: \(message)"
+    case .impossibleDependency(let id, let reason): return "task \(id) can never run: \(reason)"
+    case .unmetDependency(let id, let reason): return "task \(id) has no engine to run on: \(reason)"
+    case .dependencyTimeout(let id, let seconds):
+      return "task \(id) waited more than \(seconds) s for its dependencies and was not run"
+    case .taskTimeout(let id, let seconds):
+      return "task \(id) ran more than \(seconds) s; its result will be ignored"
     }
   }
 }

@@ -29,11 +29,9 @@ import Logging
 /// program at start-up with a message naming the setting, where it came from and
 /// the valid values (exit status 2).
 public struct Configuration: Sendable, Equatable {
-  /// A load-balancing scheme: how the hub picks the engine for the next task.
-  public enum Scheme: String, CaseIterable, Sendable {
-    /// The engine with the fewest outstanding tasks; the least recently used among equals.
-    case leastload
-  }
+  /// A load-balancing scheme: how the hub picks the engine for the next task
+  /// (`leastload`, `lru`, `plainrandom`, `twobin`, `weighted`).
+  public typealias Scheme = SchemeName
 
   /// How the hub picks engines for load-balanced tasks (default `.leastload`).
   public var scheme: Scheme

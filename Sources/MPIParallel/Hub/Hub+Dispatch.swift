@@ -96,6 +96,18 @@ extension Hub {
     }
     engines[job.engine].outstanding -= 1
     if job.loadBalanced { engines[job.engine].loadBalanced -= 1 }
+    if job.flags != nil {
+      completedSinceReview = true
+      if timedOut.remove(taskID) != nil { return }
+      var original = job
+      if let predicate = job.flags?.dependsOn, original.message.first == HubRequest.Kind.guarded.rawValue {
+        // Keep the bare request: the next try is wrapped again.
+        original.message = Self.unguarded(job.message, predicate: predicate)
+      }
+      if retryIfWanted(original, unmet: header.unmet, succeeded: header.succeeded) { return }
+    } else if !blocked.isEmpty {
+      completedSinceReview = true
+    }
     engines[job.engine].completed += 1
     if logsDecisions {
       RuntimeLog.hub.debug("task \(taskID) \(header.succeeded ? "succeeded" : "failed") on engine \(job.engine)")
@@ -104,6 +116,11 @@ extension Hub {
       taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
       completed: header.completed)
     job.result.complete(slot: job.slot, engineID: job.engine, outcome: .reply(bytes))
+  }
+
+  /// The request inside a guarded one (kind, task id, predicate, request).
+  static func unguarded(_ message: [UInt8], predicate: String) -> [UInt8] {
+    Array(message[(1 + 8 + 4 + predicate.utf8.count)...])
   }
 
   /// Hands queued load-balanced jobs to engines below their high-water mark,
@@ -115,27 +132,50 @@ extension Hub {
     // round travel as one message; the choices are the same either way.
     let bundling = highWaterMark != 1
     var bundles: [Int: [Job]] = [:]
-    while let targets = queue.nextTargets {
-      candidates.removeAll(keepingCapacity: true)
-      for engine in engines
-      where !engine.reserved && (highWaterMark == 0 || engine.loadBalanced < highWaterMark) {
-        if let targets, !targets.contains(engine.id) { continue }
-        candidates.append(
-          EngineLoad(id: engine.id, outstanding: engine.loadBalanced, lastUsed: engine.lastUsed))
-      }
-      guard let chosen = scheme.select(from: candidates) else { break }
+    while !queue.isEmpty {
       let taken = queue.removeFirst { job, error in
         fail(job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"), state: .failed)
       }
       guard var next = taken else { break }
+      var allowed = next.targets
+      if let flags = next.flags {
+        switch admit(next, flags) {
+        case .blocked:
+          blocked.append(next)
+          continue
+        case .failed: continue
+        case .allowed(let engines): allowed = engines
+        }
+      }
+      candidates.removeAll(keepingCapacity: true)
+      for engine in engines
+      where !engine.reserved && (highWaterMark == 0 || engine.loadBalanced < highWaterMark) {
+        if let allowed, !allowed.contains(engine.id) { continue }
+        candidates.append(
+          EngineLoad(id: engine.id, outstanding: engine.loadBalanced, lastUsed: engine.lastUsed))
+      }
+      guard let chosen = select(next.flags?.scheme, from: candidates) else {
+        queue.pushFront(next)
+        break
+      }
       next.engine = chosen
       if logsDecisions {
         RuntimeLog.hub.debug(
-          "task \(next.taskID) -> engine \(chosen) (leastload; loads \(candidates.map { "\($0.id):\($0.outstanding)" }.joined(separator: " ")))")
+          "task \(next.taskID) -> engine \(chosen) (\((next.flags?.scheme ?? clusterScheme).rawValue); loads \(candidates.map { "\($0.id):\($0.outstanding)" }.joined(separator: " ")))")
       }
       useClock += 1
       engines[chosen].lastUsed = useClock
       progressed = true
+      if let flags = next.flags {
+        if let timeout = flags.timeout {
+          let seconds = ResultContext.seconds(timeout)
+          runDeadlines.append((MonotonicClock.now() + seconds, next.taskID, seconds))
+          runDeadlines.sort { $0.deadline < $1.deadline }
+        }
+        if let predicate = flags.dependsOn {
+          next.message = HubRequest.guarded(next.message, taskID: next.taskID, predicate: predicate)
+        }
+      }
       if bundling {
         register(next)
         bundles[chosen, default: []].append(next)

@@ -34,6 +34,11 @@ extension Hub {
       progressed = true
     }
     if !directQueue.isEmpty, try dispatchDirect() { progressed = true }
+    if !blocked.isEmpty || !runDeadlines.isEmpty {
+      let now = MonotonicClock.now()
+      if reviewBlocked(now: now) { progressed = true }
+      if expireRunningTasks(now: now) { progressed = true }
+    }
     if !queue.isEmpty, try dispatchQueued() { progressed = true }
     if state != .running, try advanceShutdown() { progressed = true }
     return progressed
@@ -56,7 +61,7 @@ extension Hub {
       baton.lock()
       let progressed = iterateOrAbort()
       let stopped = state == .stopped
-      let expecting = !inFlight.isEmpty || !sends.isEmpty || !collectives.isEmpty
+      let expecting = !inFlight.isEmpty || !sends.isEmpty || !collectives.isEmpty || !blocked.isEmpty
       baton.unlock()
       if stopped { return }
       let now = MonotonicClock.now()

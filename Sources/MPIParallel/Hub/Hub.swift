@@ -14,7 +14,14 @@ final class Hub: @unchecked Sendable {
     case loadBalancedMap(MapSource)
     case direct(DirectOperation)
     case abort(Set<Int>, AbortReply)
+    case status(StatusReply)
     case shutdown(abortQueued: Bool)
+  }
+
+  /// The answer to a status request.
+  final class StatusReply: @unchecked Sendable {
+    let lock = ConditionLock()
+    var status: QueueStatus?
   }
 
   /// The answer to an abort: the task ids that were still queued and are now aborted.
@@ -64,7 +71,17 @@ final class Hub: @unchecked Sendable {
   var inFlight: [Int: Job] = [:]
   var communicators: [[Int]: (id: Int, communicator: Communicator)] = [:]
   var nextCommunicatorID = 1
-  var scheme = LeastLoad()
+  /// The cluster's scheme, and the others tasks asked for by name.
+  let clusterScheme: SchemeName
+  var defaultScheme: AnyScheme
+  var schemes: [SchemeName: AnyScheme] = [:]
+  /// Flagged tasks waiting for their dependencies.
+  var blocked: [Job] = []
+  var completedSinceReview = false
+  var nextBlockedReview = 0.0
+  /// Running tasks with a timeout, soonest first, and those already timed out.
+  var runDeadlines: [(deadline: Double, taskID: Int, seconds: Double)] = []
+  var timedOut = Set<Int>()
   var useClock: UInt64 = 0
   var state = State.running
   var stopDeadline: Double?
@@ -74,9 +91,11 @@ final class Hub: @unchecked Sendable {
   private var isFinished = false
 
   /// Collects every engine's hello (blocking, before the hub thread starts).
-  init(world: Communicator, highWaterMark: Int = 1) throws {
+  init(world: Communicator, highWaterMark: Int = 1, scheme: SchemeName = .leastload) throws {
     self.world = world
     self.highWaterMark = highWaterMark
+    clusterScheme = scheme
+    defaultScheme = scheme.makeScheme(seed: Self.schemeSeed)
     var infos: [EngineInfo?] = Array(repeating: nil, count: world.size - 1)
     var remaining = infos.count
     var backoff = Backoff(now: MonotonicClock.now())
@@ -142,6 +161,16 @@ final class Hub: @unchecked Sendable {
     }
   }
 
+  /// The queues as they are now.
+  func queueStatus() throws -> QueueStatus {
+    let reply = StatusReply()
+    try post(.status(reply))
+    return reply.lock.withLock {
+      while reply.status == nil { reply.lock.wait(until: MonotonicClock.now() + 1e-3) }
+      return reply.status!
+    }
+  }
+
   /// Finishes (or, with `abortQueued`, aborts) the queued work, stops the
   /// engines and the hub thread. Returns when the hub thread has ended.
   func shutdown(abortQueued: Bool) {
@@ -163,6 +192,15 @@ final class Hub: @unchecked Sendable {
       queue.append(source)
     case .direct(let operation):
       directQueue.append(operation)
+    case .status(let reply):
+      let status = QueueStatus(
+        engines: engines.map {
+          QueueStatus.Engine(
+            id: $0.id, queued: Swift.max(0, $0.outstanding - 1), running: Swift.min(1, $0.outstanding),
+            completed: $0.completed)
+        }, unassigned: queue.count + blocked.count)
+      reply.lock.withLock { reply.status = status }
+      reply.lock.broadcast()
     case .abort(let ids, let reply):
       let aborted = abortQueued(where: { ids.contains($0) })
       reply.lock.withLock { reply.aborted = aborted }
@@ -184,6 +222,12 @@ final class Hub: @unchecked Sendable {
     for job in queue.removeAll(where: matches) {
       fail(job, with: ParallelError.aborted(taskID: job.taskID), state: .aborted)
       aborted.append(job.taskID)
+    }
+    blocked.removeAll { job in
+      guard matches(job.taskID) else { return false }
+      fail(job, with: ParallelError.aborted(taskID: job.taskID), state: .aborted)
+      aborted.append(job.taskID)
+      return true
     }
     directQueue.removeAll { operation in
       guard operation.jobs.contains(where: { matches($0.taskID) }) else { return false }
@@ -207,7 +251,7 @@ final class Hub: @unchecked Sendable {
     switch state {
     case .running, .stopped: return false
     case .draining:
-      guard queue.isEmpty, directQueue.isEmpty, collectives.isEmpty,
+      guard queue.isEmpty, blocked.isEmpty, directQueue.isEmpty, collectives.isEmpty,
         inFlight.isEmpty || stopDeadline != nil
       else { return checkDeadline() }
       let ids = table.allocate(function: "shutdown", count: engines.count)

@@ -11,6 +11,14 @@ struct Job {
   var engine: Int
   /// Whether it counts against the engine's load-balanced high-water mark.
   var loadBalanced: Bool
+  /// Scheduling flags (nil: none, the common case).
+  var flags: TaskFlags? = nil
+  /// Engines that declined it (functional dependency) or on which it failed (retries).
+  var tried: Set<Int> = []
+  /// Failed runs so far (against `flags.retries`).
+  var failures = 0
+  /// When it was first queued (monotonic seconds), for its dependency timeout.
+  var queuedAt = 0.0
 }
 
 /// An operation on a fixed set of engines (a DirectView's), kept in order

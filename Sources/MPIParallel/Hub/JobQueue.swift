@@ -10,54 +10,109 @@ final class MapSource {
   let targets: [Int]?
   /// Encodes chunk `i`'s request.
   let encode: (Int) throws -> [UInt8]
-  /// The next chunk to hand out.
+  /// The chunks' scheduling flags (nil: none).
+  let flags: TaskFlags?
+  /// Estimated cost per chunk: the hub hands out the longest first (nil: in order).
+  let costs: [Double]?
+  /// When it was queued (monotonic seconds), for dependency timeouts.
+  let queuedAt = MonotonicClock.now()
+  /// The next chunk to hand out (in order; hinted sources go through the queue's heap).
   var next = 0
-  /// Chunks aborted before they were handed out.
+  /// Chunks aborted, or handed out from the heap.
   var skipped = Set<Int>()
 
-  init(firstTaskID: Int, count: Int, result: ResultState, targets: [Int]?, encode: @escaping (Int) throws -> [UInt8]) {
+  init(
+    firstTaskID: Int, count: Int, result: ResultState, targets: [Int]?, flags: TaskFlags? = nil,
+    costs: [Double]? = nil, encode: @escaping (Int) throws -> [UInt8]
+  ) {
     self.firstTaskID = firstTaskID
     self.count = count
     self.result = result
     self.targets = targets
+    self.flags = flags
+    self.costs = costs
     self.encode = encode
   }
 
   var remaining: Int { count - next - skipped.count }
+
+  /// Chunk `index` as a job, its request encoded now.
+  func job(_ index: Int) throws -> Job {
+    var job = Job(
+      taskID: firstTaskID + index, message: [], result: result, slot: index, targets: targets, engine: -1,
+      loadBalanced: true, flags: flags, queuedAt: queuedAt)
+    job.message = try encode(index)
+    return job
+  }
+
+  /// Chunk `index` as a job without its request (to fail or abort it).
+  func placeholder(_ index: Int) -> Job {
+    Job(
+      taskID: firstTaskID + index, message: [], result: result, slot: index, targets: targets, engine: -1,
+      loadBalanced: true, flags: flags, queuedAt: queuedAt)
+  }
 }
 
-/// A FIFO of load-balanced work waiting for an engine: single jobs and map
-/// sources, an array with a moving head, compacted when the head has passed
-/// half of it.
+/// The load-balanced work waiting for an engine, in three lanes taken in
+/// this order: jobs put back at the front (retries, a task no engine could
+/// take yet), tasks with cost hints (longest first, over the whole queue:
+/// LPT), then everything else first in, first out. The FIFO is an array with
+/// a moving head, compacted when the head has passed half of it; map sources
+/// are encoded one chunk at a time as they are taken.
 struct JobQueue {
   enum Entry {
     case job(Job)
     case source(MapSource)
   }
 
+  private var front: [Job] = []
+  private var hinted = CostHeap()
   private var storage: [Entry] = []
   private var head = 0
 
-  var isEmpty: Bool { head == storage.count }
+  var isEmpty: Bool { front.isEmpty && hinted.isEmpty && head == storage.count }
 
   /// Tasks waiting (a source counts its chunks not yet handed out).
   var count: Int {
-    storage[head...].reduce(0) { total, entry in
-      switch entry {
-      case .job: return total + 1
-      case .source(let source): return total + source.remaining
+    front.count + hinted.count
+      + storage[head...].reduce(0) { total, entry in
+        switch entry {
+        case .job: return total + 1
+        case .source(let source): return total + source.remaining
+        }
       }
+  }
+
+  mutating func append(_ job: Job) {
+    if let cost = job.flags?.cost {
+      hinted.push(cost: cost, item: .job(job))
+    } else {
+      storage.append(.job(job))
     }
   }
 
-  mutating func append(_ job: Job) { storage.append(.job(job)) }
   mutating func append(_ source: MapSource) {
-    if source.count > 0 { storage.append(.source(source)) }
+    guard source.count > 0 else { return }
+    if let costs = source.costs {
+      for chunk in 0..<source.count { hinted.push(cost: costs[chunk], item: .chunk(source, chunk)) }
+    } else {
+      storage.append(.source(source))
+    }
   }
+
+  /// Puts a job back to be taken next.
+  mutating func pushFront(_ job: Job) { front.append(job) }
 
   /// The engines the next task may run on: nil when the queue is empty, `.some(nil)` for any engine.
   var nextTargets: [Int]?? {
-    guard !isEmpty else { return nil }
+    if let job = front.last { return .some(job.targets) }
+    if let top = hinted.top {
+      switch top {
+      case .job(let job): return .some(job.targets)
+      case .chunk(let source, _): return .some(source.targets)
+      }
+    }
+    guard head < storage.count else { return nil }
     switch storage[head] {
     case .job(let job): return .some(job.targets)
     case .source(let source): return .some(source.targets)
@@ -67,7 +122,17 @@ struct JobQueue {
   /// Takes the next task, encoding it if it comes from a map source. A chunk
   /// that fails to encode goes to `failed` and the next task is taken.
   mutating func removeFirst(failed: (Job, Error) -> Void) -> Job? {
-    while !isEmpty {
+    if let job = front.popLast() { return job }
+    while let item = hinted.pop() {
+      switch item {
+      case .job(let job): return job
+      case .chunk(let source, let chunk):
+        guard !source.skipped.contains(chunk) else { continue }
+        source.skipped.insert(chunk)
+        do { return try source.job(chunk) } catch { failed(source.placeholder(chunk), error) }
+      }
+    }
+    while head < storage.count {
       switch storage[head] {
       case .job(let job):
         advance()
@@ -81,15 +146,7 @@ struct JobQueue {
         let index = source.next
         source.next += 1
         if source.next == source.count { advance() }
-        var job = Job(
-          taskID: source.firstTaskID + index, message: [], result: source.result, slot: index,
-          targets: source.targets, engine: -1, loadBalanced: true)
-        do {
-          job.message = try source.encode(index)
-          return job
-        } catch {
-          failed(job, error)
-        }
+        do { return try source.job(index) } catch { failed(source.placeholder(index), error) }
       }
     }
     return nil
@@ -110,6 +167,12 @@ struct JobQueue {
   /// returns them (chunks of sources as jobs without messages).
   mutating func removeAll(where matches: (Int) -> Bool) -> [Job] {
     var removed: [Job] = []
+    front.removeAll { job in
+      guard matches(job.taskID) else { return false }
+      removed.append(job)
+      return true
+    }
+    removed += hinted.removeAll(where: matches)
     var kept: [Entry] = []
     for entry in storage[head...] {
       switch entry {
@@ -119,10 +182,7 @@ struct JobQueue {
         for index in source.next..<source.count where !source.skipped.contains(index) {
           guard matches(source.firstTaskID + index) else { continue }
           source.skipped.insert(index)
-          removed.append(
-            Job(
-              taskID: source.firstTaskID + index, message: [], result: source.result, slot: index,
-              targets: source.targets, engine: -1, loadBalanced: true))
+          removed.append(source.placeholder(index))
         }
         if source.remaining > 0 { kept.append(entry) }
       }

@@ -77,6 +77,30 @@ final class TaskTable: @unchecked Sendable {
 
   var count: Int { lock.withLock { rows.count } }
 
+  /// Marks a task queued again (a retry, or a try on another engine).
+  func markQueued(_ id: Int) {
+    lock.withLock { rows[id - 1].state = .queued }
+  }
+
+  /// What a dependency sees of these tasks.
+  func facts(_ ids: Set<Int>) -> [Int: DependencyFact] {
+    lock.withLock {
+      var facts: [Int: DependencyFact] = [:]
+      for id in ids {
+        guard id >= 1 && id <= rows.count else {
+          facts[id] = DependencyFact(known: false, finished: false, succeeded: false, engine: nil)
+          continue
+        }
+        let row = rows[id - 1]
+        let finished = row.state == .succeeded || row.state == .failed || row.state == .aborted
+        facts[id] = DependencyFact(
+          known: true, finished: finished, succeeded: row.state == .succeeded,
+          engine: row.engine >= 0 && finished ? Int(row.engine) : nil)
+      }
+      return facts
+    }
+  }
+
   func record(_ id: Int) -> TaskRecord? {
     lock.withLock { id >= 1 && id <= rows.count ? Self.record(id, rows[id - 1]) : nil }
   }

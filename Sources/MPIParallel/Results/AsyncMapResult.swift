@@ -18,14 +18,29 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   /// The last slot decoded (iteration reads a slot's items one after another).
   private var lastDecoded: (slot: Int, values: Result<[Element], any Error>)?
 
+  /// Submits the same tasks again (load-balanced results only).
+  private let resubmitter: (@Sendable () throws -> AsyncMapResult<Element>)?
+
   init(
-    state: ResultState, context: ResultContext, count: Int, ordered: Bool, decodeSlot: @escaping SlotDecoder
+    state: ResultState, context: ResultContext, count: Int, ordered: Bool,
+    resubmit: (@Sendable () throws -> AsyncMapResult<Element>)? = nil, decodeSlot: @escaping SlotDecoder
   ) {
     self.state = state
     self.context = context
     self.count = count
     self.ordered = ordered
+    self.resubmitter = resubmit
     self.decodeSlot = decodeSlot
+  }
+
+  /// Runs the same tasks again as new tasks (IPython's `resubmit`), finished
+  /// or not, and returns their result. Only load-balanced results can be
+  /// resubmitted; others throw `ParallelError.invalidArgument`.
+  public func resubmit() throws -> AsyncMapResult<Element> {
+    guard let resubmitter else {
+      throw ParallelError.invalidArgument("only load-balanced results can be resubmitted")
+    }
+    return try resubmitter()
   }
 
   /// The hub's ids of the tasks behind this result.
@@ -93,7 +108,8 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
 
   /// Iteration in completion order, whatever `ordered` says.
   public var unordered: AsyncMapResult<Element> {
-    AsyncMapResult(state: state, context: context, count: count, ordered: false, decodeSlot: decodeSlot)
+    AsyncMapResult(
+      state: state, context: context, count: count, ordered: false, resubmit: resubmitter, decodeSlot: decodeSlot)
   }
 
   private func collect() throws -> [Element] {

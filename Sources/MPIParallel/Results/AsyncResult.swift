@@ -10,10 +10,25 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   private let lock = ConditionLock()
   private var cached: Result<Value, any Error>?
 
-  init(state: ResultState, context: ResultContext, finish: @escaping Finish) {
+  private let resubmitter: (@Sendable () throws -> AsyncResult<Value>)?
+
+  init(
+    state: ResultState, context: ResultContext, resubmit: (@Sendable () throws -> AsyncResult<Value>)? = nil,
+    finish: @escaping Finish
+  ) {
     self.state = state
     self.context = context
+    self.resubmitter = resubmit
     self.finish = finish
+  }
+
+  /// Runs the same task again as a new task (IPython's `resubmit`) and
+  /// returns its result. Only load-balanced results can be resubmitted.
+  public func resubmit() throws -> AsyncResult<Value> {
+    guard let resubmitter else {
+      throw ParallelError.invalidArgument("only load-balanced results can be resubmitted")
+    }
+    return try resubmitter()
   }
 
   /// The hub's ids of the tasks behind this result.
