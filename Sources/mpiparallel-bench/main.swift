@@ -108,7 +108,10 @@ func runCase(_ name: String) -> Never {
       _ = try lview.map(noop, Array(0..<100)).get()
       let t0 = now()
       _ = try lview.map(sleepSeconds, durations).get()
-      emit(["sleep32_makespan_s": now() - t0])
+      let inOrder = now() - t0
+      let t1 = now()
+      _ = try lview.map(sleepSeconds, durations, costs: durations).get()
+      emit(["sleep32_makespan_s": inOrder, "sleep32_hinted_makespan_s": now() - t1])
     case "idle":
       let all = client[...]
       _ = try lview.map(noop, Array(0..<20_000)).get()
