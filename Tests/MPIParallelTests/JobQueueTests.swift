@@ -85,4 +85,47 @@ final class JobQueueTests: XCTestCase {
     XCTAssertEqual(taken, [0, 2])
     XCTAssertEqual(failed, [1])
   }
+
+  func testCostHintsGoLongestFirstOverTheWholeQueueAndBeforeUnhintedWork() {
+    let state = ResultState(label: "map", taskIDs: 0..<10)
+    var queue = JobQueue()
+    queue.append(job(1, state))
+    let first = MapSource(firstTaskID: 10, count: 3, result: state, targets: nil, costs: [1, 5, 3]) { [UInt8($0)] }
+    let second = MapSource(firstTaskID: 20, count: 2, result: state, targets: nil, costs: [4, 2]) { [UInt8($0)] }
+    queue.append(first)
+    queue.append(second)
+    var hinted = job(30, state)
+    hinted.flags = TaskFlags(cost: 4.5)
+    queue.append(hinted)
+    XCTAssertEqual(queue.count, 7)
+    XCTAssertEqual(drain(&queue), [11, 30, 20, 12, 21, 10, 1])
+  }
+
+  func testEqualCostsKeepSubmissionOrder() {
+    let state = ResultState(label: "map", taskIDs: 0..<4)
+    var queue = JobQueue()
+    queue.append(MapSource(firstTaskID: 0, count: 4, result: state, targets: nil, costs: [2, 2, 2, 2]) { [UInt8($0)] })
+    XCTAssertEqual(drain(&queue), [0, 1, 2, 3])
+  }
+
+  func testJobsPutBackComeFirst() {
+    let state = ResultState(label: "q", taskIDs: 0..<1)
+    var queue = JobQueue()
+    queue.append(job(1, state))
+    queue.append(job(2, state))
+    let taken = queue.removeFirst(failed: { _, _ in })!
+    queue.pushFront(taken)
+    XCTAssertEqual(queue.nextTargets, .some(nil))
+    XCTAssertEqual(drain(&queue), [1, 2])
+  }
+
+  func testAbortReachesHintedChunks() {
+    let state = ResultState(label: "map", taskIDs: 0..<4)
+    var queue = JobQueue()
+    queue.append(MapSource(firstTaskID: 0, count: 4, result: state, targets: nil, costs: [1, 4, 2, 3]) { [UInt8($0)] })
+    XCTAssertEqual(queue.removeFirst(failed: { _, _ in })?.taskID, 1)
+    XCTAssertEqual(queue.removeAll { $0 == 3 || $0 == 1 }.map(\.taskID), [3])
+    XCTAssertEqual(queue.count, 2)
+    XCTAssertEqual(drain(&queue), [2, 0])
+  }
 }
