@@ -69,17 +69,25 @@ final class ConfigurationTests: XCTestCase {
   }
 
   func testUnknownSchemeNamesTheValidOnes() {
-    XCTAssertThrowsError(try Configuration().applyingEnvironment(["MPIPARALLEL_SCHEME": "twobin"])) { error in
+    let valid = ["leastload", "lru", "plainrandom", "twobin", "weighted"]
+    XCTAssertThrowsError(try Configuration().applyingEnvironment(["MPIPARALLEL_SCHEME": "fastest"])) { error in
       XCTAssertEqual(
         error as? ConfigurationError,
-        .unknownScheme("twobin", source: "environment variable MPIPARALLEL_SCHEME", valid: ["leastload"]))
+        .unknownScheme("fastest", source: "environment variable MPIPARALLEL_SCHEME", valid: valid))
       XCTAssertEqual(
         "\(error)",
-        "unknown scheme 'twobin' (from environment variable MPIPARALLEL_SCHEME); valid schemes: leastload")
+        "unknown scheme 'fastest' (from environment variable MPIPARALLEL_SCHEME); valid schemes: leastload, lru, plainrandom, twobin, weighted")
     }
-    XCTAssertThrowsError(try Configuration().applyingArguments(["--scheme", "lru"])) { error in
+    XCTAssertThrowsError(try Configuration().applyingArguments(["--scheme", "roundrobin"])) { error in
       XCTAssertTrue("\(error)".contains("--scheme"), "\(error)")
-      XCTAssertTrue("\(error)".contains("valid schemes: leastload"), "\(error)")
+      XCTAssertTrue("\(error)".contains("valid schemes: leastload, lru"), "\(error)")
+    }
+  }
+
+  func testEverySchemeIsAccepted() throws {
+    for scheme in SchemeName.allCases {
+      XCTAssertEqual(try Configuration().applyingArguments(["--scheme", scheme.rawValue]).configuration.scheme, scheme)
+      XCTAssertEqual(try Configuration().applyingEnvironment(["MPIPARALLEL_SCHEME": scheme.rawValue]).scheme, scheme)
     }
   }
 
