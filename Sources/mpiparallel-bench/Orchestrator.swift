@@ -98,10 +98,10 @@ struct Orchestrator {
       ("hub_cpu_us_per_task_hwm64", "  the same, hwm 64 (bundled)", results["hub_cpu_us_per_task_hwm64"], nil),
       ("map_1M_rank0_peak_rss_mb", "rank 0 peak RSS, 1M-item map, MB", results["map_1M_rank0_peak_rss_mb"], nil),
     ]
-    print("case".padding(toLength: 44, withPad: " ", startingAt: 0) + "MPIParallel     C floor      ratio")
+    print("case".padding(toLength: 52, withPad: " ", startingAt: 0) + "MPIParallel     C floor      ratio")
     for (_, label, value, cValue) in rows {
       print(
-        label.padding(toLength: 44, withPad: " ", startingAt: 0)
+        label.padding(toLength: 52, withPad: " ", startingAt: 0)
           + number(value).padding(toLength: 16, withPad: " ", startingAt: 0)
           + number(cValue).padding(toLength: 13, withPad: " ", startingAt: 0) + ratio(value, cValue))
     }

@@ -21,6 +21,12 @@ struct Backoff: Sendable {
     var minSleep: Double = 20e-6
     /// The longest sleep between two polls.
     var maxSleep: Double = 1e-3
+    /// After this long without activity the loop is idle for real, and sleeps
+    /// may grow to `deepSleep` (fewer wake-ups; the first message after a
+    /// long quiet waits a little longer).
+    var deepAfter: Double = 50e-3
+    /// The longest sleep once deeply idle.
+    var deepSleep: Double = 4e-3
   }
 
   /// The settings every new back-off starts with (the runtime's configuration sets them at start-up).
@@ -30,6 +36,8 @@ struct Backoff: Sendable {
   var yieldFor: Double
   var minSleep: Double
   var maxSleep: Double
+  var deepAfter: Double
+  var deepSleep: Double
 
   private var lastActivity: Double
   private var nextSleep: Double
@@ -39,6 +47,8 @@ struct Backoff: Sendable {
     yieldFor = settings.yieldFor
     minSleep = settings.minSleep
     maxSleep = settings.maxSleep
+    deepAfter = settings.deepAfter
+    deepSleep = settings.deepSleep
     lastActivity = now
     nextSleep = settings.minSleep
   }
@@ -55,7 +65,7 @@ struct Backoff: Sendable {
     if quiet < spinFor { return .spin }
     if quiet < yieldFor { return .yield }
     let sleep = nextSleep
-    nextSleep = min(maxSleep, nextSleep * 2)
+    nextSleep = min(quiet < deepAfter ? maxSleep : Swift.max(maxSleep, deepSleep), nextSleep * 2)
     return .sleep(sleep)
   }
 }
