@@ -24,6 +24,9 @@ final class Engine {
   private var heldReplies: WireWriter?
   private var heldCount = 0
   private var heldSince = 0.0
+  /// Replies sent together at most: a quarter of the bundle, so the hub can
+  /// refill this engine while it runs the rest.
+  private var flushEvery = Int.max
   private var backoff = Backoff(now: MonotonicClock.now())
   private var idlePolls = 0
   private var lastIdleAction = Backoff.Action.spin
@@ -90,6 +93,7 @@ final class Engine {
       _ = try reader.read(UInt8.self)
       let count = Int(try reader.read(UInt32.self))
       heldReplies = WireWriter(reservingCapacity: 64 * count)
+      flushEvery = Swift.max(4, count / 4)
       for _ in 0..<count where keepServing {
         let length = Int(try reader.read(UInt32.self))
         keepServing = try handleOne(try reader.readRaw(count: length))
@@ -272,15 +276,15 @@ final class Engine {
   }
 
   /// Sends a reply to the hub; inside a bundle, holds it to send with the
-  /// others, but never longer than a millisecond (a slow task's neighbours
-  /// are not kept waiting).
+  /// others, a quarter of the bundle at a time and never longer than a
+  /// millisecond (a slow task's neighbours are not kept waiting).
   func reply(_ bytes: [UInt8]) throws {
     guard heldReplies != nil else { return try world.send(bytes, to: 0, tag: MessageTag.reply) }
     if heldCount == 0 { heldSince = MonotonicClock.now() }
     heldReplies!.write(UInt32(bytes.count))
     bytes.withUnsafeBytes { heldReplies!.writeRaw($0) }
     heldCount += 1
-    if MonotonicClock.now() - heldSince > 1e-3 { try flushHeldReplies() }
+    if heldCount >= flushEvery || MonotonicClock.now() - heldSince > 1e-3 { try flushHeldReplies() }
   }
 
   private func flushHeldReplies() throws {
