@@ -13,6 +13,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     .systemLibrary(
@@ -22,7 +23,11 @@ let package = Package(
     ),
     .target(name: "MPI", dependencies: ["CMPI"], swiftSettings: v5),
     .target(
-      name: "MPIParallel", dependencies: ["MPI", .product(name: "Logging", package: "swift-log")],
+      name: "MPIParallel",
+      dependencies: [
+        "MPI", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
+      ],
       swiftSettings: v5),
     .executableTarget(name: "mpiparallel", dependencies: ["MPIParallel"], swiftSettings: v5),
     .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel"], swiftSettings: v5),

@@ -1,0 +1,333 @@
+import Foundation
+import GRDB
+
+/// The task journal: an SQLite database (through GRDB, in WAL mode) that
+/// records every finished task of every run of a program, so that a program
+/// started again with the same journal can resume (reuse the results of tasks
+/// that already succeeded, quarantine tasks that crash their engines) and so
+/// that the driver and the steering tool can look tasks up after the fact.
+///
+/// Writing is cheap for the hub: `append(_:)` queues the record under a lock
+/// and a background thread writes the queue in one transaction every 50 ms
+/// (or every 2,000 records). Reads go through separate connections and see
+/// every record appended before them (they flush first); WAL lets them run
+/// while the writer writes.
+///
+/// The journal refuses any file that is not one (another program's SQLite
+/// database, a corrupt file, random bytes) with ``JournalError/notAJournal(path:reason:)``
+/// and never writes to it. The file format is described in `JournalSchema`.
+public final class Journal: @unchecked Sendable {
+  /// The journal's file.
+  public let path: String
+  private let pool: DatabasePool
+  private let writer: JournalWriter
+  private let lock = ConditionLock()
+  private var closed = false
+
+  /// Opens FILE, creating it (and its schema) when missing or empty. An
+  /// existing file must be a journal (or an empty database), else
+  /// ``JournalError/notAJournal(path:reason:)``, or, for a journal written by
+  /// a newer version, ``JournalError/newerFormat(path:version:)``; a foreign
+  /// file is never written to.
+  public init(path: String) throws {
+    self.path = path
+    try JournalSchema.inspect(path: path)
+    var configuration = GRDB.Configuration()
+    configuration.busyMode = .timeout(10)
+    configuration.prepareDatabase { db in
+      // WAL with synchronous NORMAL: a commit survives the process being
+      // killed (what batch systems do); only a power loss can undo the last one.
+      try db.execute(sql: "PRAGMA synchronous = NORMAL")
+    }
+    let pool: DatabasePool
+    do {
+      pool = try DatabasePool(path: path, configuration: configuration)
+      try pool.write { db in try JournalSchema.prepare(db, path: path) }
+    } catch let error as JournalError {
+      throw error
+    } catch let error as DatabaseError {
+      throw JournalSchema.translate(error, path: path, opening: true)
+    } catch {
+      throw JournalError.io(path: path, reason: "\(error)")
+    }
+    self.pool = pool
+    self.writer = JournalWriter(path: path) { batch in
+      try pool.writeWithoutTransaction { db in
+        try db.inTransaction(.immediate) {
+          try JournalSQL.insert(batch, into: db)
+          return .commit
+        }
+      }
+    }
+  }
+
+  deinit {
+    if !closed { try? writer.stop() }
+  }
+
+  /// The path engines append crash markers to.
+  public var crashMarkerPath: String { path + ".crashes" }
+
+  /// Appends the crash marker "FUNCTION\tKEYHEX\n" to `markerPath` (an
+  /// engine's `crashMarkerPath`) in one `write`, so that markers of engines
+  /// appending at once do not interleave.
+  public static func appendCrashMarker(at markerPath: String, function: String, key: TaskKey) throws {
+    let line = Array("\(function)\t\(key.hex)\n".utf8)
+    let descriptor = open(markerPath, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    guard descriptor >= 0 else {
+      throw JournalError.io(path: markerPath, reason: "cannot open: \(String(cString: strerror(errno)))")
+    }
+    defer { _ = Foundation.close(descriptor) }
+    let count = line.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+    guard count == line.count else {
+      throw JournalError.io(path: markerPath, reason: "cannot append: \(String(cString: strerror(errno)))")
+    }
+  }
+
+  /// Starts a new run and returns its number (1 for a new journal).
+  ///
+  /// First ingests the crash markers of the previous run: each well-formed
+  /// line "FUNCTION\tKEYHEX\n" of `crashMarkerPath` adds 1 to that
+  /// (function, key)'s crash count (malformed lines are ignored); then the
+  /// marker file is removed.
+  public func beginRun() throws -> Int {
+    try checkOpen()
+    let markers = try readCrashMarkers()
+    let run = try database {
+      try pool.write { db -> Int in
+        for (key, count) in markers ?? [:] {
+          try db.execute(
+            sql: """
+              INSERT INTO crashes (function, key_high, key_low, count) VALUES (?, ?, ?, ?)
+              ON CONFLICT (function, key_high, key_low) DO UPDATE SET count = count + excluded.count
+              """,
+            arguments: [
+              key.function, Int64(bitPattern: key.key.high), Int64(bitPattern: key.key.low), count,
+            ])
+        }
+        let last = try Int.fetchOne(
+          db,
+          sql: "SELECT MAX(run) FROM (SELECT MAX(run) AS run FROM runs UNION ALL SELECT MAX(run) FROM tasks)")
+        let run = (last ?? 0) + 1
+        try db.execute(
+          sql: "INSERT INTO runs (run, started) VALUES (?, ?)",
+          arguments: [run, Date().timeIntervalSinceReferenceDate])
+        return run
+      }
+    }
+    if markers != nil {
+      do {
+        try FileManager.default.removeItem(atPath: crashMarkerPath)
+      } catch {
+        throw JournalError.io(
+          path: crashMarkerPath, reason: "cannot remove the ingested crash markers: \(error)")
+      }
+    }
+    return run
+  }
+
+  /// Records how run `run` ended (after writing every record appended so far).
+  public func endRun(_ run: Int, how: RunEnd) throws {
+    try flush()
+    let changed = try database {
+      try pool.write { db -> Int in
+        try db.execute(
+          sql: "UPDATE runs SET ended = ?, how = ? WHERE run = ?",
+          arguments: [Date().timeIntervalSinceReferenceDate, how.rawValue, run])
+        return db.changesCount
+      }
+    }
+    guard changed == 1 else { throw JournalError.io(path: path, reason: "there is no run \(run) to end") }
+  }
+
+  /// Queues a record; a background thread writes queued records in one
+  /// transaction every 50 ms or every 2,000 records, whichever comes first.
+  /// Cheap for the caller (a lock and an append). Ignored after `close()`.
+  public func append(_ record: JournalRecord) {
+    writer.append(record)
+  }
+
+  /// Blocks until every record appended so far is written; throws when a
+  /// write failed (then some records may be missing from the journal).
+  public func flush() throws {
+    try writer.flush()
+  }
+
+  /// Flushes and stops the writer; the journal can no longer be used.
+  /// Closing twice does nothing.
+  public func close() throws {
+    let wasClosed = lock.withLock {
+      defer { closed = true }
+      return closed
+    }
+    if wasClosed { return }
+    try writer.stop()
+    try database { try pool.close() }
+  }
+
+  /// The reply bytes of every successfully completed (function, key), the
+  /// newest run's first: what a resumed run reuses.
+  public func completedResults() throws -> [JournalKey: [UInt8]] {
+    try read { db in
+      var results: [JournalKey: [UInt8]] = [:]
+      // Oldest first, so that newer runs overwrite older ones.
+      try JournalSQL.query(
+        db,
+        """
+        SELECT function, key_high, key_low, result FROM tasks
+        WHERE state = 'succeeded' AND key_high IS NOT NULL AND result IS NOT NULL ORDER BY run, task_id
+        """
+      ) { row in
+        guard let key = JournalSQL.key(row, 1) else { return }
+        results[JournalKey(function: JournalSQL.text(row, 0) ?? "", key: key)] = JournalSQL.blob(row, 3) ?? []
+      }
+      return results
+    }
+  }
+
+  /// Crash counts of (function, key): how many times an engine crashed
+  /// while running it, from `beginRun()`'s markers. A count resets to 0
+  /// (the key disappears) when a record for that key succeeds.
+  public func crashCounts() throws -> [JournalKey: Int] {
+    try read { db in
+      var counts: [JournalKey: Int] = [:]
+      try JournalSQL.query(db, "SELECT function, key_high, key_low, count FROM crashes WHERE count > 0") {
+        row in
+        guard let key = JournalSQL.key(row, 1) else { return }
+        counts[JournalKey(function: JournalSQL.text(row, 0) ?? "", key: key)] = Int(
+          JournalSQL.int(row, 3) ?? 0)
+      }
+      return counts
+    }
+  }
+
+  /// The record of task `taskID` in run `run`; with no run, in the latest
+  /// run that has that id. Nil when there is none.
+  public func record(taskID: Int, run: Int? = nil) throws -> JournalRecord? {
+    var sql = "SELECT \(JournalSQL.columns) FROM tasks WHERE task_id = ?"
+    var values: [JournalSQL.Value] = [.int(Int64(taskID))]
+    if let run {
+      sql += " AND run = ?"
+      values.append(.int(Int64(run)))
+    }
+    sql += " ORDER BY run DESC LIMIT 1"
+    return try fetch(sql, values).first
+  }
+
+  /// The records that match every given filter, ordered by run and task id;
+  /// `limit`: at most that many (the first ones in that order).
+  public func records(
+    state: TaskState? = nil, function: String? = nil, run: Int? = nil, limit: Int? = nil
+  ) throws -> [JournalRecord] {
+    var conditions: [String] = []
+    var values: [JournalSQL.Value] = []
+    if let state {
+      conditions.append("state = ?")
+      values.append(.text(state.rawValue))
+    }
+    if let function {
+      conditions.append("function = ?")
+      values.append(.text(function))
+    }
+    if let run {
+      conditions.append("run = ?")
+      values.append(.int(Int64(run)))
+    }
+    var sql = "SELECT \(JournalSQL.columns) FROM tasks"
+    if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+    sql += " ORDER BY run, task_id"
+    if let limit {
+      sql += " LIMIT ?"
+      values.append(.int(Int64(max(0, limit))))
+    }
+    return try fetch(sql, values)
+  }
+
+  /// Every run, oldest first: when it started, and when and how it ended
+  /// (nil for a run that crashed or is still going).
+  public func runs() throws -> [(run: Int, started: Date, ended: Date?, how: RunEnd?)] {
+    try read { db in
+      var runs: [(run: Int, started: Date, ended: Date?, how: RunEnd?)] = []
+      try JournalSQL.query(db, "SELECT run, started, ended, how FROM runs ORDER BY run") { row in
+        runs.append(
+          (
+            run: Int(JournalSQL.int(row, 0) ?? 0),
+            started: JournalSQL.date(row, 1) ?? Date(timeIntervalSinceReferenceDate: 0),
+            ended: JournalSQL.date(row, 2), how: JournalSQL.text(row, 3).flatMap(RunEnd.init(rawValue:))
+          ))
+      }
+      return runs
+    }
+  }
+
+  /// Deletes the records completed before `date` (a record with no
+  /// completion time counts by its start, else its submission); returns
+  /// how many. Crash counts and runs stay.
+  @discardableResult
+  public func purge(before date: Date) throws -> Int {
+    try flush()
+    try checkOpen()
+    return try database {
+      try pool.write { db -> Int in
+        try db.execute(
+          sql: "DELETE FROM tasks WHERE COALESCE(completed, started, submitted) < ?",
+          arguments: [date.timeIntervalSinceReferenceDate])
+        return db.changesCount
+      }
+    }
+  }
+
+  // MARK: - Helpers
+
+  private func checkOpen() throws {
+    if lock.withLock({ closed }) { throw JournalError.io(path: path, reason: "the journal is closed") }
+  }
+
+  /// Runs `body`, turning database errors into journal errors.
+  private func database<T>(_ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as JournalError {
+      throw error
+    } catch let error as DatabaseError {
+      throw JournalSchema.translate(error, path: path, opening: false)
+    } catch {
+      throw JournalError.io(path: path, reason: "\(error)")
+    }
+  }
+
+  /// Flushes, then reads on a reader connection (concurrent with the writer).
+  private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    try checkOpen()
+    try flush()
+    return try database { try pool.read(body) }
+  }
+
+  private func fetch(_ sql: String, _ values: [JournalSQL.Value]) throws -> [JournalRecord] {
+    try read { db in
+      var records: [JournalRecord] = []
+      try JournalSQL.query(db, sql, values) { records.append(try JournalSQL.record($0, path: path)) }
+      return records
+    }
+  }
+
+  /// The crash markers in `crashMarkerPath`, counted per (function, key);
+  /// nil when there is no marker file.
+  private func readCrashMarkers() throws -> [JournalKey: Int]? {
+    guard FileManager.default.fileExists(atPath: crashMarkerPath) else { return nil }
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: crashMarkerPath))
+    } catch {
+      throw JournalError.io(path: crashMarkerPath, reason: "cannot read the crash markers: \(error)")
+    }
+    var counts: [JournalKey: Int] = [:]
+    for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+      guard let tab = line.lastIndex(of: UInt8(ascii: "\t")), tab > line.startIndex else { continue }
+      let function = String(decoding: line[line.startIndex..<tab], as: UTF8.self)
+      guard let key = TaskKey(hex: String(decoding: line[(tab + 1)...], as: UTF8.self)) else { continue }
+      counts[JournalKey(function: function, key: key), default: 0] += 1
+    }
+    return counts
+  }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The journal's statements, bound and read through the SQLite C API on
+/// GRDB's prepared statements: one prepared statement per batch, no
+/// per-value boxing, so writing a record costs a few microseconds.
+enum JournalSQL {
+  /// SQLite copies bound text and blobs before the bind call returns.
+  static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+  /// A value bound to a `?` of a query.
+  enum Value {
+    case int(Int64)
+    case double(Double)
+    case text(String)
+  }
+
+  static let columns =
+    "run, task_id, function, key_high, key_low, engine, state, submitted, started, completed, error, result"
+
+  static let insertSQL =
+    "INSERT OR REPLACE INTO tasks (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+  static let resetCrashSQL = "DELETE FROM crashes WHERE function = ? AND key_high = ? AND key_low = ?"
+
+  /// Writes `records` (the caller holds a transaction).
+  static func insert(_ records: [JournalRecord], into db: Database) throws {
+    // Cached statements: the database keeps them (and their SQLite
+    // statements) alive, and the next batch reuses them.
+    let insert = try db.cachedStatement(sql: insertSQL).sqliteStatement
+    for record in records {
+      try bind(record, to: insert)
+      try step(insert, db)
+    }
+    // A success clears its key's crash count: skip the statement entirely
+    // when no crashes were ever recorded (the usual case).
+    guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM crashes)") == true else { return }
+    let reset = try db.cachedStatement(sql: resetCrashSQL).sqliteStatement
+    for record in records where record.state == .succeeded {
+      guard let key = record.key else { continue }
+      try bindText(record.function, at: 1, reset)
+      sqlite3_bind_int64(reset, 2, Int64(bitPattern: key.high))
+      sqlite3_bind_int64(reset, 3, Int64(bitPattern: key.low))
+      try step(reset, db)
+    }
+  }
+
+  /// Binds one record to the insert statement's twelve parameters.
+  static func bind(_ record: JournalRecord, to statement: SQLiteStatement) throws {
+    sqlite3_bind_int64(statement, 1, Int64(record.run))
+    sqlite3_bind_int64(statement, 2, Int64(record.taskID))
+    try bindText(record.function, at: 3, statement)
+    if let key = record.key {
+      sqlite3_bind_int64(statement, 4, Int64(bitPattern: key.high))
+      sqlite3_bind_int64(statement, 5, Int64(bitPattern: key.low))
+    } else {
+      sqlite3_bind_null(statement, 4)
+      sqlite3_bind_null(statement, 5)
+    }
+    if let engine = record.engineID {
+      sqlite3_bind_int64(statement, 6, Int64(engine))
+    } else {
+      sqlite3_bind_null(statement, 6)
+    }
+    try bindText(record.state.rawValue, at: 7, statement)
+    sqlite3_bind_double(statement, 8, record.submitted.timeIntervalSinceReferenceDate)
+    bindDate(record.started, at: 9, statement)
+    bindDate(record.completed, at: 10, statement)
+    if let error = record.error {
+      try bindText(error, at: 11, statement)
+    } else {
+      sqlite3_bind_null(statement, 11)
+    }
+    if let result = record.result {
+      // An empty array has no base address: bind a zero-length blob, not NULL.
+      let code = result.withUnsafeBytes { bytes -> Int32 in
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+          return sqlite3_bind_zeroblob(statement, 12, 0)
+        }
+        return sqlite3_bind_blob(statement, 12, base, Int32(bytes.count), transient)
+      }
+      guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
+    } else {
+      sqlite3_bind_null(statement, 12)
+    }
+  }
+
+  static func bindText(_ text: String, at index: Int32, _ statement: SQLiteStatement) throws {
+    var text = text
+    let code = text.withUTF8 { utf8 -> Int32 in
+      guard let base = utf8.baseAddress, utf8.count > 0 else {
+        return sqlite3_bind_text(statement, index, "", 0, transient)
+      }
+      return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+        sqlite3_bind_text(statement, index, $0, Int32(utf8.count), transient)
+      }
+    }
+    guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
+  }
+
+  static func bindDate(_ date: Date?, at index: Int32, _ statement: SQLiteStatement) {
+    if let date {
+      sqlite3_bind_double(statement, index, date.timeIntervalSinceReferenceDate)
+    } else {
+      sqlite3_bind_null(statement, index)
+    }
+  }
+
+  static func bind(_ values: [Value], to statement: SQLiteStatement) throws {
+    for (offset, value) in values.enumerated() {
+      let index = Int32(offset + 1)
+      switch value {
+      case .int(let int): sqlite3_bind_int64(statement, index, int)
+      case .double(let double): sqlite3_bind_double(statement, index, double)
+      case .text(let text): try bindText(text, at: index, statement)
+      }
+    }
+  }
+
+  /// Runs a statement that returns no rows, then resets it for the next use.
+  static func step(_ statement: SQLiteStatement, _ db: Database) throws {
+    let code = sqlite3_step(statement)
+    sqlite3_reset(statement)
+    guard code == SQLITE_DONE else { throw failure(code, db) }
+  }
+
+  static func failure(_ code: Int32, _ db: Database) -> DatabaseError {
+    let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
+    return DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+  }
+
+  /// Runs a query and calls `body` for each row, positioned on it.
+  static func query(
+    _ db: Database, _ sql: String, _ values: [Value] = [], _ body: (SQLiteStatement) throws -> Void
+  ) throws {
+    let prepared = try db.makeStatement(sql: sql)
+    try withExtendedLifetime(prepared) { try run(prepared.sqliteStatement, values, db, body) }
+  }
+
+  private static func run(
+    _ statement: SQLiteStatement, _ values: [Value], _ db: Database, _ body: (SQLiteStatement) throws -> Void
+  ) throws {
+    try bind(values, to: statement)
+    while true {
+      let code = sqlite3_step(statement)
+      if code == SQLITE_DONE { break }
+      guard code == SQLITE_ROW else {
+        sqlite3_reset(statement)
+        throw failure(code, db)
+      }
+      try body(statement)
+    }
+    sqlite3_reset(statement)
+  }
+
+  static func isNull(_ statement: SQLiteStatement, _ column: Int32) -> Bool {
+    sqlite3_column_type(statement, column) == SQLITE_NULL
+  }
+
+  static func int(_ statement: SQLiteStatement, _ column: Int32) -> Int64? {
+    isNull(statement, column) ? nil : sqlite3_column_int64(statement, column)
+  }
+
+  static func double(_ statement: SQLiteStatement, _ column: Int32) -> Double? {
+    isNull(statement, column) ? nil : sqlite3_column_double(statement, column)
+  }
+
+  static func text(_ statement: SQLiteStatement, _ column: Int32) -> String? {
+    guard !isNull(statement, column), let text = sqlite3_column_text(statement, column) else { return nil }
+    let count = Int(sqlite3_column_bytes(statement, column))
+    return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+  }
+
+  static func blob(_ statement: SQLiteStatement, _ column: Int32) -> [UInt8]? {
+    guard !isNull(statement, column) else { return nil }
+    let base = sqlite3_column_blob(statement, column)
+    let count = Int(sqlite3_column_bytes(statement, column))
+    guard let base, count > 0 else { return [] }
+    return Array(UnsafeRawBufferPointer(start: base, count: count))
+  }
+
+  static func date(_ statement: SQLiteStatement, _ column: Int32) -> Date? {
+    double(statement, column).map { Date(timeIntervalSinceReferenceDate: $0) }
+  }
+
+  /// The key in columns `column` and `column + 1` (NULL: no key).
+  static func key(_ statement: SQLiteStatement, _ column: Int32) -> TaskKey? {
+    guard let high = int(statement, column), let low = int(statement, column + 1) else { return nil }
+    return TaskKey(high: UInt64(bitPattern: high), low: UInt64(bitPattern: low))
+  }
+
+  /// The record the statement is positioned on (its columns are ``columns``).
+  static func record(_ statement: SQLiteStatement, path: String) throws -> JournalRecord {
+    let stateText = text(statement, 6) ?? ""
+    guard let state = TaskState(rawValue: stateText) else {
+      throw JournalError.io(path: path, reason: "a task row has the unknown state '\(stateText)'")
+    }
+    return JournalRecord(
+      run: Int(sqlite3_column_int64(statement, 0)), taskID: Int(sqlite3_column_int64(statement, 1)),
+      function: text(statement, 2) ?? "", key: key(statement, 3), engineID: int(statement, 5).map { Int($0) },
+      state: state, submitted: Date(timeIntervalSinceReferenceDate: sqlite3_column_double(statement, 7)),
+      started: date(statement, 8), completed: date(statement, 9), error: text(statement, 10),
+      result: blob(statement, 11))
+  }
+}

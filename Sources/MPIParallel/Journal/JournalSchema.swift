@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+
+/// The journal's file format, and the checks that keep the journal from
+/// touching a file that is not one.
+///
+/// A journal is an SQLite database in WAL mode whose header carries
+/// `PRAGMA application_id` = ``applicationID`` ("MPPJ") and
+/// `PRAGMA user_version` = the format ``version``. Its tables:
+///
+/// - `runs(run INTEGER PRIMARY KEY, started REAL, ended REAL, how TEXT)`:
+///   one row per run of the program; `ended` and `how` stay NULL for a run
+///   that crashed (or is still going).
+/// - `tasks(run, task_id, function, key_high, key_low, engine, state,
+///   submitted, started, completed, error, result BLOB)`, primary key
+///   `(run, task_id)`: one row per finished task. `key_high`/`key_low` are
+///   the ``TaskKey`` halves as Int64 bit patterns (NULL when the task has no
+///   key); `state` is the ``TaskState`` raw value; the index `tasks_by_key`
+///   on `(function, key_high, key_low)` serves resume.
+/// - `crashes(function, key_high, key_low, count)`: how many times a task
+///   was running on an engine that crashed.
+///
+/// Times are REAL seconds since 2001-01-01 00:00:00 UTC (Foundation's
+/// reference date, so a `Date` round-trips exactly); add 978307200 for Unix
+/// time.
+enum JournalSchema {
+  /// `PRAGMA application_id` of every journal: "MPPJ" in ASCII.
+  static let applicationID: Int32 = 0x4d50_504a
+  /// The format version in `PRAGMA user_version`.
+  static let version = 1
+
+  /// The 16 bytes every SQLite database starts with.
+  static let sqliteMagic: [UInt8] = Array("SQLite format 3\0".utf8)
+
+  static let createSQL = """
+    CREATE TABLE runs (
+      run INTEGER PRIMARY KEY,
+      started REAL NOT NULL,
+      ended REAL,
+      how TEXT
+    );
+    CREATE TABLE tasks (
+      run INTEGER NOT NULL,
+      task_id INTEGER NOT NULL,
+      function TEXT NOT NULL,
+      key_high INTEGER,
+      key_low INTEGER,
+      engine INTEGER,
+      state TEXT NOT NULL,
+      submitted REAL NOT NULL,
+      started REAL,
+      completed REAL,
+      error TEXT,
+      result BLOB,
+      PRIMARY KEY (run, task_id)
+    );
+    CREATE INDEX tasks_by_key ON tasks (function, key_high, key_low) WHERE key_high IS NOT NULL;
+    CREATE TABLE crashes (
+      function TEXT NOT NULL,
+      key_high INTEGER NOT NULL,
+      key_low INTEGER NOT NULL,
+      count INTEGER NOT NULL,
+      PRIMARY KEY (function, key_high, key_low)
+    );
+    """
+
+  /// Looks at an existing file before anything opens it for writing, and
+  /// throws when it is not a journal (or an empty database) this version
+  /// can use. A missing file passes (it will be created). Nothing here
+  /// writes to the file: the header is read as plain bytes, and only a file
+  /// that starts like SQLite is then opened, in a connection that only reads.
+  static func inspect(path: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+    if isDirectory.boolValue { throw JournalError.io(path: path, reason: "it is a directory") }
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw JournalError.io(path: path, reason: "cannot open it for reading")
+    }
+    let header: Data
+    do {
+      defer { try? handle.close() }
+      header = try handle.read(upToCount: 100) ?? Data()
+    } catch {
+      throw JournalError.io(path: path, reason: "cannot read it: \(error)")
+    }
+    if !header.isEmpty {
+      guard header.count >= 100, Array(header.prefix(16)) == sqliteMagic else {
+        throw JournalError.notAJournal(path: path, reason: "not an SQLite database (no SQLite header)")
+      }
+      // The header's application_id (bytes 68-71, big-endian). A journal
+      // whose first pages are still in the WAL can read 0 here; SQLite
+      // settles that below.
+      let id = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+      if id != 0 && Int32(bitPattern: id) != applicationID {
+        throw JournalError.notAJournal(
+          path: path, reason: "another program's SQLite database (application_id 0x\(String(id, radix: 16)))")
+      }
+    }
+    var configuration = GRDB.Configuration()
+    configuration.readonly = true
+    do {
+      let queue = try DatabaseQueue(path: path, configuration: configuration)
+      defer { try? queue.close() }
+      _ = try queue.read { db in try check(db, path: path) }
+    } catch let error as JournalError {
+      throw error
+    } catch let error as DatabaseError {
+      throw translate(error, path: path, opening: true)
+    } catch {
+      throw JournalError.io(path: path, reason: "\(error)")
+    }
+  }
+
+  /// Whether `db` is a journal (true) or an empty database (false); throws
+  /// for anything else.
+  @discardableResult
+  static func check(_ db: Database, path: String) throws -> Bool {
+    let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+    let format = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+    let tables = try String.fetchAll(
+      db, sql: "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+    if id == applicationID {
+      if format > version { throw JournalError.newerFormat(path: path, version: format) }
+      guard format == version else {
+        throw JournalError.notAJournal(path: path, reason: "journal format \(format) is unknown")
+      }
+      return true
+    }
+    if id == 0 && format == 0 && tables.isEmpty { return false }
+    var reason = "another SQLite database"
+    if id != 0 { reason += ", application_id 0x\(String(UInt32(bitPattern: id), radix: 16))" }
+    if !tables.isEmpty { reason += ", tables \(tables.prefix(5).joined(separator: ", "))" }
+    throw JournalError.notAJournal(path: path, reason: reason)
+  }
+
+  /// Checks `db` again inside the writer's transaction and creates the
+  /// schema when it is an empty database.
+  static func prepare(_ db: Database, path: String) throws {
+    if try check(db, path: path) { return }
+    try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+    try db.execute(sql: "PRAGMA user_version = \(version)")
+    try db.execute(sql: createSQL)
+  }
+
+  /// A journal error for an SQLite error; `opening`: while checking whether
+  /// the file is a journal at all, where a corrupt file means "not a journal".
+  static func translate(_ error: DatabaseError, path: String, opening: Bool) -> JournalError {
+    if opening && (error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT) {
+      return .notAJournal(path: path, reason: "not a usable SQLite database (\(error.message ?? "\(error)"))")
+    }
+    return .io(path: path, reason: error.message ?? "\(error)")
+  }
+}
