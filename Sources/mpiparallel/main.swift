@@ -6,6 +6,9 @@ import MPIParallel
 
 let usage = """
   usage: mpirun -np N mpiparallel engines   list the engines of an N-rank job (N >= 2)
+         mpiparallel timeline --journal FILE [--svg OUT.svg] [--trace OUT.json] [--run N]
+                                            a journaled run's per-engine timeline
+                                            (SVG Gantt chart, Chrome trace JSON for Perfetto)
          mpiparallel --help                 this text
   """
 
@@ -19,6 +22,11 @@ case "engines":
       print(String(format: "%-3d %-5d %@  %d", engine.id, engine.rank, host, engine.pid))
     }
   }
+case "timeline":
+  // Raw arguments: the runtime's flag parsing would take `--journal FILE`.
+  let raw = Array(CommandLine.arguments.dropFirst())
+  let rest = raw.firstIndex(of: "timeline").map { Array(raw[($0 + 1)...]) } ?? []
+  exit(TimelineCommand.main(rest))
 case "--help", "-h", "help":
   print(usage)
 default:

@@ -95,25 +95,34 @@ public struct Timeline: Sendable, Equatable {
     try Self.write(chromeTrace(), to: path)
   }
 
+  /// Writes `text` to `path` (created or truncated), or throws
+  /// `TimelineError.cannotWrite` with the system's reason.
   static func write(_ text: String, to path: String) throws {
-    do {
-      try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-    } catch {
-      throw TimelineError.cannotWrite(path: path, reason: Self.reason(error))
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { throw TimelineError.cannotWrite(path: path, reason: Self.reason(errno)) }
+    var bytes = Array(text.utf8)
+    var offset = 0
+    var failure: Int32?
+    while offset < bytes.count {
+      let written = bytes.withUnsafeMutableBytes { buffer in
+        Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+      }
+      if written < 0 {
+        if errno == EINTR { continue }
+        failure = errno
+        break
+      }
+      offset += written
     }
+    bytes.removeAll()
+    if close(descriptor) != 0, failure == nil { failure = errno }
+    if let failure { throw TimelineError.cannotWrite(path: path, reason: Self.reason(failure)) }
   }
 
-  private static func reason(_ error: any Error) -> String {
-    let nsError = error as NSError
-    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-      underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
-    {
-      return String(cString: strerror(code.rawValue))
-    }
-    if nsError.domain == NSPOSIXErrorDomain {
-      return String(cString: strerror(Int32(nsError.code)))
-    }
-    return nsError.localizedDescription
+  private static func reason(_ code: Int32) -> String {
+    var text = String(cString: strerror(code))
+    if code == ENOENT { text += " (does the directory exist?)" }
+    return text
   }
 }
 
