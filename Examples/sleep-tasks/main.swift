@@ -41,7 +41,15 @@ func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 setvbuf(stdout, nil, _IOLBF, 0)  // print each line as it happens, even into a pipe
 
+/// Where the timeline pictures go (`--timeline-dir DIR`; default: the current directory).
+let timelineDirectory: String = {
+  let arguments = Cluster.arguments
+  if let index = arguments.firstIndex(of: "--timeline-dir"), index + 1 < arguments.count { return arguments[index + 1] }
+  return FileManager.default.currentDirectoryPath
+}()
+
 Cluster.run(sleepHere, sleepByID) { client in
+  var timeline = Timeline(entries: [], title: "sleep-tasks: load-balanced, chunked, direct, in order, longest first")
   let engines = client.ids.count
   let dview = client[...]
   // dview.scatter('id', rc.ids, flatten=True): engine i now holds the plain Int `id = i`.
@@ -57,6 +65,7 @@ Cluster.run(sleepHere, sleepByID) { client in
     let start = now()
     // amr = lview.map(sleep_here, times, chunksize=..., ordered=False)
     let amr = lview.map(sleepHere, times, chunkSize: chunkSize, ordered: false)
+    defer { timeline = timeline + Timeline(metadata: amr.metadata, function: "load-balanced, chunk \(chunkSize)") }
     // for r in amr: ...  — items arrive in completion order
     var seen: [Int] = []
     var used = Set<Int>()
@@ -82,7 +91,9 @@ Cluster.run(sleepHere, sleepByID) { client in
   // dview.apply(sleep_by_id, Reference('id')): every engine passes its own `id`.
   print("--- DirectView.apply(sleep_by_id, Reference('id'))")
   let start = now()
-  let naps = try dview.apply(sleepByID, Reference("id")).get()
+  let direct = dview.apply(sleepByID, Reference("id"))
+  let naps = try direct.get()
+  timeline = timeline + Timeline(metadata: direct.metadata, function: "direct")
   let makespan = now() - start
   for (engine, nap) in zip(client.ids, naps) {
     print(String(format: "engine %d: slept %.2f s (id %d)", engine, nap.seconds, nap.engine))
@@ -100,6 +111,7 @@ Cluster.run(sleepHere, sleepByID) { client in
     let start = now()
     let result = lview.map(sleepHere, times, costs: hinted ? times : nil)
     let naps = try result.get()
+    timeline = timeline + Timeline(metadata: result.metadata, function: hinted ? "longest first" : "in order")
     makespans.append(now() - start)
     try check("\(hinted ? "hinted" : "in order"): every value right", naps.map(\.seconds) == times)
   }
@@ -108,4 +120,13 @@ Cluster.run(sleepHere, sleepByID) { client in
     String(
       format: "makespan in order %.3f s, with cost hints %.3f s; lower bound (total / engines) %.3f s",
       makespans[0], makespans[1], bound))
+
+  // One picture of every run: a row per engine, a bar per task (SVG), and the
+  // same as a Chrome trace for Perfetto (ui.perfetto.dev, chrome://tracing).
+  let svg = timelineDirectory + "/sleep-tasks-timeline.svg"
+  let trace = timelineDirectory + "/sleep-tasks-trace.json"
+  try timeline.writeSVG(to: svg)
+  try timeline.writeChromeTrace(to: trace)
+  print("timeline: \(svg), \(trace)")
+  try check("timeline has every task", timeline.entries.count == 32 + 32 / 4 + engines + 32 + 32, "\(timeline.entries.count)")
 }

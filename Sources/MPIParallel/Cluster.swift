@@ -148,6 +148,7 @@ public enum Cluster {
           world: world, engines: engines, registry: registry, host: MPI.processorName,
           capabilities: configuration.capabilities(ofEngine: world.rank - 1))
         RuntimeLog.engine.debug("engine \(world.rank - 1) up on \(MPI.processorName)")
+        if let journal = configuration.journal { CrashReporter.recordCrashes(in: journal + ".crashes") }
         try engine.serve()
         try? engines.free()
         try MPI.finalize()
@@ -155,6 +156,15 @@ public enum Cluster {
       }
       let hub = try Hub(world: world, highWaterMark: configuration.highWaterMark, scheme: configuration.scheme)
       logStart(engines: world.size - 1)
+      if let path = configuration.journal {
+        do {
+          try hub.use(Journal(path: path))
+        } catch {
+          fputs("MPIParallel: journal: \(error)\n", stderr)
+          MPI.abort(code: 2)
+        }
+        Termination.flushOnSignal(hub)
+      }
       hub.start()
       return (hub, Client(hub: hub))
     } catch {
@@ -165,6 +175,14 @@ public enum Cluster {
 
   private static func stop(_ hub: Hub, status: Int32) -> Never {
     hub.shutdown(abortQueued: status != 0)
+    if let journal = hub.journal {
+      do {
+        try journal.endRun(hub.journalRun, how: .clean)
+        try journal.close()
+      } catch {
+        fputs("MPIParallel: journal: \(error)\n", stderr)
+      }
+    }
     do {
       try MPI.finalize()
     } catch {
@@ -180,9 +198,6 @@ public enum Cluster {
       "hub: \(engines) engines up; scheme \(configuration.scheme.rawValue), hwm \(configuration.highWaterMark)"
     )
     log.debug("hub: configuration: \(configuration)")
-    if let journal = configuration.journal {
-      log.warning("journal \(journal) is recorded in the configuration but not written yet")
-    }
     if let profile = configuration.profile {
       log.warning("profile \(profile) is recorded in the configuration but not read yet")
     }

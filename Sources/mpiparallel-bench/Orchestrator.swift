@@ -7,9 +7,16 @@ struct Orchestrator {
 
   /// The cases: name, ranks, and the keys they report.
   static let cases: [(name: String, ranks: Int, arguments: [String])] = [
-    ("farm", 5, []), ("farm-hwm64", 5, ["--hwm", "64"]), ("rtt", 2, []), ("scatter", 5, []), ("sleep32", 5, []),
+    ("farm", 5, []), ("farm-hwm64", 5, ["--hwm", "64"]), ("farm-journal", 5, ["--journal", journalPath]), ("rtt", 2, []), ("scatter", 5, []), ("sleep32", 5, []),
     ("idle", 5, []), ("map1M", 5, []),
   ]
+
+  /// The journal the journaled farm writes (removed before and after).
+  static let journalPath = NSTemporaryDirectory() + "mpiparallel-bench-\(getpid()).journal"
+
+  static func removeJournal() {
+    for suffix in ["", "-wal", "-shm", ".crashes"] { try? FileManager.default.removeItem(atPath: journalPath + suffix) }
+  }
 
   static let keys = [
     "lb_tasks_per_s", "lb_chunked_tasks_per_s", "apply_rtt_us", "scatter_80MB_s", "gather_80MB_s",
@@ -33,6 +40,8 @@ struct Orchestrator {
       floorRTT = runJSON([cLimit], ranks: 2) ?? [:]
     }
     for (name, ranks, extra) in Self.cases where only?.contains(name) ?? true {
+      Self.removeJournal()
+      defer { Self.removeJournal() }
       guard let values = runJSON([me] + extra + [name], ranks: ranks, prefix: "RESULT ") else {
         FileHandle.standardError.write(Data("bench: case \(name) failed\n".utf8))
         return 1
@@ -87,6 +96,7 @@ struct Orchestrator {
     let rows: [(String, String, Any?, Any?)] = [
       ("lb_tasks_per_s", "load-balanced no-op tasks/s (chunk 1)", results["lb_tasks_per_s"], floor["farm_tasks_per_s"]),
       ("lb_chunked_tasks_per_s", "load-balanced no-op tasks/s (chunk 1000)", results["lb_chunked_tasks_per_s"], nil),
+      ("lb_journal_tasks_per_s", "  the same, chunk 1, with the journal on", results["lb_journal_tasks_per_s"], nil),
       ("lb_hwm64_tasks_per_s", "  the same, chunk 1, hwm 64 (bundled)", results["lb_hwm64_tasks_per_s"], floor["farm_tasks_per_s"]),
       ("apply_rtt_us", "blocking apply round trip, us (-np 2)", results["apply_rtt_us"], floorRTT["pingpong_rtt_us"]),
       ("scatter_80MB_s", "scatter 1e7 doubles, s", results["scatter_80MB_s"], floor["scatter_80MB_s"]),

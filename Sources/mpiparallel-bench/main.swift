@@ -55,8 +55,8 @@ func runCase(_ name: String) -> Never {
   Cluster.run(noop, sleepSeconds, cpuSeconds) { client in
     let lview = client.loadBalancedView()
     switch name {
-    case "farm", "farm-hwm64":
-      let suffix = name == "farm" ? "" : "_hwm64"
+    case "farm", "farm-hwm64", "farm-journal":
+      let suffix = name == "farm" ? "" : name == "farm-hwm64" ? "_hwm64" : "_journal"
       let items = Array(0..<count("TASKS", 200_000))
       _ = try lview.map(noop, Array(0..<10_000)).get()
       let cpu0 = processCPUSeconds()
@@ -65,6 +65,10 @@ func runCase(_ name: String) -> Never {
       let elapsed = now() - t0
       let cpu = processCPUSeconds() - cpu0
       guard values == items else { throw BenchmarkFailed(description: "farm results differ") }
+      if suffix == "_journal" {
+        emit(["lb_journal_tasks_per_s": Double(items.count) / elapsed])
+        break
+      }
       guard suffix.isEmpty else {
         emit([
           "lb_hwm64_tasks_per_s": Double(items.count) / elapsed,

@@ -47,8 +47,11 @@ final class ExamplesTests: XCTestCase {
   }
 
   func testSleepTasks() throws {
+    let directory = NSTemporaryDirectory() + "sleep-tasks-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     let result = try example(
-      "sleep-tasks",
+      "sleep-tasks", arguments: ["--timeline-dir", directory],
       expecting: [
         "CHECK chunkSize 1: every task ran once: ok", "CHECK chunkSize 1: every value right: ok",
         "CHECK chunkSize 4: every task ran once: ok", "CHECK chunkSize 4: every value right: ok",
@@ -57,7 +60,15 @@ final class ExamplesTests: XCTestCase {
     // One line per task in each of the two load-balanced runs.
     let taskLines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("task ") }
     XCTAssertEqual(taskLines.count, 64, result.describe())
-    XCTAssertEqual(result.stdout.components(separatedBy: "makespan").count - 1, 3, result.describe())
+    XCTAssertEqual(result.stdout.components(separatedBy: "makespan").count - 1, 4, result.describe())
+    XCTAssertTrue(result.stdout.contains("with cost hints"), result.describe())
+    // The timeline pictures: an SVG with a row per engine, a trace with an event per task.
+    let svg = try String(contentsOfFile: directory + "/sleep-tasks-timeline.svg", encoding: .utf8)
+    for engine in 0..<7 { XCTAssertTrue(svg.contains(">engine \(engine)<"), "no row for engine \(engine)") }
+    let trace = try Data(contentsOf: URL(fileURLWithPath: directory + "/sleep-tasks-trace.json"))
+    let events = try XCTUnwrap(
+      (try JSONSerialization.jsonObject(with: trace) as? [String: Any])?["traceEvents"] as? [[String: Any]])
+    XCTAssertEqual(events.filter { $0["ph"] as? String == "X" }.count, 32 + 8 + 7 + 32 + 32)
   }
 
   func testNestedLoops() throws {

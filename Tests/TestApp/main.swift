@@ -71,6 +71,22 @@ let never = RemoteFunction("never") { () -> Bool in false }
 let capabilitiesHere = RemoteFunction("capabilitiesHere") { () -> [String] in
   try EngineContext.current.capabilities.sorted()
 }
+/// Appends "ran X" to the file `log` (each run of the task leaves a line), then squares.
+let loggedSquare = RemoteFunction("loggedSquare") { (x: Int, log: String) -> Int in
+  let line = "ran \(x)\n"
+  let file = open(log, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+  if file >= 0 {
+    _ = line.withCString { write(file, $0, strlen($0)) }
+    close(file)
+  }
+  Thread.sleep(forTimeInterval: 0.02)
+  return x * x
+}
+/// Traps its engine when x == bad.
+let crashOn = RemoteFunction("crashOn") { (x: Int, bad: Int) -> Int in
+  if x == bad { fatalError("deliberate crash on item \(x)") }
+  return x + 1
+}
 /// Registered nowhere: calling it must fail with an unknown-function error.
 let unregistered = RemoteFunction("unregistered") { (x: Int) -> Int in x }
 /// Same name as `square`, other types: calling it must fail with a signature error.
@@ -80,6 +96,7 @@ let functions: [any RemoteFunctionProtocol] = [
   engineID, engineCount, square, area, scale, sumArray, describePoint, movePoint, failOnLow, failIfOdd,
   sleepFor,
   setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum, isEngineTwo, never, capabilitiesHere,
+  loggedSquare, crashOn,
 ]
 
 /// Engine 1 advertises "gpu" (tasks can require it).
@@ -127,6 +144,8 @@ func runBlocking() -> Never {
     case "idle": try Scenarios.idle(client, checks)
     case "concurrent": try Scenarios.concurrent(client, checks)
     case "scheduler": try Scenarios.scheduler(client, checks)
+    case "journal-farm": try Scenarios.journalFarm(client, checks, log: Cluster.arguments.dropFirst(2).first ?? "")
+    case "journal-crash": try Scenarios.journalCrash(client, checks)
     case "crash":
       print("crashing engine 1")
       _ = try client[...].apply(crash, 1).get(timeout: .seconds(30))

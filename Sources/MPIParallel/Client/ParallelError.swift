@@ -28,6 +28,8 @@ public enum ParallelError: Error, CustomStringConvertible, Sendable, Equatable {
   case unmetDependency(taskID: Int, reason: String)
   /// The task waited longer than its dependency timeout to be scheduled.
   case dependencyTimeout(taskID: Int, seconds: Double)
+  /// The task crashed its engine in earlier runs (journal) and is not run again.
+  case quarantined(taskID: Int, reason: String)
   /// The task ran longer than its timeout; its result is ignored (the engine
   /// cannot be stopped mid-task and finishes it).
   case taskTimeout(taskID: Int, seconds: Double)
@@ -53,6 +55,7 @@ public enum ParallelError: Error, CustomStringConvertible, Sendable, Equatable {
     case .unmetDependency(let id, let reason): return "task \(id) has no engine to run on: \(reason)"
     case .dependencyTimeout(let id, let seconds):
       return "task \(id) waited more than \(seconds) s for its dependencies and was not run"
+    case .quarantined(let id, let reason): return "task \(id) is quarantined: \(reason)"
     case .taskTimeout(let id, let seconds):
       return "task \(id) ran more than \(seconds) s; its result will be ignored"
     }

@@ -15,6 +15,31 @@ enum CrashReporter {
   nonisolated(unsafe) private static var functionLength = 0
   nonisolated(unsafe) private static var taskID = -1
   nonisolated(unsafe) private static var recordedFunction = ""
+  /// Where to append "FUNCTION\tKEYHEX\n" for the journal when a task crashes (nil: no journal).
+  nonisolated(unsafe) private static var markerPath: UnsafeMutablePointer<CChar>?
+  nonisolated(unsafe) private static var keyHigh: UInt64 = 0
+  nonisolated(unsafe) private static var keyLow: UInt64 = 0
+  nonisolated(unsafe) private static var hasKey = false
+
+  /// Crashes append a marker line to `path` (the journal's crash-marker file).
+  static func recordCrashes(in path: String) {
+    markerPath = strdup(path)
+  }
+
+  /// Whether crash markers are written (then engines compute each call's key).
+  static var recordsCrashes: Bool { markerPath != nil }
+
+  /// The running call's journal key (its function and arguments).
+  @inline(__always)
+  static func running(key: TaskKey?) {
+    guard let key else {
+      hasKey = false
+      return
+    }
+    keyHigh = key.high
+    keyLow = key.low
+    hasKey = true
+  }
 
   private static let signals: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT]
 
@@ -41,7 +66,10 @@ enum CrashReporter {
   }
 
   /// Nothing is running.
-  static func idle() { taskID = -1 }
+  static func idle() {
+    taskID = -1
+    hasKey = false
+  }
 
   private static func copy(_ string: String, into buffer: UnsafeMutablePointer<UInt8>) -> Int {
     var length = 0
@@ -105,6 +133,26 @@ enum CrashReporter {
       write("')")
     }
     write("; MPI ends the job\n")
+    if taskID >= 0 && hasKey, let markerPath {
+      let file = open(markerPath, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+      if file >= 0 {
+        _ = Glibc.write(file, function, functionLength)
+        var line: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &line) { buffer in
+          let digits: StaticString = "0123456789abcdef"
+          buffer[0] = 9  // tab
+          // No allocation in a signal handler: two plain loops over the key's halves.
+          for nibble in 0..<16 {
+            let shift = UInt64(60 - 4 * nibble)
+            buffer[1 + nibble] = digits.utf8Start[Int((keyHigh >> shift) & 0xF)]
+            buffer[17 + nibble] = digits.utf8Start[Int((keyLow >> shift) & 0xF)]
+          }
+          buffer[33] = 10  // newline
+          _ = Glibc.write(file, buffer.baseAddress!, 34)
+        }
+        close(file)
+      }
+    }
     raise(signal)
   }
 }

@@ -156,6 +156,7 @@ extension Hub {
         engines[job.engine].completed += 1
         table.markFinished(
           job.taskID, state: failed[index] ? .failed : .succeeded, started: now, completed: now)
+        record(job, state: failed[index] ? .failed : .succeeded, reply: nil, engine: job.engine)
         job.result.complete(
           slot: job.slot, engineID: job.engine,
           outcome: .gathered(destination, ranges[index], failed: failed[index]))

@@ -115,6 +115,9 @@ extension Hub {
     table.markFinished(
       taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
       completed: header.completed)
+    if journal != nil {
+      record(job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
+    }
     job.result.complete(slot: job.slot, engineID: job.engine, outcome: .reply(bytes))
   }
 
@@ -137,6 +140,10 @@ extension Hub {
         fail(job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"), state: .failed)
       }
       guard var next = taken else { break }
+      if journal != nil, settleFromJournal(&next) {
+        progressed = true
+        continue
+      }
       var allowed = next.targets
       if let flags = next.flags {
         switch admit(next, flags) {

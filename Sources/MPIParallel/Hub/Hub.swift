@@ -79,6 +79,11 @@ final class Hub: @unchecked Sendable {
   var blocked: [Job] = []
   var completedSinceReview = false
   var nextBlockedReview = 0.0
+  /// The journal, this run's number in it, what earlier runs completed, and crash counts.
+  var journal: Journal?
+  var journalRun = 0
+  var resumable: [JournalKey: [UInt8]] = [:]
+  var crashCounts: [JournalKey: Int] = [:]
   /// Running tasks with a timeout, soonest first, and those already timed out.
   var runDeadlines: [(deadline: Double, taskID: Int, seconds: Double)] = []
   var timedOut = Set<Int>()
@@ -89,6 +94,19 @@ final class Hub: @unchecked Sendable {
   private var thread: Thread?
   private let finished = ConditionLock()
   private var isFinished = false
+
+  /// Keeps `journal`: starts a run in it, and loads what earlier runs completed
+  /// (answered from it) and which tasks crashed their engines (quarantined).
+  func use(_ journal: Journal) throws {
+    journalRun = try journal.beginRun()
+    resumable = try journal.completedResults()
+    crashCounts = try journal.crashCounts()
+    self.journal = journal
+    if logsDecisions {
+      RuntimeLog.hub.debug(
+        "journal \(journal.path): run \(journalRun); \(resumable.count) results to reuse; \(crashCounts.filter { $0.value >= Self.quarantineAfter }.count) quarantined")
+    }
+  }
 
   /// Collects every engine's hello (blocking, before the hub thread starts).
   init(world: Communicator, highWaterMark: Int = 1, scheme: SchemeName = .leastload) throws {
@@ -243,6 +261,7 @@ final class Hub: @unchecked Sendable {
   func fail(_ job: Job, with error: Error, state: TaskState) {
     let now = MonotonicClock.wallNow()
     table.markFinished(job.taskID, state: state, started: 0, completed: now)
+    record(job, state: state, reply: nil, engine: job.engine >= 0 ? job.engine : nil, error: "\(error)")
     job.result.complete(slot: job.slot, engineID: job.engine >= 0 ? job.engine : nil, outcome: .failed(error))
   }
 

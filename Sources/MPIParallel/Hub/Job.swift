@@ -19,6 +19,8 @@ struct Job {
   var failures = 0
   /// When it was first queued (monotonic seconds), for its dependency timeout.
   var queuedAt = 0.0
+  /// Its function and arguments' key, when a journal is kept.
+  var journalKey: JournalKey? = nil
 }
 
 /// An operation on a fixed set of engines (a DirectView's), kept in order

@@ -77,6 +77,11 @@ final class TaskTable: @unchecked Sendable {
 
   var count: Int { lock.withLock { rows.count } }
 
+  /// The function (or operation) of a task.
+  func function(of id: Int) -> String {
+    lock.withLock { id >= 1 && id <= rows.count ? rows[id - 1].function : "?" }
+  }
+
   /// Marks a task queued again (a retry, or a try on another engine).
   func markQueued(_ id: Int) {
     lock.withLock { rows[id - 1].state = .queued }

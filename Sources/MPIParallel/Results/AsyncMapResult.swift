@@ -49,10 +49,32 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   /// Whether every task has finished (successfully or not).
   public var isReady: Bool { state.isReady }
 
-  /// Blocks until every task has finished or `timeout` passes; true when finished.
+  /// Blocks until every task has finished or `timeout` passes; true when
+  /// finished. A wait longer than a second on a terminal shows a progress bar
+  /// on standard error (tasks done of total, rate, time left).
   @discardableResult
   public func wait(timeout: Duration? = nil) -> Bool {
-    state.wait(until: ResultContext.deadline(timeout)) { $0.pending == 0 }
+    let deadline = ResultContext.deadline(timeout)
+    guard ProgressBar.isTerminal && state.slotCount > 1 else {
+      return state.wait(until: deadline) { $0.pending == 0 }
+    }
+    let start = MonotonicClock.now()
+    let bar = ProgressBar(total: state.slotCount)
+    var drawn = false
+    while true {
+      let slice = Swift.min(deadline ?? .infinity, MonotonicClock.now() + 0.2)
+      let done = state.wait(until: slice) { $0.pending == 0 }
+      let elapsed = MonotonicClock.now() - start
+      if done {
+        if drawn { bar.finish(done: state.slotCount, elapsed: elapsed) }
+        return true
+      }
+      if let deadline, MonotonicClock.now() >= deadline { return false }
+      if elapsed >= 1 {
+        bar.draw(done: state.completedCount, elapsed: elapsed)
+        drawn = true
+      }
+    }
   }
 
   /// All values in input order. Throws `ParallelError.timeout` when `timeout`

@@ -81,6 +81,8 @@ final class ResultState: @unchecked Sendable {
   var slotCount: Int { itemStarts.count - 1 }
   var taskIDs: Range<Int> { firstTaskID..<(firstTaskID + slotCount) }
   var isReady: Bool { lock.withLock { pending == 0 } }
+  /// Slots finished so far.
+  var completedCount: Int { lock.withLock { slotCount - pending } }
 
   /// Fills a slot (hub side); later fills of the same slot are ignored.
   func complete(slot index: Int, engineID: Int?, outcome: Outcome) {

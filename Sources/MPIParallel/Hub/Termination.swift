@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+import Foundation
+
+/// A batch system ends a job at its wall-time limit with SIGTERM (mpirun
+/// passes it to every rank). With a journal, rank 0 then writes what it
+/// has not written yet and marks the run as terminated, so the next run
+/// resumes from there, and exits.
+enum Termination {
+  nonisolated(unsafe) private static var requested: sig_atomic_t = 0
+  nonisolated(unsafe) private static weak var hub: Hub?
+
+  /// Installs the SIGTERM handler for `hub` (rank 0, with a journal).
+  static func flushOnSignal(_ hub: Hub) {
+    self.hub = hub
+    signal(SIGTERM) { _ in Termination.requested = 1 }
+    Thread.detachNewThread {
+      while requested == 0 { MonotonicClock.sleep(5e-3) }
+      if let hub = Termination.hub, let journal = hub.journal {
+        fputs("MPIParallel: terminated; writing the journal before exiting\n", stderr)
+        try? journal.flush()
+        try? journal.endRun(hub.journalRun, how: .terminated)
+        try? journal.close()
+      }
+      _exit(143)
+    }
+  }
+}
