@@ -49,7 +49,7 @@ let timelineDirectory: String = {
 }()
 
 Cluster.run(sleepHere, sleepByID) { client in
-  var timeline = Timeline(entries: [], title: "sleep-tasks: load-balanced, chunked, direct, in order, longest first")
+  var timeline = Timeline(entries: [])
   let engines = client.ids.count
   let dview = client[...]
   // dview.scatter('id', rc.ids, flatten=True): engine i now holds the plain Int `id = i`.
@@ -123,6 +123,7 @@ Cluster.run(sleepHere, sleepByID) { client in
 
   // One picture of every run: a row per engine, a bar per task (SVG), and the
   // same as a Chrome trace for Perfetto (ui.perfetto.dev, chrome://tracing).
+  timeline.title = "sleep-tasks: five runs, one colour each"
   let svg = timelineDirectory + "/sleep-tasks-timeline.svg"
   let trace = timelineDirectory + "/sleep-tasks-trace.json"
   try timeline.writeSVG(to: svg)
