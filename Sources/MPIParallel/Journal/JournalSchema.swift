@@ -15,8 +15,11 @@ import GRDB
 ///   submitted, started, completed, error, result BLOB)`, primary key
 ///   `(run, task_id)`: one row per finished task. `key_high`/`key_low` are
 ///   the ``TaskKey`` halves as Int64 bit patterns (NULL when the task has no
-///   key); `state` is the ``TaskState`` raw value; the index `tasks_by_key`
-///   on `(function, key_high, key_low)` serves resume.
+///   key); `state` is the ``TaskState`` raw value. There is deliberately no
+///   index on `(function, key_high, key_low)`: resume reads every success
+///   once (`Journal.completedResults()`, a scan), while keeping such an
+///   index costs each insert a write at a random place in a large B-tree
+///   (measured: 200,000 records took 2.6 s with it, 0.4 s without).
 /// - `crashes(function, key_high, key_low, count)`: how many times a task
 ///   was running on an engine that crashed.
 ///
@@ -54,7 +57,6 @@ enum JournalSchema {
       result BLOB,
       PRIMARY KEY (run, task_id)
     );
-    CREATE INDEX tasks_by_key ON tasks (function, key_high, key_low) WHERE key_high IS NOT NULL;
     CREATE TABLE crashes (
       function TEXT NOT NULL,
       key_high INTEGER NOT NULL,
