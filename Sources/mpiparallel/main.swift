@@ -9,6 +9,8 @@ let usage = """
          mpiparallel timeline --journal FILE [--svg OUT.svg] [--trace OUT.json] [--run N]
                                             a journaled run's per-engine timeline
                                             (SVG Gantt chart, Chrome trace JSON for Perfetto)
+         mpiparallel history --journal FILE [--run N|--all] [--state S] [--function F] [--task ID] [--json]
+                                            the tasks a journal recorded; --purge-before DATE deletes old ones
          mpiparallel --help                 this text
   """
 
@@ -27,6 +29,10 @@ case "timeline":
   let raw = Array(CommandLine.arguments.dropFirst())
   let rest = raw.firstIndex(of: "timeline").map { Array(raw[($0 + 1)...]) } ?? []
   exit(TimelineCommand.main(rest))
+case "history":
+  let raw = Array(CommandLine.arguments.dropFirst())
+  let rest = raw.firstIndex(of: "history").map { Array(raw[($0 + 1)...]) } ?? []
+  exit(HistoryCommand.main(rest))
 case "--help", "-h", "help":
   print(usage)
 default:
