@@ -44,7 +44,9 @@ setvbuf(stdout, nil, _IOLBF, 0)  // print each line as it happens, even into a p
 /// Where the timeline pictures go (`--timeline-dir DIR`; default: the current directory).
 let timelineDirectory: String = {
   let arguments = Cluster.arguments
-  if let index = arguments.firstIndex(of: "--timeline-dir"), index + 1 < arguments.count { return arguments[index + 1] }
+  if let index = arguments.firstIndex(of: "--timeline-dir"), index + 1 < arguments.count {
+    return arguments[index + 1]
+  }
   return FileManager.default.currentDirectoryPath
 }()
 
@@ -65,7 +67,9 @@ Cluster.run(sleepHere, sleepByID) { client in
     let start = now()
     // amr = lview.map(sleep_here, times, chunksize=..., ordered=False)
     let amr = lview.map(sleepHere, times, chunkSize: chunkSize, ordered: false)
-    defer { timeline = timeline + Timeline(metadata: amr.metadata, function: "load-balanced, chunk \(chunkSize)") }
+    defer {
+      timeline = timeline + Timeline(metadata: amr.metadata, function: "load-balanced, chunk \(chunkSize)")
+    }
     // for r in amr: ...  — items arrive in completion order
     var seen: [Int] = []
     var used = Set<Int>()
@@ -129,5 +133,7 @@ Cluster.run(sleepHere, sleepByID) { client in
   try timeline.writeSVG(to: svg)
   try timeline.writeChromeTrace(to: trace)
   print("timeline: \(svg), \(trace)")
-  try check("timeline has every task", timeline.entries.count == 32 + 32 / 4 + engines + 32 + 32, "\(timeline.entries.count)")
+  try check(
+    "timeline has every task", timeline.entries.count == 32 + 32 / 4 + engines + 32 + 32,
+    "\(timeline.entries.count)")
 }

@@ -154,7 +154,8 @@ public enum Cluster {
         try MPI.finalize()
         exit(0)
       }
-      let hub = try Hub(world: world, highWaterMark: configuration.highWaterMark, scheme: configuration.scheme)
+      let hub = try Hub(
+        world: world, highWaterMark: configuration.highWaterMark, scheme: configuration.scheme)
       logStart(engines: world.size - 1)
       if let path = configuration.journal {
         do {

@@ -7,7 +7,8 @@ struct Orchestrator {
 
   /// The cases: name, ranks, and the keys they report.
   static let cases: [(name: String, ranks: Int, arguments: [String])] = [
-    ("farm", 5, []), ("farm-hwm64", 5, ["--hwm", "64"]), ("farm-journal", 5, ["--journal", journalPath]), ("rtt", 2, []), ("scatter", 5, []), ("sleep32", 5, []),
+    ("farm", 5, []), ("farm-hwm64", 5, ["--hwm", "64"]), ("farm-journal", 5, ["--journal", journalPath]),
+    ("rtt", 2, []), ("scatter", 5, []), ("sleep32", 5, []),
     ("idle", 5, []), ("map1M", 5, []),
   ]
 
@@ -15,7 +16,9 @@ struct Orchestrator {
   static let journalPath = NSTemporaryDirectory() + "mpiparallel-bench-\(getpid()).journal"
 
   static func removeJournal() {
-    for suffix in ["", "-wal", "-shm", ".crashes"] { try? FileManager.default.removeItem(atPath: journalPath + suffix) }
+    for suffix in ["", "-wal", "-shm", ".crashes"] {
+      try? FileManager.default.removeItem(atPath: journalPath + suffix)
+    }
   }
 
   static let keys = [
@@ -94,19 +97,45 @@ struct Orchestrator {
       return String(format: "%.2fx", a / b)
     }
     let rows: [(String, String, Any?, Any?)] = [
-      ("lb_tasks_per_s", "load-balanced no-op tasks/s (chunk 1)", results["lb_tasks_per_s"], floor["farm_tasks_per_s"]),
-      ("lb_chunked_tasks_per_s", "load-balanced no-op tasks/s (chunk 1000)", results["lb_chunked_tasks_per_s"], nil),
-      ("lb_journal_tasks_per_s", "  the same, chunk 1, with the journal on", results["lb_journal_tasks_per_s"], nil),
-      ("lb_hwm64_tasks_per_s", "  the same, chunk 1, hwm 64 (bundled)", results["lb_hwm64_tasks_per_s"], floor["farm_tasks_per_s"]),
-      ("apply_rtt_us", "blocking apply round trip, us (-np 2)", results["apply_rtt_us"], floorRTT["pingpong_rtt_us"]),
+      (
+        "lb_tasks_per_s", "load-balanced no-op tasks/s (chunk 1)", results["lb_tasks_per_s"],
+        floor["farm_tasks_per_s"]
+      ),
+      (
+        "lb_chunked_tasks_per_s", "load-balanced no-op tasks/s (chunk 1000)",
+        results["lb_chunked_tasks_per_s"], nil
+      ),
+      (
+        "lb_journal_tasks_per_s", "  the same, chunk 1, with the journal on",
+        results["lb_journal_tasks_per_s"], nil
+      ),
+      (
+        "lb_hwm64_tasks_per_s", "  the same, chunk 1, hwm 64 (bundled)", results["lb_hwm64_tasks_per_s"],
+        floor["farm_tasks_per_s"]
+      ),
+      (
+        "apply_rtt_us", "blocking apply round trip, us (-np 2)", results["apply_rtt_us"],
+        floorRTT["pingpong_rtt_us"]
+      ),
       ("scatter_80MB_s", "scatter 1e7 doubles, s", results["scatter_80MB_s"], floor["scatter_80MB_s"]),
       ("gather_80MB_s", "gather 1e7 doubles, s", results["gather_80MB_s"], floor["gather_80MB_s"]),
-      ("sleep32_makespan_s", "32 sleep tasks, makespan s (ideal online 1.36)", results["sleep32_makespan_s"], nil),
-      ("sleep32_hinted_makespan_s", "  with cost hints, s (lower bound 1.24)", results["sleep32_hinted_makespan_s"], nil),
+      (
+        "sleep32_makespan_s", "32 sleep tasks, makespan s (ideal online 1.36)", results["sleep32_makespan_s"],
+        nil
+      ),
+      (
+        "sleep32_hinted_makespan_s", "  with cost hints, s (lower bound 1.24)",
+        results["sleep32_hinted_makespan_s"], nil
+      ),
       ("idle_engine_cpu_percent", "idle engine CPU, % of a core", results["idle_engine_cpu_percent"], nil),
       ("hub_cpu_us_per_task", "rank 0 CPU per task, us", results["hub_cpu_us_per_task"], nil),
-      ("hub_cpu_us_per_task_hwm64", "  the same, hwm 64 (bundled)", results["hub_cpu_us_per_task_hwm64"], nil),
-      ("map_1M_rank0_peak_rss_mb", "rank 0 peak RSS, 1M-item map, MB", results["map_1M_rank0_peak_rss_mb"], nil),
+      (
+        "hub_cpu_us_per_task_hwm64", "  the same, hwm 64 (bundled)", results["hub_cpu_us_per_task_hwm64"], nil
+      ),
+      (
+        "map_1M_rank0_peak_rss_mb", "rank 0 peak RSS, 1M-item map, MB", results["map_1M_rank0_peak_rss_mb"],
+        nil
+      ),
     ]
     print("case".padding(toLength: 52, withPad: " ", startingAt: 0) + "MPIParallel     C floor      ratio")
     for (_, label, value, cValue) in rows {

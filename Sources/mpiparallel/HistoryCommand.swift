@@ -29,7 +29,8 @@ enum HistoryCommand {
       defer { try? journal.close() }
       if let text = options["--purge-before"] {
         guard let date = parseDate(text) else {
-          throw JournalCommand.Failure(message: "--purge-before needs a date like 2026-11-21 or 2026-11-21T09:30:00", status: 2)
+          throw JournalCommand.Failure(
+            message: "--purge-before needs a date like 2026-11-21 or 2026-11-21T09:30:00", status: 2)
         }
         print("purged \(try journal.purge(before: date)) records completed before \(text)")
         return
@@ -37,20 +38,25 @@ enum HistoryCommand {
       var state: TaskState?
       if let text = options["--state"] {
         guard let parsed = TaskState(rawValue: text), [.succeeded, .failed, .aborted].contains(parsed) else {
-          throw JournalCommand.Failure(message: "--state is succeeded, failed or aborted, not '\(text)'", status: 2)
+          throw JournalCommand.Failure(
+            message: "--state is succeeded, failed or aborted, not '\(text)'", status: 2)
         }
         state = parsed
       }
-      let run = options["--all"] != nil ? nil : try JournalCommand.run(JournalCommand.number(options, "--run"), in: journal).run
+      let run =
+        options["--all"] != nil
+        ? nil : try JournalCommand.run(JournalCommand.number(options, "--run"), in: journal).run
       var records: [JournalRecord]
       if let task = try JournalCommand.number(options, "--task") {
         guard let record = try journal.record(taskID: task, run: run) else {
-          throw JournalCommand.Failure(message: "no task \(task) in \(run.map { "run \($0) of " } ?? "")\(journal.path)")
+          throw JournalCommand.Failure(
+            message: "no task \(task) in \(run.map { "run \($0) of " } ?? "")\(journal.path)")
         }
         records = [record]
       } else {
         records = try journal.records(
-          state: state, function: options["--function"], run: run, limit: JournalCommand.number(options, "--limit"))
+          state: state, function: options["--function"], run: run,
+          limit: JournalCommand.number(options, "--limit"))
       }
       if options["--json"] != nil {
         for record in records { print(json(record)) }
@@ -58,13 +64,15 @@ enum HistoryCommand {
       }
       print("run  task  function              engine  state      elapsed   error")
       for record in records {
-        let elapsed = zip([record.started], [record.completed]).compactMap { start, end in
-          start.flatMap { s in end.map { String(format: "%.4f s", $0.timeIntervalSince(s)) } }
-        }.first ?? "-"
+        let elapsed =
+          zip([record.started], [record.completed]).compactMap { start, end in
+            start.flatMap { s in end.map { String(format: "%.4f s", $0.timeIntervalSince(s)) } }
+          }.first ?? "-"
         let function = record.function.padding(toLength: 20, withPad: " ", startingAt: 0)
         print(
           String(format: "%-4d %-5d ", record.run, record.taskID) + function + "  "
-            + (record.engineID.map(String.init) ?? "-").padding(toLength: 6, withPad: " ", startingAt: 0) + "  "
+            + (record.engineID.map(String.init) ?? "-").padding(toLength: 6, withPad: " ", startingAt: 0)
+            + "  "
             + record.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + "  "
             + elapsed.padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + (record.error ?? ""))
       }

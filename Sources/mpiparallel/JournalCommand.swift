@@ -11,7 +11,9 @@ enum JournalCommand {
   }
 
   /// Runs `body` as subcommand `name`; errors become one line on standard error.
-  static func main(_ name: String, usage: String, _ arguments: [String], _ body: ([String]) throws -> Void) -> Int32 {
+  static func main(_ name: String, usage: String, _ arguments: [String], _ body: ([String]) throws -> Void)
+    -> Int32
+  {
     do {
       if arguments.contains(where: { ["--help", "-h", "help"].contains($0) }) {
         print(usage)
@@ -43,7 +45,8 @@ enum JournalCommand {
         continue
       }
       guard allowed.contains(name) else {
-        throw Failure(message: "unknown argument '\(argument)' (see mpiparallel \(command) --help)", status: 2)
+        throw Failure(
+          message: "unknown argument '\(argument)' (see mpiparallel \(command) --help)", status: 2)
       }
       var value: String?
       if name.count < argument.count {
@@ -86,7 +89,9 @@ enum JournalCommand {
   }
 
   /// The run `wanted`, or the latest; a clear error when there is none.
-  static func run(_ wanted: Int?, in journal: Journal) throws -> (run: Int, runs: [(run: Int, started: Date, ended: Date?, how: RunEnd?)]) {
+  static func run(_ wanted: Int?, in journal: Journal) throws -> (
+    run: Int, runs: [(run: Int, started: Date, ended: Date?, how: RunEnd?)]
+  ) {
     let runs = try journal.runs().sorted { $0.run < $1.run }
     let numbers = runs.map { String($0.run) }.joined(separator: ", ")
     if let wanted {
@@ -98,7 +103,9 @@ enum JournalCommand {
       }
       return (wanted, runs)
     }
-    guard let latest = runs.last?.run else { throw Failure(message: "journal \(journal.path) has no runs recorded") }
+    guard let latest = runs.last?.run else {
+      throw Failure(message: "journal \(journal.path) has no runs recorded")
+    }
     return (latest, runs)
   }
 }

@@ -29,7 +29,8 @@ final class JournalTests: XCTestCase {
   func mpirunPID(holding marker: String) -> pid_t? {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     for entry in entries {
-      guard let pid = pid_t(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else {
+      guard let pid = pid_t(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+      else {
         continue
       }
       let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
@@ -58,8 +59,10 @@ final class JournalTests: XCTestCase {
     XCTAssertEqual(finished.wait(timeout: .now() + 60), .success)
     let killed = try XCTUnwrap(box.result)
     XCTAssertNotEqual(killed.status, 0, killed.describe())
-    XCTAssertFalse(killed.stdout.contains("FARM OK"), "run 1 was meant to be killed midway: " + killed.describe())
-    let done = Set(killed.stdout.split(separator: "\n").filter { $0.hasPrefix("done ") }.map { String($0.dropFirst(5)) })
+    XCTAssertFalse(
+      killed.stdout.contains("FARM OK"), "run 1 was meant to be killed midway: " + killed.describe())
+    let done = Set(
+      killed.stdout.split(separator: "\n").filter { $0.hasPrefix("done ") }.map { String($0.dropFirst(5)) })
     XCTAssertGreaterThan(done.count, 0, killed.describe())
     XCTAssertLessThan(done.count, 200, killed.describe())
     let ranFirst = lines(log).count
@@ -70,7 +73,8 @@ final class JournalTests: XCTestCase {
     XCTAssertTrue(second.stdout.contains("FARM OK"), second.describe())
     XCTAssertTrue(second.stdout.contains("ALL CHECKS PASSED"), second.describe())
     let ranAgain = Set(lines(log).dropFirst(ranFirst).map { String($0.dropFirst(4)) })
-    XCTAssertTrue(ranAgain.isDisjoint(with: done), "re-ran completed tasks: \(ranAgain.intersection(done).sorted())")
+    XCTAssertTrue(
+      ranAgain.isDisjoint(with: done), "re-ran completed tasks: \(ranAgain.intersection(done).sorted())")
     XCTAssertEqual(ranAgain.union(done).count, 200, "every task ran in one of the runs")
   }
 
@@ -93,10 +97,12 @@ final class JournalTests: XCTestCase {
     let path = directory + "/not-a-journal"
     let bytes = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) })
     try bytes.write(to: URL(fileURLWithPath: path))
-    let result = try MPIRun.run("mpp-testapp", ranks: 2, arguments: ["--journal", path, "basics"], timeout: 60)
+    let result = try MPIRun.run(
+      "mpp-testapp", ranks: 2, arguments: ["--journal", path, "basics"], timeout: 60)
     XCTAssertFalse(result.timedOut, result.describe())
     XCTAssertNotEqual(result.status, 0, result.describe())
-    XCTAssertTrue(result.stderr.contains("MPIParallel: journal:") && result.stderr.contains(path), result.describe())
+    XCTAssertTrue(
+      result.stderr.contains("MPIParallel: journal:") && result.stderr.contains(path), result.describe())
     XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), bytes, "the file was modified")
   }
 }

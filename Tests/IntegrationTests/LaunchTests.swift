@@ -122,14 +122,17 @@ final class LaunchTests: XCTestCase {
   }
 
   func testUnknownSchemeIsAStartUpErrorNamingTheValidOnes() throws {
-    for (arguments, environment) in [(["--scheme", "fastest"], [:]), ([], ["MPIPARALLEL_SCHEME": "roundrobin"])] {
+    for (arguments, environment) in [
+      (["--scheme", "fastest"], [:]), ([], ["MPIPARALLEL_SCHEME": "roundrobin"]),
+    ] {
       let result = try MPIRun.run(
         "mpp-configapp", ranks: 3, arguments: arguments, environment: environment, timeout: 60)
       XCTAssertFalse(result.timedOut, result.describe())
       XCTAssertNotEqual(result.status, 0, result.describe())
       XCTAssertTrue(result.stderr.contains("MPIParallel: configuration: unknown scheme"), result.describe())
       XCTAssertTrue(
-        result.stderr.contains("valid schemes: leastload, lru, plainrandom, twobin, weighted"), result.describe())
+        result.stderr.contains("valid schemes: leastload, lru, plainrandom, twobin, weighted"),
+        result.describe())
       XCTAssertFalse(result.stdout.contains("ENGINES"), result.describe())
       // Said once (by rank 0), not once per rank.
       XCTAssertEqual(result.stderr.components(separatedBy: "unknown scheme").count - 1, 1, result.describe())

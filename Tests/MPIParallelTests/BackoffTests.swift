@@ -24,7 +24,9 @@ final class BackoffTests: XCTestCase {
     var backoff = Backoff(now: 0)
     var longest = 0.0
     for step in 0..<40 {
-      if case .sleep(let seconds) = backoff.idle(now: 0.06 + Double(step) * 1e-3) { longest = max(longest, seconds) }
+      if case .sleep(let seconds) = backoff.idle(now: 0.06 + Double(step) * 1e-3) {
+        longest = max(longest, seconds)
+      }
     }
     XCTAssertEqual(longest, backoff.deepSleep)
     XCTAssertGreaterThan(backoff.deepSleep, backoff.maxSleep)

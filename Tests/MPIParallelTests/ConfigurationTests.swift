@@ -70,13 +70,15 @@ final class ConfigurationTests: XCTestCase {
 
   func testUnknownSchemeNamesTheValidOnes() {
     let valid = ["leastload", "lru", "plainrandom", "twobin", "weighted"]
-    XCTAssertThrowsError(try Configuration().applyingEnvironment(["MPIPARALLEL_SCHEME": "fastest"])) { error in
+    XCTAssertThrowsError(try Configuration().applyingEnvironment(["MPIPARALLEL_SCHEME": "fastest"])) {
+      error in
       XCTAssertEqual(
         error as? ConfigurationError,
         .unknownScheme("fastest", source: "environment variable MPIPARALLEL_SCHEME", valid: valid))
       XCTAssertEqual(
         "\(error)",
-        "unknown scheme 'fastest' (from environment variable MPIPARALLEL_SCHEME); valid schemes: leastload, lru, plainrandom, twobin, weighted")
+        "unknown scheme 'fastest' (from environment variable MPIPARALLEL_SCHEME); valid schemes: leastload, lru, plainrandom, twobin, weighted"
+      )
     }
     XCTAssertThrowsError(try Configuration().applyingArguments(["--scheme", "roundrobin"])) { error in
       XCTAssertTrue("\(error)".contains("--scheme"), "\(error)")
@@ -86,8 +88,10 @@ final class ConfigurationTests: XCTestCase {
 
   func testEverySchemeIsAccepted() throws {
     for scheme in SchemeName.allCases {
-      XCTAssertEqual(try Configuration().applyingArguments(["--scheme", scheme.rawValue]).configuration.scheme, scheme)
-      XCTAssertEqual(try Configuration().applyingEnvironment(["MPIPARALLEL_SCHEME": scheme.rawValue]).scheme, scheme)
+      XCTAssertEqual(
+        try Configuration().applyingArguments(["--scheme", scheme.rawValue]).configuration.scheme, scheme)
+      XCTAssertEqual(
+        try Configuration().applyingEnvironment(["MPIPARALLEL_SCHEME": scheme.rawValue]).scheme, scheme)
     }
   }
 

@@ -11,7 +11,9 @@ final class JobQueueTests: XCTestCase {
 
   func drain(_ queue: inout JobQueue) -> [Int] {
     var ids: [Int] = []
-    while let job = queue.removeFirst(failed: { _, _ in XCTFail("no failures expected") }) { ids.append(job.taskID) }
+    while let job = queue.removeFirst(failed: { _, _ in XCTFail("no failures expected") }) {
+      ids.append(job.taskID)
+    }
     return ids
   }
 
@@ -81,7 +83,9 @@ final class JobQueueTests: XCTestCase {
     queue.append(source)
     var failed: [Int] = []
     var taken: [Int] = []
-    while let job = queue.removeFirst(failed: { job, _ in failed.append(job.taskID) }) { taken.append(job.taskID) }
+    while let job = queue.removeFirst(failed: { job, _ in failed.append(job.taskID) }) {
+      taken.append(job.taskID)
+    }
     XCTAssertEqual(taken, [0, 2])
     XCTAssertEqual(failed, [1])
   }
@@ -90,8 +94,12 @@ final class JobQueueTests: XCTestCase {
     let state = ResultState(label: "map", taskIDs: 0..<10)
     var queue = JobQueue()
     queue.append(job(1, state))
-    let first = MapSource(firstTaskID: 10, count: 3, result: state, targets: nil, costs: [1, 5, 3]) { [UInt8($0)] }
-    let second = MapSource(firstTaskID: 20, count: 2, result: state, targets: nil, costs: [4, 2]) { [UInt8($0)] }
+    let first = MapSource(firstTaskID: 10, count: 3, result: state, targets: nil, costs: [1, 5, 3]) {
+      [UInt8($0)]
+    }
+    let second = MapSource(firstTaskID: 20, count: 2, result: state, targets: nil, costs: [4, 2]) {
+      [UInt8($0)]
+    }
     queue.append(first)
     queue.append(second)
     var hinted = job(30, state)
@@ -104,7 +112,8 @@ final class JobQueueTests: XCTestCase {
   func testEqualCostsKeepSubmissionOrder() {
     let state = ResultState(label: "map", taskIDs: 0..<4)
     var queue = JobQueue()
-    queue.append(MapSource(firstTaskID: 0, count: 4, result: state, targets: nil, costs: [2, 2, 2, 2]) { [UInt8($0)] })
+    queue.append(
+      MapSource(firstTaskID: 0, count: 4, result: state, targets: nil, costs: [2, 2, 2, 2]) { [UInt8($0)] })
     XCTAssertEqual(drain(&queue), [0, 1, 2, 3])
   }
 
@@ -122,7 +131,8 @@ final class JobQueueTests: XCTestCase {
   func testAbortReachesHintedChunks() {
     let state = ResultState(label: "map", taskIDs: 0..<4)
     var queue = JobQueue()
-    queue.append(MapSource(firstTaskID: 0, count: 4, result: state, targets: nil, costs: [1, 4, 2, 3]) { [UInt8($0)] })
+    queue.append(
+      MapSource(firstTaskID: 0, count: 4, result: state, targets: nil, costs: [1, 4, 2, 3]) { [UInt8($0)] })
     XCTAssertEqual(queue.removeFirst(failed: { _, _ in })?.taskID, 1)
     XCTAssertEqual(queue.removeAll { $0 == 3 || $0 == 1 }.map(\.taskID), [3])
     XCTAssertEqual(queue.count, 2)

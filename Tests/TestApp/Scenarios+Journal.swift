@@ -8,7 +8,8 @@ extension Scenarios {
   static func journalFarm(_ client: Client, _ checks: Checks, log: String) throws {
     setvbuf(stdout, nil, _IOLBF, 0)
     let xs = Array(0..<200)
-    let result = client.loadBalancedView().map(loggedSquare, xs, Array(repeating: log, count: xs.count), ordered: false)
+    let result = client.loadBalancedView().map(
+      loggedSquare, xs, Array(repeating: log, count: xs.count), ordered: false)
     var values = [Int?](repeating: nil, count: xs.count)
     for item in result {
       values[item.index] = try item.get()

@@ -109,13 +109,17 @@ extension Scenarios {
 
     // Timeouts: a dependency timeout while waiting, a run timeout while running.
     let long = lview.apply(sleepFor, 1.0)
-    let waiting = lview.with(TaskFlags(after: Dependency(long.taskIDs), dependencyTimeout: .milliseconds(100)))
-      .apply(engineID)
+    let waiting = lview.with(
+      TaskFlags(after: Dependency(long.taskIDs), dependencyTimeout: .milliseconds(100))
+    )
+    .apply(engineID)
     do {
       _ = try waiting.get(timeout: .seconds(30))
       checks.check("dependency timeout", false, "no error")
     } catch let error as ParallelError {
-      if case .dependencyTimeout = error { checks.check("dependency timeout", true) } else {
+      if case .dependencyTimeout = error {
+        checks.check("dependency timeout", true)
+      } else {
         checks.check("dependency timeout", false, "\(error)")
       }
     }
@@ -125,7 +129,9 @@ extension Scenarios {
       _ = try overrun.get(timeout: .seconds(30))
       checks.check("task timeout", false, "no error")
     } catch let error as ParallelError {
-      if case .taskTimeout = error { checks.check("task timeout", true) } else {
+      if case .taskTimeout = error {
+        checks.check("task timeout", true)
+      } else {
         checks.check("task timeout", false, "\(error)")
       }
     }
@@ -145,7 +151,9 @@ extension Scenarios {
     let costs = (0..<(3 * n)).map { Double($0) }
     let hinted = lview.map(sleepFor, costs.map { _ in 0.02 }, costs: costs)
     _ = try hinted.get()
-    let startOrder = hinted.metadata.enumerated().sorted { ($0.element.started ?? .distantFuture) < ($1.element.started ?? .distantFuture) }.map(\.offset)
+    let startOrder = hinted.metadata.enumerated().sorted {
+      ($0.element.started ?? .distantFuture) < ($1.element.started ?? .distantFuture)
+    }.map(\.offset)
     checks.check(
       "cost hints start the costliest first", Set(startOrder.prefix(n)) == Set(((2 * n)..<(3 * n))),
       "\(startOrder)")
@@ -158,7 +166,8 @@ extension Scenarios {
     checks.equal("status unassigned", status.unassigned, n)
     _ = try busy.get()
     let after = try client.queueStatus()
-    checks.check("status completed", after.engines.allSatisfy { $0.completed > 0 } && after.unassigned == 0, "\(after)")
+    checks.check(
+      "status completed", after.engines.allSatisfy { $0.completed > 0 } && after.unassigned == 0, "\(after)")
 
     // Bad input: negative retries, a cycle, costs that do not match.
     checks.check("negative retries", (try? lview.with(TaskFlags(retries: -1)).apply(engineID).get()) == nil)
@@ -167,7 +176,8 @@ extension Scenarios {
       _ = try lview.with(TaskFlags(after: Dependency([nextID]))).apply(engineID).get()
       checks.check("dependency cycle", false, "no error")
     } catch let error as ParallelError {
-      checks.check("dependency cycle", "\(error)".contains("itself") || "\(error)".contains("cycle"), "\(error)")
+      checks.check(
+        "dependency cycle", "\(error)".contains("itself") || "\(error)".contains("cycle"), "\(error)")
     }
     checks.check("costs count", (try? lview.map(square, [1, 2], costs: [1]).get()) == nil)
     // Temporary flags apply inside the block only.

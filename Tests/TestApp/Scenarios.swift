@@ -233,7 +233,8 @@ enum Scenarios {
       checks.check("gather missing", false, "no error")
     } catch let error as CompositeError {
       checks.equal("gather missing engines", error.failures.map(\.engineID), [0])
-      checks.check("gather missing message", error.failures[0].message.contains("'g' is not defined"), "\(error)")
+      checks.check(
+        "gather missing message", error.failures[0].message.contains("'g' is not defined"), "\(error)")
     }
     do {
       _ = try all.gather("g", as: [Int].self).get()

@@ -144,7 +144,8 @@ func runBlocking() -> Never {
     case "idle": try Scenarios.idle(client, checks)
     case "concurrent": try Scenarios.concurrent(client, checks)
     case "scheduler": try Scenarios.scheduler(client, checks)
-    case "journal-farm": try Scenarios.journalFarm(client, checks, log: Cluster.arguments.dropFirst(2).first ?? "")
+    case "journal-farm":
+      try Scenarios.journalFarm(client, checks, log: Cluster.arguments.dropFirst(2).first ?? "")
     case "journal-crash": try Scenarios.journalCrash(client, checks)
     case "crash":
       print("crashing engine 1")

@@ -9,9 +9,14 @@ extension Client {
   /// The recorded values of a finished task (one for an apply, one per item
   /// of a map's chunk), decoded as `T`: from this run or, with `run`, an
   /// earlier one. nil when the journal has no successful record of it.
-  public func recordedValues<T: Decodable>(of taskID: Int, run: Int? = nil, as type: T.Type = T.self) throws -> [T]? {
-    guard let journal = hub.journal else { throw ParallelError.invalidArgument("no journal: start with --journal FILE") }
-    guard let record = try journal.record(taskID: taskID, run: run ?? hub.journalRun), record.state == .succeeded,
+  public func recordedValues<T: Decodable>(of taskID: Int, run: Int? = nil, as type: T.Type = T.self) throws
+    -> [T]?
+  {
+    guard let journal = hub.journal else {
+      throw ParallelError.invalidArgument("no journal: start with --journal FILE")
+    }
+    guard let record = try journal.record(taskID: taskID, run: run ?? hub.journalRun),
+      record.state == .succeeded,
       let reply = record.result
     else { return nil }
     return try record.values(as: type, reply: reply)

@@ -84,7 +84,9 @@ public struct LoadBalancedView: Sendable {
   }
 
   static func single<R>(_ many: AsyncMapResult<R>, label: String) -> AsyncResult<R> {
-    AsyncResult(state: many.state, context: many.context, resubmit: { single(try many.resubmit(), label: label) }) {
+    AsyncResult(
+      state: many.state, context: many.context, resubmit: { single(try many.resubmit(), label: label) }
+    ) {
       _, _ in
       switch many.outcomes.first {
       case .success(let value): return value
@@ -139,12 +141,14 @@ public struct LoadBalancedView: Sendable {
         label: label, firstTaskID: ids.lowerBound,
         itemStarts: Array(stride(from: 0, to: count, by: chunkSize)) + [count], hub: hubClient.hub)
       let result = AsyncMapResult(
-        state: state, context: hubClient.context, count: count, ordered: ordered, resubmit: run, decodeSlot: decoder)
+        state: state, context: hubClient.context, count: count, ordered: ordered, resubmit: run,
+        decodeSlot: decoder)
       guard chunkCount > 0 else { return result }
       // Chunks are encoded when an engine takes them, not all up front.
       let first = ids.lowerBound
       let source = MapSource(
-        firstTaskID: first, count: chunkCount, result: state, targets: targets, flags: flags, costs: chunkCosts
+        firstTaskID: first, count: chunkCount, result: state, targets: targets, flags: flags,
+        costs: chunkCosts
       ) { chunk in
         let items = (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)
         return try Client.callRequest(

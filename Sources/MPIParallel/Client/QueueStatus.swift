@@ -17,7 +17,9 @@ public struct QueueStatus: Sendable, Equatable, CustomStringConvertible {
   public let unassigned: Int
 
   public var description: String {
-    let rows = engines.map { "  engine \($0.id): queued \($0.queued), running \($0.running), completed \($0.completed)" }
+    let rows = engines.map {
+      "  engine \($0.id): queued \($0.queued), running \($0.running), completed \($0.completed)"
+    }
     return (["unassigned: \(unassigned)"] + rows).joined(separator: "\n")
   }
 }

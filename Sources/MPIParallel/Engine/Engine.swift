@@ -231,7 +231,8 @@ final class Engine {
       }
       if !source.reader.isAtEnd {
         throw EngineError.malformedMessage(
-          "\(source.reader.remaining) bytes left after the arguments of '\(function)' \(registration.signature.argumentTypes)")
+          "\(source.reader.remaining) bytes left after the arguments of '\(function)' \(registration.signature.argumentTypes)"
+        )
       }
       var bytes = writer.bytes
       EngineReply.stamp(completed: MonotonicClock.wallNow(), in: &bytes)
@@ -264,7 +265,8 @@ final class Engine {
       guard try Wire.decode(Bool.self, from: result.bytes) else {
         try reply(
           EngineReply.failure(
-            taskID: taskID, started: started, completed: MonotonicClock.wallNow(), errorType: "UnmetDependency",
+            taskID: taskID, started: started, completed: MonotonicClock.wallNow(),
+            errorType: "UnmetDependency",
             message: "dependency '\(predicate)' does not hold on engine \(context.id)", function: predicate,
             status: EngineReply.unmetStatus))
         return true

@@ -142,7 +142,8 @@ extension Hub {
       let destination: any GatherDestination =
         failed.contains(true) ? ByteDestination(byteCount: offset) : plan.destination(offset)
       let request = try collective.communicator.igatherv(
-        UnsafeRawBufferPointer(start: nil, count: 0), into: destination.bytes, counts: [0] + ranges.map(\.count),
+        UnsafeRawBufferPointer(start: nil, count: 0), into: destination.bytes,
+        counts: [0] + ranges.map(\.count),
         displacements: [0] + ranges.map(\.lowerBound), root: 0)
       collective.stage = .gatheringParts(request, destination: destination, ranges: ranges, failed: failed)
       return true

@@ -19,7 +19,8 @@ struct CostHeap {
   var top: Item? { entries.first?.item }
 
   private func above(_ a: Int, _ b: Int) -> Bool {
-    entries[a].cost > entries[b].cost || (entries[a].cost == entries[b].cost && entries[a].order < entries[b].order)
+    entries[a].cost > entries[b].cost
+      || (entries[a].cost == entries[b].cost && entries[a].order < entries[b].order)
   }
 
   mutating func push(cost: Double, item: Item) {

@@ -67,7 +67,9 @@ extension Hub {
       case MessageTag.replyBundle:
         completeBundle(bytes, from: message.source - 1)
       default:
-        fputs("MPIParallel: the hub dropped a message with tag \(message.tag) from rank \(message.source)\n", stderr)
+        fputs(
+          "MPIParallel: the hub dropped a message with tag \(message.tag) from rank \(message.source)\n",
+          stderr)
       }
     }
     return received > 0
@@ -110,7 +112,8 @@ extension Hub {
     }
     engines[job.engine].completed += 1
     if logsDecisions {
-      RuntimeLog.hub.debug("task \(taskID) \(header.succeeded ? "succeeded" : "failed") on engine \(job.engine)")
+      RuntimeLog.hub.debug(
+        "task \(taskID) \(header.succeeded ? "succeeded" : "failed") on engine \(job.engine)")
     }
     table.markFinished(
       taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
@@ -137,7 +140,9 @@ extension Hub {
     var bundles: [Int: [Job]] = [:]
     while !queue.isEmpty {
       let taken = queue.removeFirst { job, error in
-        fail(job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"), state: .failed)
+        fail(
+          job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"),
+          state: .failed)
       }
       guard var next = taken else { break }
       if journal != nil, settleFromJournal(&next) {
@@ -168,7 +173,8 @@ extension Hub {
       next.engine = chosen
       if logsDecisions {
         RuntimeLog.hub.debug(
-          "task \(next.taskID) -> engine \(chosen) (\((next.flags?.scheme ?? clusterScheme).rawValue); loads \(candidates.map { "\($0.id):\($0.outstanding)" }.joined(separator: " ")))")
+          "task \(next.taskID) -> engine \(chosen) (\((next.flags?.scheme ?? clusterScheme).rawValue); loads \(candidates.map { "\($0.id):\($0.outstanding)" }.joined(separator: " ")))"
+        )
       }
       useClock += 1
       engines[chosen].lastUsed = useClock

@@ -11,7 +11,8 @@ extension JournalKey {
     return bytes.withUnsafeBytes { raw -> JournalKey? in
       let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))
       guard 13 + length <= raw.count else { return nil }
-      let function = String(decoding: UnsafeRawBufferPointer(rebasing: raw[13..<(13 + length)]), as: UTF8.self)
+      let function = String(
+        decoding: UnsafeRawBufferPointer(rebasing: raw[13..<(13 + length)]), as: UTF8.self)
       return JournalKey(function: function, key: TaskKey.of(UnsafeRawBufferPointer(rebasing: raw[9...])))
     }
   }
@@ -32,7 +33,9 @@ extension Hub {
       table.markFinished(
         job.taskID, state: .succeeded, started: header?.started ?? 0, completed: header?.completed ?? 0)
       record(job, state: .succeeded, reply: recorded, engine: nil)
-      if logsDecisions { RuntimeLog.hub.debug("task \(job.taskID) answered from the journal (\(key.function))") }
+      if logsDecisions {
+        RuntimeLog.hub.debug("task \(job.taskID) answered from the journal (\(key.function))")
+      }
       job.result.complete(slot: job.slot, engineID: nil, outcome: .reply(recorded))
       return true
     }
@@ -57,7 +60,9 @@ extension Hub {
     let key = job.journalKey ?? JournalKey.of(request: job.message)
     let header = reply.flatMap { try? EngineReply(header: $0) }
     var message = error
-    if message == nil, let reply, header?.succeeded == false, let fields = try? EngineReply.errorFields(of: reply) {
+    if message == nil, let reply, header?.succeeded == false,
+      let fields = try? EngineReply.errorFields(of: reply)
+    {
       message = "\(fields.type): \(fields.message)"
     }
     journal.append(

@@ -52,7 +52,8 @@ extension Hub {
       // A driver runs the loop (or did a moment ago and will again after its
       // next post): stay out of its way, without being woken.
       if helpers.load(ordering: .acquiring) > 0
-        || MonotonicClock.now() - Double(bitPattern: UInt64(bitPattern: Int64(lastHelp.load(ordering: .relaxed))))
+        || MonotonicClock.now()
+          - Double(bitPattern: UInt64(bitPattern: Int64(lastHelp.load(ordering: .relaxed))))
           < 1e-3
       {
         inboxLock.withLock { _ = inboxLock.wait(until: MonotonicClock.now() + 1e-3) }
@@ -104,7 +105,9 @@ extension Hub {
   }
 
   /// Waits before the next pass; with replies expected it never sleeps past a yield.
-  private func idle(_ backoff: inout Backoff, now: Double, until deadline: Double? = nil, expecting: Bool = true) {
+  private func idle(
+    _ backoff: inout Backoff, now: Double, until deadline: Double? = nil, expecting: Bool = true
+  ) {
     switch backoff.idle(now: now) {
     case .spin: break
     case .yield: sched_yield()

@@ -48,7 +48,8 @@ extension Hub {
       let capable = Set(engineInfos.filter { flags.requires.isSubset(of: $0.capabilities) }.map(\.id))
       allowed = allowed?.intersection(capable) ?? capable
       if allowed?.isEmpty == true {
-        return unmet(job, "no engine it may run on advertises \(flags.requires.sorted().joined(separator: ", "))")
+        return unmet(
+          job, "no engine it may run on advertises \(flags.requires.sorted().joined(separator: ", "))")
       }
     }
     var engines = allowed.map { $0.sorted() } ?? Array(self.engines.indices)
@@ -57,7 +58,8 @@ extension Hub {
       if engines.isEmpty {
         return unmet(
           job,
-          "dependency '\(predicate)' holds on none of engines \(job.tried.sorted().map(String.init).joined(separator: ", "))")
+          "dependency '\(predicate)' holds on none of engines \(job.tried.sorted().map(String.init).joined(separator: ", "))"
+        )
       }
     } else if job.failures > 0 {
       engines = RetryPolicy.candidates(engines: engines, tried: job.tried)
@@ -102,7 +104,8 @@ extension Hub {
     }
     if logsDecisions {
       RuntimeLog.hub.debug(
-        "task \(job.taskID) \(unmet ? "declined by" : "failed on") engine \(job.engine); trying again (tried \(again.tried.sorted()))")
+        "task \(job.taskID) \(unmet ? "declined by" : "failed on") engine \(job.engine); trying again (tried \(again.tried.sorted()))"
+      )
     }
     table.markQueued(job.taskID)
     queue.pushFront(again)
@@ -141,7 +144,8 @@ extension Hub {
       if let job = inFlight[entry.taskID], !timedOut.contains(entry.taskID) {
         timedOut.insert(entry.taskID)
         table.markFinished(entry.taskID, state: .failed, started: 0, completed: MonotonicClock.wallNow())
-        record(job, state: .failed, reply: nil, engine: job.engine, error: "timed out after \(entry.seconds) s")
+        record(
+          job, state: .failed, reply: nil, engine: job.engine, error: "timed out after \(entry.seconds) s")
         job.result.complete(
           slot: job.slot, engineID: job.engine,
           outcome: .failed(ParallelError.taskTimeout(taskID: entry.taskID, seconds: entry.seconds)))

@@ -1,6 +1,6 @@
 import Foundation
-import MPI
 import Logging
+import MPI
 import Synchronization
 
 /// Rank 0's scheduler and bookkeeping. One thread of its own owns every MPI
@@ -104,7 +104,8 @@ final class Hub: @unchecked Sendable {
     self.journal = journal
     if logsDecisions {
       RuntimeLog.hub.debug(
-        "journal \(journal.path): run \(journalRun); \(resumable.count) results to reuse; \(crashCounts.filter { $0.value >= Self.quarantineAfter }.count) quarantined")
+        "journal \(journal.path): run \(journalRun); \(resumable.count) results to reuse; \(crashCounts.filter { $0.value >= Self.quarantineAfter }.count) quarantined"
+      )
     }
   }
 
@@ -224,7 +225,9 @@ final class Hub: @unchecked Sendable {
       reply.lock.withLock { reply.aborted = aborted }
       reply.lock.broadcast()
     case .shutdown(let abortQueued):
-      if logsDecisions { RuntimeLog.hub.debug("shutdown requested\(abortQueued ? "; aborting queued tasks" : "")") }
+      if logsDecisions {
+        RuntimeLog.hub.debug("shutdown requested\(abortQueued ? "; aborting queued tasks" : "")")
+      }
       if abortQueued {
         _ = self.abortQueued(where: { _ in true })
         stopDeadline = MonotonicClock.now() + 10

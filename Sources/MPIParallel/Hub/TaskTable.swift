@@ -54,7 +54,9 @@ final class TaskTable: @unchecked Sendable {
     return lock.withLock {
       let first = rows.count + 1
       // Grow geometrically: reserving exactly what is needed would copy the table each time.
-      if rows.capacity < rows.count + count { rows.reserveCapacity(Swift.max(2 * rows.capacity, rows.count + count)) }
+      if rows.capacity < rows.count + count {
+        rows.reserveCapacity(Swift.max(2 * rows.capacity, rows.count + count))
+      }
       for _ in 0..<count { rows.append(Row(function: function, submitted: now)) }
       return first..<(first + count)
     }

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
   import Musl
 #endif
-import Foundation
 
 /// A batch system ends a job at its wall-time limit with SIGTERM (mpirun
 /// passes it to every rank). With a journal, rank 0 then writes what it

@@ -26,7 +26,8 @@ struct EngineReply {
     }
     (taskID, succeeded, unmet, started, completed) = bytes.withUnsafeBytes { raw in
       (
-        Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))), raw[8] == 0, raw[8] == Self.unmetStatus,
+        Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))), raw[8] == 0,
+        raw[8] == Self.unmetStatus,
         Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 9, as: UInt64.self))),
         Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 17, as: UInt64.self)))
       )

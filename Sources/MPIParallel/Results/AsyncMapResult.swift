@@ -131,7 +131,8 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   /// Iteration in completion order, whatever `ordered` says.
   public var unordered: AsyncMapResult<Element> {
     AsyncMapResult(
-      state: state, context: context, count: count, ordered: false, resubmit: resubmitter, decodeSlot: decodeSlot)
+      state: state, context: context, count: count, ordered: false, resubmit: resubmitter,
+      decodeSlot: decodeSlot)
   }
 
   private func collect() throws -> [Element] {
