@@ -74,7 +74,9 @@ final class JournalTests: XCTestCase {
     XCTAssertTrue(second.stdout.contains("ALL CHECKS PASSED"), second.describe())
     let ranAgain = Set(lines(log).dropFirst(ranFirst).map { String($0.dropFirst(4)) })
     XCTAssertTrue(
-      ranAgain.isDisjoint(with: done), "re-ran completed tasks: \(ranAgain.intersection(done).sorted())")
+      ranAgain.isDisjoint(with: done),
+      "re-ran completed tasks: \(ranAgain.intersection(done).sorted())\nlog: \(lines(log).suffix(130))\nrun 1: "
+        + killed.describe() + "\nrun 2: " + second.describe())
     XCTAssertEqual(ranAgain.union(done).count, 200, "every task ran in one of the runs")
   }
 

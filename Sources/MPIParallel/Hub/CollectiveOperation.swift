@@ -157,10 +157,10 @@ extension Hub {
         engines[job.engine].completed += 1
         table.markFinished(
           job.taskID, state: failed[index] ? .failed : .succeeded, started: now, completed: now)
-        record(job, state: failed[index] ? .failed : .succeeded, reply: nil, engine: job.engine)
-        job.result.complete(
-          slot: job.slot, engineID: job.engine,
-          outcome: .gathered(destination, ranges[index], failed: failed[index]))
+        let sequence = record(job, state: failed[index] ? .failed : .succeeded, reply: nil, engine: job.engine)
+        deliver(
+          job, engineID: job.engine, outcome: .gathered(destination, ranges[index], failed: failed[index]),
+          after: sequence)
       }
       return true
     }

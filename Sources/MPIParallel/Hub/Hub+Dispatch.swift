@@ -118,10 +118,9 @@ extension Hub {
     table.markFinished(
       taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
       completed: header.completed)
-    if journal != nil {
-      record(job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
-    }
-    job.result.complete(slot: job.slot, engineID: job.engine, outcome: .reply(bytes))
+    let sequence =
+      journal == nil ? nil : record(job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
+    deliver(job, engineID: job.engine, outcome: .reply(bytes), after: sequence)
   }
 
   /// The request inside a guarded one (kind, task id, predicate, request).

@@ -32,11 +32,11 @@ extension Hub {
       let header = try? EngineReply(header: recorded)
       table.markFinished(
         job.taskID, state: .succeeded, started: header?.started ?? 0, completed: header?.completed ?? 0)
-      record(job, state: .succeeded, reply: recorded, engine: nil)
+      let sequence = record(job, state: .succeeded, reply: recorded, engine: nil)
       if logsDecisions {
         RuntimeLog.hub.debug("task \(job.taskID) answered from the journal (\(key.function))")
       }
-      job.result.complete(slot: job.slot, engineID: nil, outcome: .reply(recorded))
+      deliver(job, engineID: nil, outcome: .reply(recorded), after: sequence)
       return true
     }
     if let crashes = crashCounts[key], crashes >= Self.quarantineAfter {
@@ -54,9 +54,46 @@ extension Hub {
   /// Crashes in a row after which a task is quarantined.
   static var quarantineAfter: Int { 2 }
 
-  /// Appends a finished task to the journal (nothing without one).
-  func record(_ job: Job, state: TaskState, reply: [UInt8]?, engine: Int?, error: String? = nil) {
-    guard let journal else { return }
+  /// Hands a finished task's outcome to the driver: at once without a
+  /// journal; with one, once the task's record (`sequence`) is written, so
+  /// that every result the driver sees survives the job being killed.
+  func deliver(_ job: Job, engineID: Int?, outcome: ResultState.Outcome, after sequence: Int?) {
+    guard let sequence, journal != nil else {
+      job.result.complete(slot: job.slot, engineID: engineID, outcome: outcome)
+      return
+    }
+    heldForJournal.append(
+      HeldResult(sequence: sequence, result: job.result, slot: job.slot, engineID: engineID, outcome: outcome,
+        since: MonotonicClock.now()))
+  }
+
+  /// Delivers the held outcomes whose records are written; hurries the
+  /// writer when one has waited a few milliseconds. True when any was delivered.
+  func deliverWritten() -> Bool {
+    guard let journal, heldHead < heldForJournal.count else { return false }
+    let written = journal.writtenCount
+    let first = heldHead
+    while heldHead < heldForJournal.count && heldForJournal[heldHead].sequence <= written {
+      let held = heldForJournal[heldHead]
+      held.result.complete(slot: held.slot, engineID: held.engineID, outcome: held.outcome)
+      heldHead += 1
+    }
+    if heldHead == heldForJournal.count {
+      heldForJournal.removeAll(keepingCapacity: true)
+      heldHead = 0
+    } else if MonotonicClock.now() - heldForJournal[heldHead].since > 5e-3 {
+      journal.hurry()
+    }
+    return heldHead != first || heldForJournal.isEmpty && first > 0
+  }
+
+  /// Outcomes waiting for their journal records to be written.
+  var holdsResults: Bool { heldHead < heldForJournal.count }
+
+  /// Appends a finished task to the journal; its sequence number (nil without a journal).
+  @discardableResult
+  func record(_ job: Job, state: TaskState, reply: [UInt8]?, engine: Int?, error: String? = nil) -> Int? {
+    guard let journal else { return nil }
     let key = job.journalKey ?? JournalKey.of(request: job.message)
     let header = reply.flatMap { try? EngineReply(header: $0) }
     var message = error
@@ -65,7 +102,7 @@ extension Hub {
     {
       message = "\(fields.type): \(fields.message)"
     }
-    journal.append(
+    return journal.enqueue(
       JournalRecord(
         run: journalRun, taskID: job.taskID, function: key?.function ?? table.function(of: job.taskID),
         key: key?.key, engineID: engine, state: state,
@@ -74,4 +111,14 @@ extension Hub {
         completed: header.map { Date(timeIntervalSince1970: $0.completed) } ?? Date(),
         error: message, result: state == .succeeded ? reply : nil))
   }
+}
+
+/// A finished task's outcome waiting until its journal record is written.
+struct HeldResult {
+  let sequence: Int
+  let result: ResultState
+  let slot: Int
+  let engineID: Int?
+  let outcome: ResultState.Outcome
+  let since: Double
 }

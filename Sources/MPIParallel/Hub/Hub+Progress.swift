@@ -19,6 +19,9 @@ extension Hub {
   /// One pass over everything the hub does. Call with the baton held.
   /// Returns whether anything moved.
   func iterate() throws -> Bool {
+    Termination.passRunning = true
+    defer { Termination.passRunning = false }
+    guard !Termination.isRequested else { return false }
     let commands: [Command] = inboxLock.withLock {
       guard !inbox.isEmpty else { return [] }
       let taken = inbox
@@ -40,6 +43,7 @@ extension Hub {
       if expireRunningTasks(now: now) { progressed = true }
     }
     if !queue.isEmpty, try dispatchQueued() { progressed = true }
+    if !heldForJournal.isEmpty, deliverWritten() { progressed = true }
     if state != .running, try advanceShutdown() { progressed = true }
     return progressed
   }
@@ -62,7 +66,8 @@ extension Hub {
       baton.lock()
       let progressed = iterateOrAbort()
       let stopped = state == .stopped
-      let expecting = !inFlight.isEmpty || !sends.isEmpty || !collectives.isEmpty || !blocked.isEmpty
+      let expecting =
+        !inFlight.isEmpty || !sends.isEmpty || !collectives.isEmpty || !blocked.isEmpty || holdsResults
       baton.unlock()
       if stopped { return }
       let now = MonotonicClock.now()

@@ -144,11 +144,11 @@ extension Hub {
       if let job = inFlight[entry.taskID], !timedOut.contains(entry.taskID) {
         timedOut.insert(entry.taskID)
         table.markFinished(entry.taskID, state: .failed, started: 0, completed: MonotonicClock.wallNow())
-        record(
+        let sequence = record(
           job, state: .failed, reply: nil, engine: job.engine, error: "timed out after \(entry.seconds) s")
-        job.result.complete(
-          slot: job.slot, engineID: job.engine,
-          outcome: .failed(ParallelError.taskTimeout(taskID: entry.taskID, seconds: entry.seconds)))
+        deliver(
+          job, engineID: job.engine,
+          outcome: .failed(ParallelError.taskTimeout(taskID: entry.taskID, seconds: entry.seconds)), after: sequence)
         expired = true
       }
       return true

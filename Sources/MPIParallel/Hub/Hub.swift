@@ -84,6 +84,8 @@ final class Hub: @unchecked Sendable {
   var journalRun = 0
   var resumable: [JournalKey: [UInt8]] = [:]
   var crashCounts: [JournalKey: Int] = [:]
+  var heldForJournal: [HeldResult] = []
+  var heldHead = 0
   /// Running tasks with a timeout, soonest first, and those already timed out.
   var runDeadlines: [(deadline: Double, taskID: Int, seconds: Double)] = []
   var timedOut = Set<Int>()
@@ -264,8 +266,9 @@ final class Hub: @unchecked Sendable {
   func fail(_ job: Job, with error: Error, state: TaskState) {
     let now = MonotonicClock.wallNow()
     table.markFinished(job.taskID, state: state, started: 0, completed: now)
-    record(job, state: state, reply: nil, engine: job.engine >= 0 ? job.engine : nil, error: "\(error)")
-    job.result.complete(slot: job.slot, engineID: job.engine >= 0 ? job.engine : nil, outcome: .failed(error))
+    let engine = job.engine >= 0 ? job.engine : nil
+    let sequence = record(job, state: state, reply: nil, engine: engine, error: "\(error)")
+    deliver(job, engineID: engine, outcome: .failed(error), after: sequence)
   }
 
   /// Moves the shutdown along: once nothing is left, tell every engine to stop.
@@ -273,7 +276,7 @@ final class Hub: @unchecked Sendable {
     switch state {
     case .running, .stopped: return false
     case .draining:
-      guard queue.isEmpty, blocked.isEmpty, directQueue.isEmpty, collectives.isEmpty,
+      guard queue.isEmpty, blocked.isEmpty, directQueue.isEmpty, collectives.isEmpty, !holdsResults,
         inFlight.isEmpty || stopDeadline != nil
       else { return checkDeadline() }
       let ids = table.allocate(function: "shutdown", count: engines.count)

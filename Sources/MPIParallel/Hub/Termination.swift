@@ -13,6 +13,12 @@ import Foundation
 enum Termination {
   nonisolated(unsafe) private static var requested: sig_atomic_t = 0
   nonisolated(unsafe) private static weak var hub: Hub?
+  /// Whether a pass of the hub's loop is running (set by `iterate`).
+  nonisolated(unsafe) static var passRunning = false
+
+  /// SIGTERM arrived: the hub's loop does no more work (no result completes
+  /// after the journal's last write, so every result the driver saw is in it).
+  static var isRequested: Bool { requested != 0 }
 
   /// Installs the SIGTERM handler for `hub` (rank 0, with a journal).
   static func flushOnSignal(_ hub: Hub) {
@@ -20,6 +26,8 @@ enum Termination {
     signal(SIGTERM) { _ in Termination.requested = 1 }
     Thread.detachNewThread {
       while requested == 0 { MonotonicClock.sleep(5e-3) }
+      // Let a pass that was running finish; later passes do nothing.
+      while passRunning { MonotonicClock.sleep(1e-3) }
       if let hub = Termination.hub, let journal = hub.journal {
         fputs("MPIParallel: terminated; writing the journal before exiting\n", stderr)
         try? journal.flush()

@@ -147,6 +147,15 @@ public final class Journal: @unchecked Sendable {
     writer.append(record)
   }
 
+  /// Queues a record and returns its sequence number (see `writtenCount`).
+  func enqueue(_ record: JournalRecord) -> Int { writer.append(record) }
+
+  /// How many records are written so far: every sequence number up to it is in the file.
+  var writtenCount: Int { writer.writtenCount }
+
+  /// Asks the writer to write what is queued now; does not wait.
+  func hurry() { writer.hurry() }
+
   /// Blocks until every record appended so far is written; throws when a
   /// write failed (then some records may be missing from the journal).
   public func flush() throws {

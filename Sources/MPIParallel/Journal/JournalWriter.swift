@@ -38,15 +38,32 @@ final class JournalWriter: @unchecked Sendable {
     thread.start()
   }
 
-  /// Queues a record: a lock and an append. Ignored once stopped.
-  func append(_ record: JournalRecord) {
+  /// Queues a record: a lock and an append. Ignored once stopped. Returns
+  /// its sequence number: it is written once `writtenCount` reaches it.
+  @discardableResult
+  func append(_ record: JournalRecord) -> Int {
     lock.lock()
+    defer { lock.unlock() }
     if !stopping {
       pending.append(record)
       appended += 1
       // Wake the writer when it may sleep without a deadline (queue was
       // empty) or when a full batch waits.
       if pending.count == 1 || pending.count == Self.batchLimit { lock.broadcast() }
+    }
+    return appended
+  }
+
+  /// How many records have been written (sequence numbers up to it are in the file).
+  var writtenCount: Int { lock.withLock { written } }
+
+  /// Asks the writer to write what is queued now instead of at the end of
+  /// its batch interval; does not wait.
+  func hurry() {
+    lock.lock()
+    if flushTarget < appended {
+      flushTarget = appended
+      lock.broadcast()
     }
     lock.unlock()
   }
