@@ -3,187 +3,6 @@ import XCTest
 
 @testable import MPIParallel
 
-// MARK: - Fixtures
-
-private struct Point: Codable, Equatable {
-  var x: Double
-  var y: Double
-}
-
-private struct Record: Codable, Equatable {
-  var id: Int
-  var name: String
-  var note: String?
-  var weight: Double?
-  var tags: [String]
-  var samples: [Double]
-  var grid: [[Int32]]
-  var origin: Point
-  var path: [Point]
-  var flag: Bool
-  var nested: Int??
-}
-
-private enum Shape: Codable, Equatable {
-  case circle(radius: Double)
-  case rect(Point, Point)
-  case polygon([Point], closed: Bool)
-  case empty
-}
-
-private enum Color: String, Codable, Equatable { case red, green }
-
-private class Base: Codable, Equatable {
-  var a: Int
-  init(a: Int) { self.a = a }
-  static func == (l: Base, r: Base) -> Bool { type(of: l) == type(of: r) && l.isEqual(r) }
-  func isEqual(_ other: Base) -> Bool { a == other.a }
-}
-
-private final class Derived: Base {
-  var b: [Double]
-  init(a: Int, b: [Double]) {
-    self.b = b
-    super.init(a: a)
-  }
-  enum CodingKeys: String, CodingKey { case b }
-  required init(from decoder: Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    b = try c.decode([Double].self, forKey: .b)
-    try super.init(from: c.superDecoder())
-  }
-  override func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(b, forKey: .b)
-    try super.encode(to: c.superEncoder())
-  }
-  override func isEqual(_ other: Base) -> Bool {
-    guard let o = other as? Derived else { return false }
-    return a == o.a && b == o.b
-  }
-}
-
-/// Uses nested containers of every kind and a super encoder in an unkeyed container.
-private struct Manual: Codable, Equatable {
-  var pairs: [(String, Int)]
-  var matrix: [[UInt16]]
-  var inner: Point
-
-  static func == (l: Manual, r: Manual) -> Bool {
-    l.pairs.map { $0.0 } == r.pairs.map { $0.0 } && l.pairs.map { $0.1 } == r.pairs.map { $0.1 }
-      && l.matrix == r.matrix && l.inner == r.inner
-  }
-
-  enum Keys: String, CodingKey { case pairs, matrix, inner, count }
-  enum PairKeys: String, CodingKey { case k, v }
-
-  init(pairs: [(String, Int)], matrix: [[UInt16]], inner: Point) {
-    self.pairs = pairs
-    self.matrix = matrix
-    self.inner = inner
-  }
-
-  func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: Keys.self)
-    var p = c.nestedUnkeyedContainer(forKey: .pairs)
-    for (k, v) in pairs {
-      var pc = p.nestedContainer(keyedBy: PairKeys.self)
-      try pc.encode(k, forKey: .k)
-      try pc.encode(v, forKey: .v)
-    }
-    var m = c.nestedUnkeyedContainer(forKey: .matrix)
-    for row in matrix {
-      var r = m.nestedUnkeyedContainer()
-      for x in row { try r.encode(x) }
-    }
-    try m.encodeNil()
-    try inner.encode(to: m.superEncoder())
-    var i = c.nestedContainer(keyedBy: Keys.self, forKey: .inner)
-    try i.encode(inner.x, forKey: .pairs)
-    try i.encode(inner.y, forKey: .matrix)
-    try c.encode(pairs.count, forKey: .count)
-  }
-
-  init(from decoder: Decoder) throws {
-    let c = try decoder.container(keyedBy: Keys.self)
-    guard try c.decode(Int.self, forKey: .count) == (try c.nestedUnkeyedContainer(forKey: .pairs).count)
-    else {
-      throw DecodingError.dataCorruptedError(forKey: .count, in: c, debugDescription: "count mismatch")
-    }
-    let i = try c.nestedContainer(keyedBy: Keys.self, forKey: .inner)
-    inner = Point(x: try i.decode(Double.self, forKey: .pairs), y: try i.decode(Double.self, forKey: .matrix))
-    var p = try c.nestedUnkeyedContainer(forKey: .pairs)
-    pairs = []
-    while !p.isAtEnd {
-      let pc = try p.nestedContainer(keyedBy: PairKeys.self)
-      pairs.append((try pc.decode(String.self, forKey: .k), try pc.decode(Int.self, forKey: .v)))
-    }
-    var m = try c.nestedUnkeyedContainer(forKey: .matrix)
-    matrix = []
-    // Rows, then a nil, then the super-encoded point. (A nil is one 0 byte and the format carries no
-    // tags, so decodeNil() can only be used where a nil is expected: an empty row also starts with 0.)
-    for _ in 0..<max(0, (m.count ?? 0) - 2) {
-      var r = try m.nestedUnkeyedContainer()
-      var row: [UInt16] = []
-      while !r.isAtEnd { row.append(try r.decode(UInt16.self)) }
-      matrix.append(row)
-    }
-    guard try m.decodeNil() else {
-      throw DecodingError.dataCorruptedError(in: m, debugDescription: "expected nil")
-    }
-    guard try Point(from: m.superDecoder()) == inner, m.isAtEnd else {
-      throw DecodingError.dataCorruptedError(in: m, debugDescription: "super value mismatch")
-    }
-  }
-}
-
-/// Writes to a nested container after the parent moved on (not supported).
-private struct Interleaved: Encodable {
-  enum Keys: String, CodingKey { case a, b }
-  func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: Keys.self)
-    var n = c.nestedUnkeyedContainer(forKey: .a)
-    try c.encode(1, forKey: .b)
-    try n.encode(2)
-  }
-}
-
-private indirect enum List: Codable, Equatable {
-  case end
-  case node(Int, List)
-}
-
-/// Writes explicit nils through encodeNil(forKey:).
-private struct ExplicitNil: Codable, Equatable {
-  var value: Int?
-  enum Keys: String, CodingKey { case value, other }
-  init(value: Int?) { self.value = value }
-  func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: Keys.self)
-    if let value { try c.encode(value, forKey: .value) } else { try c.encodeNil(forKey: .value) }
-  }
-  init(from decoder: Decoder) throws {
-    let c = try decoder.container(keyedBy: Keys.self)
-    XCTAssertTrue(c.contains(.value))
-    XCTAssertFalse(c.contains(.other))
-    XCTAssertNil(try c.decodeIfPresent(Int.self, forKey: .other))
-    XCTAssertEqual(c.allKeys.map(\.stringValue), ["value"])
-    value = try c.decodeNil(forKey: .value) ? nil : try c.decode(Int.self, forKey: .value)
-  }
-}
-
-/// Small deterministic generator (SplitMix64) for the fuzz tests.
-private struct SeededRandom: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 final class WireTests: XCTestCase {
 
   // MARK: Helpers
@@ -195,24 +14,6 @@ final class WireTests: XCTestCase {
     let back = try Wire.decode(T.self, from: bytes)
     XCTAssertEqual(back, value, file: file, line: line)
     return bytes
-  }
-
-  private func assertWireError<T>(
-    _ expected: WireError, _ body: @autoclosure () throws -> T, file: StaticString = #filePath,
-    line: UInt = #line
-  ) {
-    do {
-      _ = try body()
-      XCTFail("expected \(expected), got a value", file: file, line: line)
-    } catch let error as WireError {
-      XCTAssertEqual(error.root, expected, "\(error)", file: file, line: line)
-    } catch {
-      XCTFail("expected WireError \(expected), got \(error)", file: file, line: line)
-    }
-  }
-
-  private func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
-    withUnsafeBytes(of: value.littleEndian) { Array($0) }
   }
 
   // MARK: Scalars
@@ -368,13 +169,6 @@ final class WireTests: XCTestCase {
 
   // MARK: Structs, enums, classes
 
-  private func sampleRecord(note: String?, weight: Double?, nested: Int??) -> Record {
-    Record(
-      id: 42, name: "rank 3", note: note, weight: weight, tags: ["a", "β"], samples: [1, 2, 3.5],
-      grid: [[1, 2], [], [3]], origin: Point(x: -1, y: 1),
-      path: [Point(x: 0, y: 0), Point(x: 1, y: 1)], flag: true, nested: nested)
-  }
-
   func testStructsWithOptionalFields() throws {
     _ = try roundTrip(sampleRecord(note: nil, weight: nil, nested: nil))
     _ = try roundTrip(sampleRecord(note: "set", weight: 0.5, nested: .some(nil)))
@@ -406,13 +200,13 @@ final class WireTests: XCTestCase {
   }
 
   func testEnumsWithAssociatedValues() throws {
-    for shape: Shape in [
+    for shape: WireShape in [
       .circle(radius: 2), .rect(Point(x: 0, y: 0), Point(x: 1, y: 1)),
       .polygon([Point(x: 1, y: 2)], closed: true), .polygon([], closed: false), .empty,
     ] {
       _ = try roundTrip(shape)
     }
-    _ = try roundTrip([Shape.empty, .circle(radius: -1)])
+    _ = try roundTrip([WireShape.empty, .circle(radius: -1)])
     _ = try roundTrip(Color.green)
     XCTAssertEqual(try Wire.encode(Color.red), [3, 0, 0, 0] + Array("red".utf8))
   }
@@ -594,132 +388,5 @@ final class WireTests: XCTestCase {
     XCTAssertEqual(empty as? [Double], [])
     struct Boom: Error {}
     XCTAssertThrowsError(try ScalarKind.int.makeArray(count: 4) { _ in throw Boom() })
-  }
-
-  // MARK: Errors
-
-  func testTruncatedInput() throws {
-    assertWireError(
-      .truncated(needed: 8, available: 3, offset: 0), try Wire.decode(Int.self, from: [1, 2, 3]))
-    assertWireError(.truncated(needed: 4, available: 0, offset: 0), try Wire.decode(String.self, from: []))
-    assertWireError(
-      .truncated(needed: 5, available: 2, offset: 4), try Wire.decode(String.self, from: [5, 0, 0, 0, 1, 2]))
-    // A [Double] whose count promises more than is there: no allocation, just an error.
-    assertWireError(
-      .truncated(needed: 80, available: 8, offset: 8),
-      try Wire.decode([Double].self, from: le(UInt64(10)) + le(UInt64(0))))
-    assertWireError(
-      .truncated(needed: Int.max, available: 0, offset: 8),
-      try Wire.decode([Double].self, from: le(UInt64.max)))
-    // Every strict prefix of a valid encoding fails with truncated.
-    let bytes = try Wire.encode(sampleRecord(note: "n", weight: 2, nested: .some(nil)))
-    for n in 0..<bytes.count {
-      XCTAssertThrowsError(try Wire.decode(Record.self, from: Array(bytes.prefix(n)))) { error in
-        guard let wire = error as? WireError else { return XCTFail("\(error)") }
-        switch wire.root {
-        case .truncated: break
-        default: XCTFail("prefix \(n): \(wire)")
-        }
-      }
-    }
-  }
-
-  func testErrorMessagesNameTypeAndOffset() throws {
-    var bytes = try Wire.encode([Point(x: 1, y: 2), Point(x: 3, y: 4)])
-    bytes.removeLast(3)
-    XCTAssertThrowsError(try Wire.decode([Point].self, from: bytes)) { error in
-      let wire = error as! WireError
-      guard case .context(let type, let path, .truncated) = wire else { return XCTFail("\(wire)") }
-      XCTAssertEqual(type, "Point")
-      XCTAssertEqual(path, "[1]")
-      XCTAssertTrue(wire.description.contains("Point"), wire.description)
-      XCTAssertTrue(wire.description.contains("offset"), wire.description)
-      XCTAssertNotNil(wire.offset)
-    }
-    XCTAssertThrowsError(try Wire.decode(Int.self, from: [1])) { error in
-      XCTAssertTrue("\(error)".contains("Int"), "\(error)")
-    }
-    let record = try Wire.encode(sampleRecord(note: nil, weight: nil, nested: nil))
-    XCTAssertThrowsError(try Wire.decode(Record.self, from: Array(record.dropLast()))) { error in
-      XCTAssertTrue("\(error)".contains("while decoding"), "\(error)")
-    }
-  }
-
-  func testTrailingBytes() throws {
-    assertWireError(
-      .trailingBytes(count: 1, type: "Int"), try Wire.decode(Int.self, from: try Wire.encode(1) + [0]))
-    assertWireError(
-      .trailingBytes(count: 2, type: "Point"),
-      try Wire.decode(Point.self, from: try Wire.encode(Point(x: 1, y: 1)) + [1, 2]))
-    assertWireError(
-      .trailingBytes(count: 8, type: "Array<Double>"),
-      try Wire.decode([Double].self, from: try Wire.encode([1.0, 2.0]) + le(UInt64(0))))
-  }
-
-  func testInvalidBoolByte() throws {
-    assertWireError(
-      .invalidValue("Bool byte must be 0 or 1, found 2", offset: 0), try Wire.decode(Bool.self, from: [2]))
-    assertWireError(
-      .invalidValue("Bool byte must be 0 or 1, found 255", offset: 9),
-      try Wire.decode([Bool].self, from: le(UInt64(2)) + [1, 255]))
-    assertWireError(
-      .invalidValue("Optional flag byte must be 0 or 1, found 7", offset: 0),
-      try Wire.decode(Int?.self, from: [7] + le(1)))
-  }
-
-  func testInvalidUTF8() throws {
-    assertWireError(.invalidUTF8(offset: 4), try Wire.decode(String.self, from: [2, 0, 0, 0, 0xC3, 0x28]))
-    assertWireError(.invalidUTF8(offset: 4), try Wire.decode(String.self, from: [1, 0, 0, 0, 0xFF]))
-    let key: [UInt8] = le(UInt32(1)) + [1, 0, 0, 0, 0x80] + le(UInt64(0))
-    assertWireError(.invalidUTF8(offset: 8), try Wire.decode(Point.self, from: key))
-  }
-
-  func testRandomGarbageNeverTraps() {
-    var rng = SeededRandom(state: 0x5EED)
-    var failures = 0
-    for i in 0..<4000 {
-      let length = Int.random(in: 0...96, using: &rng)
-      var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
-      if i % 2 == 0, bytes.count >= 4 {
-        // Plausible small counts so decoding gets past the first header.
-        bytes[0] = UInt8.random(in: 0...12, using: &rng)
-        bytes[1] = 0
-        bytes[2] = 0
-        bytes[3] = 0
-      }
-      for decode in [
-        { _ = try Wire.decode(Record.self, from: bytes) }, { _ = try Wire.decode(Shape.self, from: bytes) },
-        { _ = try Wire.decode([String: [Int?]].self, from: bytes) },
-        { _ = try Wire.decode([[Point]].self, from: bytes) },
-        { _ = try Wire.decode(Manual.self, from: bytes) },
-      ] as [() throws -> Void] {
-        do { try decode() } catch is WireError { failures += 1 } catch is DecodingError {
-          failures += 1
-        } catch {
-          XCTFail("unexpected error type \(error)")
-        }
-      }
-    }
-    XCTAssertGreaterThan(failures, 0)
-  }
-
-  func testMutatedValidEncodingsNeverTrap() throws {
-    var rng = SeededRandom(state: 42)
-    let valid = try Wire.encode(sampleRecord(note: "note", weight: 1, nested: 3))
-    let shapes = try Wire.encode([Shape.polygon([Point(x: 1, y: 2)], closed: true), .circle(radius: 1)])
-    for i in 0..<3000 {
-      var bytes = i % 2 == 0 ? valid : shapes
-      for _ in 0..<Int.random(in: 1...4, using: &rng) {
-        bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
-      }
-      if i % 3 == 0 { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng))) }
-      do {
-        if i % 2 == 0 {
-          _ = try Wire.decode(Record.self, from: bytes)
-        } else {
-          _ = try Wire.decode([Shape].self, from: bytes)
-        }
-      } catch is WireError {} catch is DecodingError {} catch { XCTFail("unexpected error type \(error)") }
-    }
   }
 }
