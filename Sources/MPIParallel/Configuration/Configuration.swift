@@ -10,7 +10,8 @@ import Logging
 /// 1. **Code**: the `configuration:` argument of `Cluster.run` (the program's defaults).
 /// 2. **Environment**: `MPIPARALLEL_SCHEME`, `MPIPARALLEL_HWM`, `MPIPARALLEL_BACKOFF`,
 ///    `MPIPARALLEL_JOURNAL`, `MPIPARALLEL_PROFILE`, `MPIPARALLEL_LOG_LEVEL`,
-///    `MPIPARALLEL_SERVE`, `MPIPARALLEL_SERVE_PORT` (an empty value counts as unset).
+///    `MPIPARALLEL_SERVE`, `MPIPARALLEL_SERVE_PORT` (an empty value counts as unset);
+///    each engine also reads `MPIPARALLEL_CAPABILITIES` (see `capabilities`).
 /// 3. **Command line**: `--scheme NAME`, `--hwm N`, `--backoff SPEC`, `--journal FILE`,
 ///    `--profile NAME`, `--log-level LEVEL`, `--serve`, `--serve-port N` (also as
 ///    `--flag=VALUE`) among the program's arguments. The runtime takes its own
@@ -39,7 +40,8 @@ public struct Configuration: Sendable, Equatable {
   public var highWaterMark: Int
   /// How the hub and the engines poll while idle.
   public var backoff: Backoff
-  /// Where the hub journals its tasks (recorded for the journal issue; nothing is written yet).
+  /// Where the hub journals its tasks (SQLite): finished tasks are recorded, and a
+  /// program started again with the same journal resumes where it stopped.
   public var journal: String?
   /// A named profile of settings (recorded for later issues; not read yet).
   public var profile: String?
