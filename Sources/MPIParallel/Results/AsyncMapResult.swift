@@ -55,10 +55,13 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   @discardableResult
   public func wait(timeout: Duration? = nil) -> Bool {
     let deadline = ResultContext.deadline(timeout)
+    let start = MonotonicClock.now()
+    // Most waits end within a second: no bar, and no question to the terminal.
+    if state.wait(until: Swift.min(deadline ?? .infinity, start + 1), for: { $0.pending == 0 }) { return true }
+    if let deadline, MonotonicClock.now() >= deadline { return false }
     guard ProgressBar.isTerminal && state.slotCount > 1 else {
       return state.wait(until: deadline) { $0.pending == 0 }
     }
-    let start = MonotonicClock.now()
     let bar = ProgressBar(total: state.slotCount)
     var drawn = false
     while true {
