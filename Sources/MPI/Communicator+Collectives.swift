@@ -39,6 +39,16 @@ extension Communicator {
     return Int32(root)
   }
 
+  /// The counts and displacements as MPI takes them: checked against the
+  /// root's buffer at the root, empty elsewhere (where MPI ignores them).
+  private func rootLayout(
+    _ counts: [Int], _ displacements: [Int], buffer: UnsafeRawBufferPointer?, root: Int, _ f: String
+  ) throws -> (counts: [Int32], displacements: [Int32]) {
+    guard rank == root else { return ([], []) }
+    return try layout(
+      counts, displacements, bufferCount: buffer?.count ?? 0, hasBuffer: buffer?.baseAddress != nil, f)
+  }
+
   // MARK: - Blocking collectives on bytes
 
   /// MPI_Barrier: returns once every member has entered it.
@@ -64,12 +74,7 @@ extension Communicator {
     let comm = try live(f)
     let root32 = try root32(root, f)
     let receiveCount = try count32(receiveBuffer.count, f)
-    var layout: (counts: [Int32], displacements: [Int32]) = ([], [])
-    if rank == root {
-      layout = try self.layout(
-        counts, displacements, bufferCount: sendBuffer?.count ?? 0, hasBuffer: sendBuffer?.baseAddress != nil,
-        f)
-    }
+    let layout = try rootLayout(counts, displacements, buffer: sendBuffer, root: root, f)
     try check(
       MPI_Scatterv(
         sendBuffer?.baseAddress, layout.counts, layout.displacements, cmpi_byte(),
@@ -87,12 +92,8 @@ extension Communicator {
     let comm = try live(f)
     let root32 = try root32(root, f)
     let sendCount = try count32(sendBuffer.count, f)
-    var layout: (counts: [Int32], displacements: [Int32]) = ([], [])
-    if rank == root {
-      layout = try self.layout(
-        counts, displacements, bufferCount: receiveBuffer?.count ?? 0,
-        hasBuffer: receiveBuffer?.baseAddress != nil, f)
-    }
+    let layout = try rootLayout(
+      counts, displacements, buffer: receiveBuffer.map(UnsafeRawBufferPointer.init), root: root, f)
     try check(
       MPI_Gatherv(
         sendBuffer.baseAddress, sendCount, cmpi_byte(),
@@ -194,12 +195,7 @@ extension Communicator {
     let comm = try live(f)
     let root32 = try root32(root, f)
     let receiveCount = try count32(receiveBuffer.count, f)
-    var layout: (counts: [Int32], displacements: [Int32]) = ([], [])
-    if rank == root {
-      layout = try self.layout(
-        counts, displacements, bufferCount: sendBuffer?.count ?? 0, hasBuffer: sendBuffer?.baseAddress != nil,
-        f)
-    }
+    let layout = try rootLayout(counts, displacements, buffer: sendBuffer, root: root, f)
     return try Request(f, arrays: [layout.counts, layout.displacements]) { request, arrays in
       MPI_Iscatterv(
         sendBuffer?.baseAddress, arrays[0], arrays[1], cmpi_byte(),
@@ -217,12 +213,8 @@ extension Communicator {
     let comm = try live(f)
     let root32 = try root32(root, f)
     let sendCount = try count32(sendBuffer.count, f)
-    var layout: (counts: [Int32], displacements: [Int32]) = ([], [])
-    if rank == root {
-      layout = try self.layout(
-        counts, displacements, bufferCount: receiveBuffer?.count ?? 0,
-        hasBuffer: receiveBuffer?.baseAddress != nil, f)
-    }
+    let layout = try rootLayout(
+      counts, displacements, buffer: receiveBuffer.map(UnsafeRawBufferPointer.init), root: root, f)
     return try Request(f, arrays: [layout.counts, layout.displacements]) { request, arrays in
       MPI_Igatherv(
         sendBuffer.baseAddress, sendCount, cmpi_byte(),

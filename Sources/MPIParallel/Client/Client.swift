@@ -86,6 +86,14 @@ public final class Client: @unchecked Sendable {
     }
   }
 
+  /// How many calls a map over these sequences makes: they are zipped, so
+  /// the shortest decides (no sequence at all: none).
+  static func zippedCount<each A>(_ sequences: repeat [each A]) -> Int {
+    var count: Int?
+    for sequence in repeat each sequences { count = Swift.min(count ?? .max, sequence.count) }
+    return count ?? 0
+  }
+
   /// Encodes `count` calls of `function` (each writing its arguments through
   /// `arguments`) as one request: a single call, or a chunk.
   static func callRequest(

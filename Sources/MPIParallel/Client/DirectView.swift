@@ -68,9 +68,7 @@ public struct DirectView: Sendable {
   ) -> AsyncMapResult<R> {
     let label = "map(\(function.name))"
     if let error = client.invalidTarget(targets) { return failedMap(label, error) }
-    var count = Int.max
-    for sequence in repeat each sequences { count = Swift.min(count, sequence.count) }
-    if count == Int.max { count = 0 }
+    let count = Client.zippedCount(repeat each sequences)
     let parts = Partition.ranges(count: count, parts: targets.count).enumerated().filter {
       !$0.element.isEmpty
     }

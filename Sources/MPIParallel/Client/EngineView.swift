@@ -13,7 +13,8 @@ public struct EngineView: Sendable {
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
   ) -> AsyncResult<R> {
-    single(directView.apply(function, arguments: repeat .value(each arguments)))
+    AsyncResult.single(
+      directView.apply(function, arguments: repeat .value(each arguments)), label: "engine \(id)")
   }
 
   /// Runs a one-argument function with this engine's namespace value `reference`.
@@ -21,7 +22,8 @@ public struct EngineView: Sendable {
   public func apply<A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<A, R>, _ reference: Reference
   ) -> AsyncResult<R> {
-    single(directView.apply(function, arguments: .reference(reference.name)))
+    AsyncResult.single(
+      directView.apply(function, arguments: .reference(reference.name)), label: "engine \(id)")
   }
 
   /// Runs `function` with arguments that are values or namespace references.
@@ -30,7 +32,7 @@ public struct EngineView: Sendable {
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncResult<R> {
-    single(directView.apply(function, arguments: repeat each arguments))
+    AsyncResult.single(directView.apply(function, arguments: repeat each arguments), label: "engine \(id)")
   }
 
   /// Runs `function` over the inputs on this engine, in one chunk.
@@ -51,12 +53,14 @@ public struct EngineView: Sendable {
   /// the engine has no such name or holds another type.
   @discardableResult
   public func pull<T: Codable & Sendable>(_ name: String, as type: T.Type = T.self) -> AsyncResult<T> {
-    single(directView.pull(name, as: type))
+    AsyncResult.single(directView.pull(name, as: type), label: "engine \(id)")
   }
 
   /// Removes `name` from this engine; the result says whether it existed.
   @discardableResult
-  public func remove(_ name: String) -> AsyncResult<Bool> { single(directView.remove(name)) }
+  public func remove(_ name: String) -> AsyncResult<Bool> {
+    AsyncResult.single(directView.remove(name), label: "engine \(id)")
+  }
 
   /// The engine's value `name` (nil when missing or of another type); setting
   /// stores the value (nil removes it), as `rc[0]['x'] = 5`. Blocks until done.
@@ -65,17 +69,4 @@ public struct EngineView: Sendable {
     nonmutating set { directView[name] = newValue }
   }
 
-  private func single<R>(_ many: AsyncMapResult<R>) -> AsyncResult<R> {
-    AsyncResult(state: many.state, context: many.context) { _, _ in
-      let values = many.outcomes
-      guard let first = values.first else {
-        throw ParallelError.noEngines("engine \(id)")
-      }
-      switch first {
-      case .success(let value): return value
-      case .failure(let error as CompositeError) where error.failures.count == 1: throw error.failures[0]
-      case .failure(let error): throw error
-      }
-    }
-  }
 }

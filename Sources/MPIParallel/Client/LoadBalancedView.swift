@@ -58,7 +58,7 @@ public struct LoadBalancedView: Sendable {
     ) { _, sink in
       try function.encodeArguments(repeat each arguments, into: sink)
     }
-    return Self.single(many, label: label)
+    return AsyncResult.single(many, label: label)
   }
 
   /// Runs `function` over the inputs (several sequences are zipped), each
@@ -72,28 +72,12 @@ public struct LoadBalancedView: Sendable {
     _ function: RemoteFunction<repeat each A, R>, _ sequences: repeat [each A], chunkSize: Int = 1,
     ordered: Bool = true, costs: [Double]? = nil
   ) -> AsyncMapResult<R> {
-    var count = Int.max
-    for sequence in repeat each sequences { count = Swift.min(count, sequence.count) }
-    if count == Int.max { count = 0 }
+    let count = Client.zippedCount(repeat each sequences)
     return submit(
       label: "map(\(function.name))", function: function, count: count, chunkSize: chunkSize,
       ordered: ordered, batch: true, costs: costs
     ) { index, sink in
       try function.encodeArguments(repeat .value((each sequences)[index]), into: sink)
-    }
-  }
-
-  static func single<R>(_ many: AsyncMapResult<R>, label: String) -> AsyncResult<R> {
-    AsyncResult(
-      state: many.state, context: many.context, resubmit: { single(try many.resubmit(), label: label) }
-    ) {
-      _, _ in
-      switch many.outcomes.first {
-      case .success(let value): return value
-      case .failure(let error as CompositeError) where error.failures.count == 1: throw error.failures[0]
-      case .failure(let error): throw error
-      case nil: throw ParallelError.noEngines(label)
-      }
     }
   }
 

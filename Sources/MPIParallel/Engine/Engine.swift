@@ -92,7 +92,7 @@ final class Engine {
     do {
       _ = try reader.read(UInt8.self)
       let count = Int(try reader.read(UInt32.self))
-      heldReplies = WireWriter(reservingCapacity: 64 * count)
+      heldReplies = Self.replyBundle(capacity: 64 * count)
       flushEvery = Swift.max(4, count / 4)
       for _ in 0..<count where keepServing {
         let length = Int(try reader.read(UInt32.self))
@@ -290,14 +290,21 @@ final class Engine {
     if heldCount >= flushEvery || MonotonicClock.now() - heldSince > 1e-3 { try flushHeldReplies() }
   }
 
+  /// Sends the held replies as one bundle: their count (in the slot kept at
+  /// the front), then length and reply each.
   private func flushHeldReplies() throws {
-    guard heldCount > 0, let held = heldReplies else { return }
-    var bundle = WireWriter(reservingCapacity: held.bytes.count + 4)
-    bundle.write(UInt32(heldCount))
-    held.bytes.withUnsafeBytes { bundle.writeRaw($0) }
-    try world.send(bundle.bytes, to: 0, tag: MessageTag.replyBundle)
-    heldReplies = WireWriter(reservingCapacity: held.bytes.count)
+    guard heldCount > 0, heldReplies != nil else { return }
+    heldReplies!.patch(UInt32(heldCount), at: 0)
+    try world.send(heldReplies!.bytes, to: 0, tag: MessageTag.replyBundle)
+    heldReplies = Self.replyBundle(capacity: heldReplies!.count)
     heldCount = 0
+  }
+
+  /// An empty bundle of replies, its count's slot reserved.
+  private static func replyBundle(capacity: Int) -> WireWriter {
+    var writer = WireWriter(reservingCapacity: capacity)
+    writer.write(UInt32(0))
+    return writer
   }
 
   /// Sends an error reply naming the error's type and message.

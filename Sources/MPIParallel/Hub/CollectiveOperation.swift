@@ -157,7 +157,8 @@ extension Hub {
         engines[job.engine].completed += 1
         table.markFinished(
           job.taskID, state: failed[index] ? .failed : .succeeded, started: now, completed: now)
-        let sequence = record(job, state: failed[index] ? .failed : .succeeded, reply: nil, engine: job.engine)
+        let sequence = record(
+          job, state: failed[index] ? .failed : .succeeded, reply: nil, engine: job.engine)
         deliver(
           job, engineID: job.engine, outcome: .gathered(destination, ranges[index], failed: failed[index]),
           after: sequence)

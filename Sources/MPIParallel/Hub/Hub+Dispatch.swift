@@ -8,7 +8,15 @@ extension Hub {
   /// Sends a job's request to its engine without blocking.
   func send(_ job: Job) throws {
     register(job)
-    try transmit(job.message, to: job.engine)
+    try transmit(wire(job), to: job.engine)
+  }
+
+  /// The bytes a job travels as: its request, wrapped when the engine must
+  /// check a functional dependency first (the job keeps the bare request,
+  /// so a retry on another engine is wrapped again).
+  private func wire(_ job: Job) -> [UInt8] {
+    guard let predicate = job.flags?.dependsOn else { return job.message }
+    return HubRequest.guarded(job.message, taskID: job.taskID, predicate: predicate)
   }
 
   /// Counts a job against its engine and waits for its reply.
@@ -28,13 +36,14 @@ extension Hub {
 
   /// Several registered jobs for one engine as one message (a bundle).
   private func transmit(bundle jobs: [Job], to engine: Int) throws {
-    guard jobs.count > 1 else { return try transmit(jobs[0].message, to: engine) }
+    guard jobs.count > 1 else { return try transmit(wire(jobs[0]), to: engine) }
     var writer = WireWriter(reservingCapacity: jobs.reduce(5) { $0 + 4 + $1.message.count })
     writer.write(HubRequest.Kind.bundle.rawValue)
     writer.write(UInt32(jobs.count))
     for job in jobs {
-      writer.write(UInt32(job.message.count))
-      job.message.withUnsafeBytes { writer.writeRaw($0) }
+      let message = wire(job)
+      writer.write(UInt32(message.count))
+      message.withUnsafeBytes { writer.writeRaw($0) }
     }
     try transmit(writer.bytes, to: engine)
   }
@@ -90,23 +99,18 @@ extension Hub {
   }
 
   private func complete(reply bytes: [UInt8], from engine: Int) {
-    guard let taskID = EngineReply.taskID(of: bytes), let job = inFlight.removeValue(forKey: taskID),
-      let header = try? EngineReply(header: bytes)
+    guard let header = try? EngineReply(header: bytes), let job = inFlight.removeValue(forKey: header.taskID)
     else {
       fputs("MPIParallel: the hub dropped a reply it cannot match from engine \(engine)\n", stderr)
       return
     }
+    let taskID = header.taskID
     engines[job.engine].outstanding -= 1
     if job.loadBalanced { engines[job.engine].loadBalanced -= 1 }
     if job.flags != nil {
       completedSinceReview = true
       if timedOut.remove(taskID) != nil { return }
-      var original = job
-      if let predicate = job.flags?.dependsOn, original.message.first == HubRequest.Kind.guarded.rawValue {
-        // Keep the bare request: the next try is wrapped again.
-        original.message = Self.unguarded(job.message, predicate: predicate)
-      }
-      if retryIfWanted(original, unmet: header.unmet, succeeded: header.succeeded) { return }
+      if retryIfWanted(job, unmet: header.unmet, succeeded: header.succeeded) { return }
     } else if !blocked.isEmpty {
       completedSinceReview = true
     }
@@ -119,13 +123,9 @@ extension Hub {
       taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
       completed: header.completed)
     let sequence =
-      journal == nil ? nil : record(job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
+      journal == nil
+      ? nil : record(job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
     deliver(job, engineID: job.engine, outcome: .reply(bytes), after: sequence)
-  }
-
-  /// The request inside a guarded one (kind, task id, predicate, request).
-  static func unguarded(_ message: [UInt8], predicate: String) -> [UInt8] {
-    Array(message[(1 + 8 + 4 + predicate.utf8.count)...])
   }
 
   /// Hands queued load-balanced jobs to engines below their high-water mark,
@@ -178,15 +178,11 @@ extension Hub {
       useClock += 1
       engines[chosen].lastUsed = useClock
       progressed = true
-      if let flags = next.flags {
-        if let timeout = flags.timeout {
-          let seconds = ResultContext.seconds(timeout)
-          runDeadlines.append((MonotonicClock.now() + seconds, next.taskID, seconds))
-          runDeadlines.sort { $0.deadline < $1.deadline }
-        }
-        if let predicate = flags.dependsOn {
-          next.message = HubRequest.guarded(next.message, taskID: next.taskID, predicate: predicate)
-        }
+      if let timeout = next.flags?.timeout {
+        let seconds = ResultContext.seconds(timeout)
+        let deadline = MonotonicClock.now() + seconds
+        let position = runDeadlines.firstIndex { $0.deadline > deadline } ?? runDeadlines.endIndex
+        runDeadlines.insert((deadline, next.taskID, seconds), at: position)
       }
       if bundling {
         register(next)

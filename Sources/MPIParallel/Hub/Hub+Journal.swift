@@ -63,7 +63,8 @@ extension Hub {
       return
     }
     heldForJournal.append(
-      HeldResult(sequence: sequence, result: job.result, slot: job.slot, engineID: engineID, outcome: outcome,
+      HeldResult(
+        sequence: sequence, result: job.result, slot: job.slot, engineID: engineID, outcome: outcome,
         since: MonotonicClock.now()))
   }
 

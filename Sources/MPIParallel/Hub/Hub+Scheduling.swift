@@ -148,12 +148,12 @@ extension Hub {
           job, state: .failed, reply: nil, engine: job.engine, error: "timed out after \(entry.seconds) s")
         deliver(
           job, engineID: job.engine,
-          outcome: .failed(ParallelError.taskTimeout(taskID: entry.taskID, seconds: entry.seconds)), after: sequence)
+          outcome: .failed(ParallelError.taskTimeout(taskID: entry.taskID, seconds: entry.seconds)),
+          after: sequence)
         expired = true
       }
       return true
     }
-    runDeadlines.sort { $0.deadline < $1.deadline }
     return expired
   }
 }

@@ -13,21 +13,9 @@ final class Hub: @unchecked Sendable {
     case loadBalanced([Job])
     case loadBalancedMap(MapSource)
     case direct(DirectOperation)
-    case abort(Set<Int>, AbortReply)
-    case status(StatusReply)
+    case abort(Set<Int>, HubReply<[Int]>)
+    case status(HubReply<QueueStatus>)
     case shutdown(abortQueued: Bool)
-  }
-
-  /// The answer to a status request.
-  final class StatusReply: @unchecked Sendable {
-    let lock = ConditionLock()
-    var status: QueueStatus?
-  }
-
-  /// The answer to an abort: the task ids that were still queued and are now aborted.
-  final class AbortReply: @unchecked Sendable {
-    let lock = ConditionLock()
-    var aborted: [Int]?
   }
 
   enum State: Equatable {
@@ -174,22 +162,16 @@ final class Hub: @unchecked Sendable {
 
   /// Aborts those of `taskIDs` still queued in the hub; returns them.
   func abort(_ taskIDs: Set<Int>) throws -> [Int] {
-    let reply = AbortReply()
+    let reply = HubReply<[Int]>()
     try post(.abort(taskIDs, reply))
-    return reply.lock.withLock {
-      while reply.aborted == nil { reply.lock.wait(until: nil) }
-      return reply.aborted!
-    }
+    return reply.wait()
   }
 
   /// The queues as they are now.
   func queueStatus() throws -> QueueStatus {
-    let reply = StatusReply()
+    let reply = HubReply<QueueStatus>()
     try post(.status(reply))
-    return reply.lock.withLock {
-      while reply.status == nil { reply.lock.wait(until: MonotonicClock.now() + 1e-3) }
-      return reply.status!
-    }
+    return reply.wait()
   }
 
   /// Finishes (or, with `abortQueued`, aborts) the queued work, stops the
@@ -220,12 +202,10 @@ final class Hub: @unchecked Sendable {
             id: $0.id, queued: Swift.max(0, $0.outstanding - 1), running: Swift.min(1, $0.outstanding),
             completed: $0.completed)
         }, unassigned: queue.count + blocked.count)
-      reply.lock.withLock { reply.status = status }
-      reply.lock.broadcast()
+      reply.answer(status)
     case .abort(let ids, let reply):
       let aborted = abortQueued(where: { ids.contains($0) })
-      reply.lock.withLock { reply.aborted = aborted }
-      reply.lock.broadcast()
+      reply.answer(aborted)
     case .shutdown(let abortQueued):
       if logsDecisions {
         RuntimeLog.hub.debug("shutdown requested\(abortQueued ? "; aborting queued tasks" : "")")
@@ -330,4 +310,25 @@ struct EngineSlot {
 struct PendingSend {
   let request: Request
   let bytes: [UInt8]
+}
+
+/// The hub's answer to a driver's question (abort, status): set once on the
+/// hub's side, waited for on the driver's.
+final class HubReply<Value>: @unchecked Sendable {
+  private let lock = ConditionLock()
+  private var value: Value?
+
+  func answer(_ value: Value) {
+    lock.withLock { self.value = value }
+    lock.broadcast()
+  }
+
+  /// Blocks until answered (checking every millisecond, so a wake-up that
+  /// comes before the wait cannot be missed).
+  func wait() -> Value {
+    lock.withLock {
+      while value == nil { lock.wait(until: MonotonicClock.now() + 1e-3) }
+      return value!
+    }
+  }
 }

@@ -34,12 +34,6 @@ struct EngineReply {
     }
   }
 
-  /// The task id of a reply, read without copying anything else.
-  static func taskID(of bytes: [UInt8]) -> Int? {
-    guard bytes.count >= headerSize else { return nil }
-    return bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-  }
-
   /// A writer holding a success header; append the result.
   static func success(taskID: Int, started: Double, completed: Double = 0) -> WireWriter {
     var writer = WireWriter(reservingCapacity: 64)
@@ -76,14 +70,14 @@ struct EngineReply {
   /// The error fields of a failure reply.
   static func errorFields(of bytes: [UInt8]) throws -> (type: String, message: String, function: String) {
     var reader = WireReader(bytes)
-    _ = try reader.readRaw(count: headerSize)
+    try reader.skip(headerSize)
     return (try reader.readString(), try reader.readString(), try reader.readString())
   }
 
   /// A reader positioned at the payload.
   static func payloadReader(of bytes: [UInt8]) throws -> WireReader {
     var reader = WireReader(bytes)
-    _ = try reader.readRaw(count: headerSize)
+    try reader.skip(headerSize)
     return reader
   }
 }

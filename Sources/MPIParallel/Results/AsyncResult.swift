@@ -99,3 +99,22 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
     return result
   }
 }
+
+extension AsyncResult {
+  /// The one item of `many` as a single result (an engine's apply, a
+  /// load-balanced apply): its value, or its error (a lone remote failure
+  /// unwrapped from its composite). Resubmitting resubmits `many`.
+  static func single(_ many: AsyncMapResult<Value>, label: String) -> AsyncResult<Value> {
+    AsyncResult(
+      state: many.state, context: many.context, resubmit: { single(try many.resubmit(), label: label) }
+    ) {
+      _, _ in
+      switch many.outcomes.first {
+      case .success(let value): return value
+      case .failure(let error as CompositeError) where error.failures.count == 1: throw error.failures[0]
+      case .failure(let error): throw error
+      case nil: throw ParallelError.noEngines(label)
+      }
+    }
+  }
+}
