@@ -83,7 +83,7 @@ final class WireErrorTests: XCTestCase {
   }
 
   func testRandomGarbageNeverTraps() {
-    var rng = SeededRandom(state: 0x5EED)
+    var rng = SplitMix64(seed: 0x5EED)
     var failures = 0
     for i in 0..<4000 {
       let length = Int.random(in: 0...96, using: &rng)
@@ -113,7 +113,7 @@ final class WireErrorTests: XCTestCase {
   }
 
   func testMutatedValidEncodingsNeverTrap() throws {
-    var rng = SeededRandom(state: 42)
+    var rng = SplitMix64(seed: 42)
     let valid = try Wire.encode(sampleRecord(note: "note", weight: 1, nested: 3))
     let shapes = try Wire.encode([WireShape.polygon([Point(x: 1, y: 2)], closed: true), .circle(radius: 1)])
     for i in 0..<3000 {

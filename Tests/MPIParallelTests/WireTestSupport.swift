@@ -172,18 +172,6 @@ struct ExplicitNil: Codable, Equatable {
   }
 }
 
-/// Small deterministic generator (SplitMix64) for the fuzz tests.
-struct SeededRandom: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 /// Asserts that `body` throws a `WireError` whose root cause is `expected`.
 func assertWireError<T>(
   _ expected: WireError, _ body: @autoclosure () throws -> T, file: StaticString = #filePath,

@@ -111,7 +111,7 @@ final class Engine {
   /// Handles one request; false once told to shut down.
   private func handleOne(_ bytes: [UInt8]) throws -> Bool {
     if bytes.first == HubRequest.Kind.guarded.rawValue { return try handleGuarded(bytes) }
-    if CrashReporter.recordsCrashes { CrashReporter.running(key: JournalKey.of(request: bytes)?.key) }
+    if CrashReporter.recordsCrashes { CrashReporter.running(key: JournalKey.hash(ofRequest: bytes)) }
     if let call = fastCall(bytes) {
       call.registration.map {
         run(taskID: call.taskID, registration: $0, count: call.count, reader: call.reader)

@@ -5,16 +5,27 @@ extension JournalKey {
   /// arguments): the function's name and a hash of everything after the task
   /// id, so the same call in another run has the same key. nil for other requests.
   static func of(request bytes: [UInt8]) -> JournalKey? {
-    guard let kind = bytes.first,
-      kind == HubRequest.Kind.call.rawValue || kind == HubRequest.Kind.batch.rawValue, bytes.count >= 13
-    else { return nil }
+    guard isCall(bytes) else { return nil }
     return bytes.withUnsafeBytes { raw -> JournalKey? in
       let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))
       guard 13 + length <= raw.count else { return nil }
       let function = String(
         decoding: UnsafeRawBufferPointer(rebasing: raw[13..<(13 + length)]), as: UTF8.self)
-      return JournalKey(function: function, key: TaskKey.of(UnsafeRawBufferPointer(rebasing: raw[9...])))
+      return hash(ofRequest: bytes).map { JournalKey(function: function, key: $0) }
     }
+  }
+
+  /// Whether `bytes` is a call request long enough to carry a function name.
+  static func isCall(_ bytes: [UInt8]) -> Bool {
+    guard let kind = bytes.first else { return false }
+    return (kind == HubRequest.Kind.call.rawValue || kind == HubRequest.Kind.batch.rawValue)
+      && bytes.count >= 13
+  }
+
+  /// Only the hash part of a call request's key (what an engine's crash marker needs).
+  static func hash(ofRequest bytes: [UInt8]) -> TaskKey? {
+    guard isCall(bytes) else { return nil }
+    return bytes.withUnsafeBytes { TaskKey.of(UnsafeRawBufferPointer(rebasing: $0[9...])) }
   }
 }
 
