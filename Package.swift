@@ -8,12 +8,16 @@ let package = Package(
   name: "MPIParallel",
   products: [
     .library(name: "MPIParallel", targets: ["MPIParallel"]),
+    .library(name: "MPIParallelSteering", targets: ["MPIParallelSteering"]),
     .executable(name: "mpiparallel", targets: ["mpiparallel"]),
   ] + examples.map { .executable(name: $0, targets: [$0]) },
   dependencies: [
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
   ],
   targets: [
     .systemLibrary(
@@ -23,13 +27,26 @@ let package = Package(
     ),
     .target(name: "MPI", dependencies: ["CMPI"], swiftSettings: v5),
     .target(
+      name: "MPIParallelSteering",
+      dependencies: [
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: v5),
+    .target(
       name: "MPIParallel",
       dependencies: [
-        "MPI", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+        "MPI", "MPIParallelSteering", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ],
       swiftSettings: v5),
-    .executableTarget(name: "mpiparallel", dependencies: ["MPIParallel"], swiftSettings: v5),
+    .executableTarget(
+      name: "mpiparallel",
+      dependencies: [
+        "MPIParallel", "MPIParallelSteering", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: v5),
     .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel"], swiftSettings: v5),
     .executableTarget(
       name: "mpp-testapp", dependencies: ["MPIParallel"], path: "Tests/TestApp", swiftSettings: v5),
@@ -38,6 +55,7 @@ let package = Package(
     .executableTarget(
       name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest", swiftSettings: v5),
     .testTarget(name: "MPIParallelTests", dependencies: ["MPIParallel"], swiftSettings: v5),
+    .testTarget(name: "SteeringTests", dependencies: ["MPIParallelSteering"], swiftSettings: v5),
     .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: v5),
   ]
     + examples.map {

@@ -56,12 +56,16 @@ public enum Cluster {
     let (hub, client) = start(functions, configuration: configuration)
     var status: Int32 = 0
     do {
-      try driver(client)
+      if Self.configuration.serve {
+        try serve(client)
+      } else {
+        try driver(client)
+      }
     } catch {
       report(error)
       status = 1
     }
-    stop(hub, status: status)
+    stop(hub, client: client, status: status)
   }
 
   /// Runs an async driver.
@@ -80,12 +84,25 @@ public enum Cluster {
     let (hub, client) = start(functions, configuration: configuration)
     var status: Int32 = 0
     do {
-      try await driver(client)
+      if Self.configuration.serve {
+        try serve(client)
+      } else {
+        try await driver(client)
+      }
     } catch {
       report(error)
       status = 1
     }
-    stop(hub, status: status)
+    stop(hub, client: client, status: status)
+  }
+
+  /// Serve mode (`--serve`): instead of the driver, the hub answers steering
+  /// clients until one of them says stop.
+  private static func serve(_ client: Client) throws {
+    let path = try client.serve()
+    fputs("MPIParallel: serving \(client.engines.count) engines; connection file \(path)\n", stderr)
+    try client.serveUntilStopped()
+    fputs("MPIParallel: a steering client asked the job to stop\n", stderr)
   }
 
   /// The thread level the runtime needs: the hub thread makes rank 0's MPI
@@ -167,14 +184,15 @@ public enum Cluster {
         Termination.flushOnSignal(hub)
       }
       hub.start()
-      return (hub, Client(hub: hub))
+      return (hub, Client(hub: hub, registry: registry))
     } catch {
       fputs("MPIParallel: rank \(world.rank) failed: \(error)\n", stderr)
       MPI.abort(code: 3)
     }
   }
 
-  private static func stop(_ hub: Hub, status: Int32) -> Never {
+  private static func stop(_ hub: Hub, client: Client, status: Int32) -> Never {
+    client.stopServing()
     hub.shutdown(abortQueued: status != 0)
     if let journal = hub.journal {
       do {
@@ -199,14 +217,6 @@ public enum Cluster {
       "hub: \(engines) engines up; scheme \(configuration.scheme.rawValue), hwm \(configuration.highWaterMark)"
     )
     log.debug("hub: configuration: \(configuration)")
-    if let profile = configuration.profile {
-      log.warning("profile \(profile) is recorded in the configuration but not read yet")
-    }
-    if configuration.serve {
-      log.warning(
-        "steering (--serve, port \(configuration.servePort)) is recorded in the configuration but not served yet"
-      )
-    }
   }
 
   private static func report(_ error: any Error) {

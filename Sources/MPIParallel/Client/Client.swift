@@ -1,3 +1,5 @@
+import Foundation
+
 /// The driver's handle on the cluster (rank 0), as IPython's `Client`: the
 /// engines, views over them, and the hub's task history.
 ///
@@ -13,11 +15,46 @@ public final class Client: @unchecked Sendable {
   let context: ResultContext
   /// The engines, by id.
   public let engines: [EngineInfo]
+  /// The program's remote functions (what steering clients may call).
+  let registry: FunctionRegistry
+  private let endpointLock = NSLock()
+  private var endpoint: SteeringEndpoint?
 
-  init(hub: Hub) {
+  init(hub: Hub, registry: FunctionRegistry) {
     self.hub = hub
+    self.registry = registry
     engines = hub.engineInfos
     context = ResultContext(hub: hub, engines: hub.engineInfos)
+  }
+
+  /// Serves steering clients while the driver runs (the job started without
+  /// `--serve` runs its driver; this adds the endpoint beside it), with the
+  /// configuration's profile, address and port. Returns the connection file's
+  /// path; the endpoint stops when the driver returns. Calling it again
+  /// returns the same path.
+  @discardableResult
+  public func serve() throws -> String {
+    try endpointLock.withLock {
+      if let endpoint { return endpoint.connectionFile }
+      let started = try SteeringEndpoint(client: self, registry: registry, configuration: Cluster.configuration)
+      endpoint = started
+      return started.connectionFile
+    }
+  }
+
+  /// Stops serving steering clients (if serving).
+  func stopServing() {
+    endpointLock.withLock {
+      endpoint?.stop()
+      endpoint = nil
+    }
+  }
+
+  /// Serves until a steering client says stop (or `keepServing` says no more).
+  func serveUntilStopped(keepServing: () -> Bool = { true }) throws {
+    _ = try serve()
+    let service = endpointLock.withLock { endpoint?.service }
+    service?.waitForStop(orWhile: keepServing)
   }
 
   /// The engine ids, 0..<N (`rc.ids`).

@@ -50,13 +50,23 @@ public struct DirectView: Sendable {
       return failedMap(
         label, ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)"))
     }
-    let (state, jobs) = perEngine(label: label, function: function.name) { taskID in
-      Client.callRequest(taskID: taskID, function: function.registration, batch: false, count: 1) { sink in
+    return apply(
+      label: label, registration: function.registration, encodedArguments: encoded,
+      decoder: Client.callDecoder(batch: false, label: label))
+  }
+
+  /// Runs a registered function on every engine with arguments already encoded.
+  func apply<R>(
+    label: String, registration: FunctionRegistration, encodedArguments encoded: [UInt8],
+    decoder: @escaping AsyncMapResult<R>.SlotDecoder
+  ) -> AsyncMapResult<R> {
+    if let error = client.invalidTarget(targets) { return failedMap(label, error) }
+    let (state, jobs) = perEngine(label: label, function: registration.name) { taskID in
+      Client.callRequest(taskID: taskID, function: registration, batch: false, count: 1) { sink in
         encoded.withUnsafeBytes { sink.writer.writeRaw($0) }
       }
     }
-    return submit(
-      jobs, state: state, count: targets.count, decoder: Client.callDecoder(batch: false, label: label))
+    return submit(jobs, state: state, count: targets.count, decoder: decoder)
   }
 
   /// Splits the inputs into one block per engine (as IPython's

@@ -53,8 +53,8 @@ public struct LoadBalancedView: Sendable {
   ) -> AsyncResult<R> {
     let label = "apply(\(function.name))"
     let many: AsyncMapResult<R> = submit(
-      label: label, function: function, count: 1, chunkSize: 1, ordered: true, batch: false,
-      costs: flags.cost.map { [$0] }
+      label: label, registration: function.registration, count: 1, chunkSize: 1, ordered: true, batch: false,
+      costs: flags.cost.map { [$0] }, decoder: Client.callDecoder(batch: false, label: label)
     ) { _, sink in
       try function.encodeArguments(repeat each arguments, into: sink)
     }
@@ -73,17 +73,21 @@ public struct LoadBalancedView: Sendable {
     ordered: Bool = true, costs: [Double]? = nil
   ) -> AsyncMapResult<R> {
     let count = Client.zippedCount(repeat each sequences)
+    let label = "map(\(function.name))"
     return submit(
-      label: "map(\(function.name))", function: function, count: count, chunkSize: chunkSize,
-      ordered: ordered, batch: true, costs: costs
+      label: label, registration: function.registration, count: count, chunkSize: chunkSize,
+      ordered: ordered, batch: true, costs: costs, decoder: Client.callDecoder(batch: true, label: label)
     ) { index, sink in
       try function.encodeArguments(repeat .value((each sequences)[index]), into: sink)
     }
   }
 
-  private func submit<each A: Codable & Sendable, R: Codable & Sendable>(
-    label: String, function: RemoteFunction<repeat each A, R>, count: Int, chunkSize: Int, ordered: Bool,
-    batch: Bool, costs: [Double]?, arguments: @escaping (Int, ArgumentSink) throws -> Void
+  /// Submits `count` calls of a registered function in chunks; `arguments`
+  /// writes call `index`'s arguments.
+  func submit<R>(
+    label: String, registration: FunctionRegistration, count: Int, chunkSize: Int, ordered: Bool,
+    batch: Bool, costs: [Double]?, decoder: @escaping AsyncMapResult<R>.SlotDecoder,
+    arguments: @escaping (Int, ArgumentSink) throws -> Void
   ) -> AsyncMapResult<R> {
     let failed = { (error: any Error) in
       AsyncMapResult<R>(
@@ -107,14 +111,12 @@ public struct LoadBalancedView: Sendable {
         costs[(chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)].reduce(0, +)
       }
     }
-    let registration = function.registration
-    let decoder = Client.callDecoder(batch: batch, label: label) as AsyncMapResult<R>.SlotDecoder
     let flags = self.flags == TaskFlags() ? nil : self.flags
     let targets = self.targets
     // Submits the chunks as new tasks; a resubmission calls it again.
     let hubClient = self.client
     @Sendable func run() throws -> AsyncMapResult<R> {
-      let ids = hubClient.hub.table.allocate(function: function.name, count: chunkCount)
+      let ids = hubClient.hub.table.allocate(function: registration.name, count: chunkCount)
       if let flags {
         let dependencies = (flags.after?.taskIDs ?? []).union(flags.follow?.taskIDs ?? [])
         if !dependencies.isEmpty {

@@ -12,6 +12,9 @@ extension Configuration {
     case logLevel = "log-level"
     case serve
     case servePort = "serve-port"
+    case ip
+    case frameLimit = "frame-limit"
+    case stallTimeout = "stall-timeout"
 
     /// The command-line flag, for example `--log-level`.
     public var flag: String { "--" + rawValue }
@@ -159,11 +162,27 @@ extension Configuration {
           setting: "serve", value: value, source: source, expected: "1/true/yes/on or 0/false/no/off")
       }
     case .servePort:
-      guard let port = Int(value), (1...65535).contains(port) else {
+      guard let port = Int(value), (0...65535).contains(port) else {
         throw .invalidValue(
-          setting: "serve-port", value: value, source: source, expected: "a TCP port, 1...65535")
+          setting: "serve-port", value: value, source: source, expected: "a TCP port, 1...65535 (0: any free one)")
       }
       servePort = port
+    case .ip:
+      guard !value.isEmpty, !value.contains(" ") else {
+        throw .invalidValue(setting: "ip", value: value, source: source, expected: "an IP address or host name")
+      }
+      serveIP = value
+    case .frameLimit:
+      guard let bytes = Int(value), bytes >= 1024 else {
+        throw .invalidValue(setting: "frame-limit", value: value, source: source, expected: "at least 1024 bytes")
+      }
+      frameLimit = bytes
+    case .stallTimeout:
+      guard let seconds = Double(value), seconds > 0, seconds.isFinite else {
+        throw .invalidValue(
+          setting: "stall-timeout", value: value, source: source, expected: "a positive number of seconds")
+      }
+      stallTimeout = seconds
     }
   }
 }

@@ -10,10 +10,12 @@ import Logging
 /// 1. **Code**: the `configuration:` argument of `Cluster.run` (the program's defaults).
 /// 2. **Environment**: `MPIPARALLEL_SCHEME`, `MPIPARALLEL_HWM`, `MPIPARALLEL_BACKOFF`,
 ///    `MPIPARALLEL_JOURNAL`, `MPIPARALLEL_PROFILE`, `MPIPARALLEL_LOG_LEVEL`,
-///    `MPIPARALLEL_SERVE`, `MPIPARALLEL_SERVE_PORT` (an empty value counts as unset);
+///    `MPIPARALLEL_SERVE`, `MPIPARALLEL_SERVE_PORT`, `MPIPARALLEL_IP`, `MPIPARALLEL_FRAME_LIMIT`,
+///    `MPIPARALLEL_STALL_TIMEOUT` (an empty value counts as unset);
 ///    each engine also reads `MPIPARALLEL_CAPABILITIES` (see `capabilities`).
 /// 3. **Command line**: `--scheme NAME`, `--hwm N`, `--backoff SPEC`, `--journal FILE`,
-///    `--profile NAME`, `--log-level LEVEL`, `--serve`, `--serve-port N` (also as
+///    `--profile NAME`, `--log-level LEVEL`, `--serve`, `--serve-port N`, `--ip ADDR`,
+///    `--frame-limit BYTES`, `--stall-timeout SECONDS` (also as
 ///    `--flag=VALUE`) among the program's arguments. The runtime takes its own
 ///    flags and leaves the rest to the program (`Cluster.arguments`); a `--` ends
 ///    the runtime's flags.
@@ -43,14 +45,24 @@ public struct Configuration: Sendable, Equatable {
   /// Where the hub journals its tasks (SQLite): finished tasks are recorded, and a
   /// program started again with the same journal resumes where it stopped.
   public var journal: String?
-  /// A named profile of settings (recorded for later issues; not read yet).
+  /// The steering profile: where a served job writes its connection file
+  /// (`~/.mpiparallel/profile_<name>/client.json`; `default` when nil).
   public var profile: String?
   /// The runtime's log level (default `.warning`: quiet). `.debug` shows the hub's decisions.
   public var logLevel: Logger.Level
-  /// Whether the hub serves steering clients over TCP (recorded for the steering issue).
+  /// Whether rank 0 serves steering clients over TCP instead of running the
+  /// driver: the engines wait, the hub answers clients until one says stop.
   public var serve: Bool
-  /// The TCP port steering clients connect to (recorded for the steering issue).
+  /// The TCP port steering clients connect to (0: any free port; the
+  /// connection file says which).
   public var servePort: Int
+  /// The address the steering listener binds (default 127.0.0.1: this machine
+  /// only, reached from elsewhere through an SSH tunnel; 0.0.0.0: every interface).
+  public var serveIP = "127.0.0.1"
+  /// The largest steering frame accepted, in bytes (default 256 MiB).
+  public var frameLimit = 256 << 20
+  /// Seconds a steering client may stall in the middle of a frame before it is dropped.
+  public var stallTimeout = 30.0
   /// Capabilities engines advertise, by engine id (`[2: ["gpu"]]`); tasks can
   /// require them (`TaskFlags.requires`). Each engine also adds the
   /// comma-separated names in its own `MPIPARALLEL_CAPABILITIES`.
@@ -92,9 +104,18 @@ public struct Configuration: Sendable, Equatable {
         expected: "0 (no limit) or a positive number of tasks per engine")
     }
     try backoff.validate(source: source)
-    if !(1...65535).contains(servePort) {
+    if !(0...65535).contains(servePort) {
       throw .invalidValue(
-        setting: "serve-port", value: String(servePort), source: source, expected: "a TCP port, 1...65535")
+        setting: "serve-port", value: String(servePort), source: source,
+        expected: "a TCP port, 1...65535 (0: any free one)")
+    }
+    if frameLimit < 1024 {
+      throw .invalidValue(
+        setting: "frame-limit", value: String(frameLimit), source: source, expected: "at least 1024 bytes")
+    }
+    if !(stallTimeout > 0) {
+      throw .invalidValue(
+        setting: "stall-timeout", value: String(stallTimeout), source: source, expected: "a positive number of seconds")
     }
   }
 }
@@ -107,7 +128,7 @@ extension Configuration: CustomStringConvertible {
     ]
     parts.append("journal \(journal ?? "-")")
     parts.append("profile \(profile ?? "-")")
-    parts.append(serve ? "serve on port \(servePort)" : "serve off")
+    parts.append(serve ? "serve on \(serveIP) port \(servePort)" : "serve off")
     return parts.joined(separator: ", ")
   }
 }

@@ -16,6 +16,8 @@ enum RuntimeLog {
   nonisolated(unsafe) private(set) static var engine = make("mpiparallel.engine", level: .warning, rank: nil)
   /// Start-up and shutdown on any rank.
   nonisolated(unsafe) private(set) static var runtime = make("mpiparallel", level: .warning, rank: nil)
+  /// The steering endpoint (rank 0): connections, refusals.
+  nonisolated(unsafe) private(set) static var steering = make("mpiparallel.steering", level: .warning, rank: 0)
 
   /// Sets the level and the rank of every logger. Call before the hub
   /// thread or the engine loop starts (they read the loggers without a lock).
@@ -23,6 +25,7 @@ enum RuntimeLog {
     hub = make("mpiparallel.hub", level: level, rank: rank)
     engine = make("mpiparallel.engine", level: level, rank: rank)
     runtime = make("mpiparallel", level: level, rank: rank)
+    steering = make("mpiparallel.steering", level: level, rank: rank)
   }
 
   private static func make(_ label: String, level: Logger.Level, rank: Int?) -> Logger {

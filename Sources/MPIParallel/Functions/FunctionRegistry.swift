@@ -4,7 +4,12 @@ struct FunctionRegistry: Sendable {
 
   /// Registers each function; two functions with one name is a programming error.
   init(_ functions: [any RemoteFunctionProtocol]) throws {
+    for function in SteeringFunctions.all { self.functions[function.name] = function.registration }
     for function in functions {
+      guard !function.name.hasPrefix(SteeringFunctions.prefix) else {
+        throw ParallelError.startup(
+          "'\(function.name)': names starting with '\(SteeringFunctions.prefix)' are the runtime's own")
+      }
       let registration = function.registration
       if let existing = self.functions[registration.name] {
         throw ParallelError.startup(
@@ -15,7 +20,8 @@ struct FunctionRegistry: Sendable {
     }
   }
 
-  var names: [String] { functions.keys.sorted() }
+  /// The program's functions (not the runtime's own), by name.
+  var names: [String] { functions.keys.filter { !$0.hasPrefix(SteeringFunctions.prefix) }.sorted() }
 
   /// The function called `name`, checked against the caller's signature.
   /// An empty `resultType` from the caller skips the result check.

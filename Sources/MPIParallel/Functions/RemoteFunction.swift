@@ -1,3 +1,5 @@
+internal import MPIParallelSteering
+
 /// A Swift function that engines run on the driver's behalf. Define it once,
 /// at the top level of the program, so that every rank registers the same
 /// functions under the same names:
@@ -21,13 +23,34 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
     self.name = name
     var types: [String] = []
     for type in repeat (each Argument).self { types.append(Wire.typeName(type)) }
+    let arity = types.count
     let signature = FunctionSignature(
       argumentTypes: "(" + types.joined(separator: ", ") + ")", resultType: Wire.typeName(Result.self))
-    registration = FunctionRegistration(name: name, signature: signature) { source, writer in
-      let arguments = (repeat try MPIParallel.Argument<each Argument>.read(from: source))
-      let result = try body(repeat each arguments)
-      try writer.encode(result)
-    }
+    registration = FunctionRegistration(
+      name: name, signature: signature, argumentTypes: Array(types),
+      invoke: { source, writer in
+        let arguments = (repeat try MPIParallel.Argument<each Argument>.read(from: source))
+        let result = try body(repeat each arguments)
+        try writer.encode(result)
+      },
+      encodeJSON: { values, sink in
+        guard values.count == arity else {
+          throw SteeringFailure(
+            "badArguments",
+            "\(name) takes \(arity) argument\(arity == 1 ? "" : "s") \(signature.argumentTypes), not \(values.count)"
+          )
+        }
+        var index = 0
+        for type in repeat (each Argument).self {
+          try FunctionRegistration.writeJSON(
+            values[index], as: type, position: index, function: name, signature: signature, into: sink)
+          index += 1
+        }
+      },
+      jsonResult: { reader in
+        let value = try reader.decode(Result.self)
+        return try JSONValue(encoding: value)
+      })
   }
 
   /// Writes the call's arguments (values or references) after the call header.
@@ -50,8 +73,36 @@ public struct FunctionSignature: Hashable, Sendable, CustomStringConvertible {
 public struct FunctionRegistration: Sendable {
   public let name: String
   public let signature: FunctionSignature
+  /// The argument types one by one: `["Int", "Int"]`.
+  let argumentTypes: [String]
   /// Reads one call's arguments from the source, runs the body, writes the result.
   let invoke: @Sendable (ArgumentSource, inout WireWriter) throws -> Void
+  /// Writes a call's arguments given as JSON (a steering client's), each
+  /// checked against its type here, on the hub, before any engine sees it.
+  let encodeJSON: @Sendable ([JSONValue], ArgumentSink) throws -> Void
+  /// Reads one result from a reply and gives its JSON form.
+  let jsonResult: @Sendable (inout WireReader) throws -> JSONValue
+
+  /// Writes one JSON argument as a `T` (or, for `{"$ref": "name"}`, as a reference).
+  static func writeJSON<T: Codable & Sendable>(
+    _ value: JSONValue, as type: T.Type, position: Int, function: String, signature: FunctionSignature,
+    into sink: ArgumentSink
+  ) throws {
+    if case .object(let fields) = value, fields.count == 1, case .string(let name)? = fields["$ref"] {
+      try Argument<T>.reference(name).write(to: sink)
+      return
+    }
+    let typed: T
+    do {
+      typed = try value.decode(as: T.self)
+    } catch {
+      throw SteeringFailure(
+        "badArguments",
+        "argument \(position + 1) of \(function) must be \(Wire.typeName(T.self)) (\(function) takes \(signature.argumentTypes)), not \(value)"
+      )
+    }
+    try Argument<T>.value(typed).write(to: sink)
+  }
 }
 
 /// Anything that can be registered as a remote function (every `RemoteFunction`).

@@ -13,6 +13,10 @@ import Foundation
 enum Termination {
   nonisolated(unsafe) private static var requested: sig_atomic_t = 0
   nonisolated(unsafe) private static weak var hub: Hub?
+  nonisolated(unsafe) private static var installed = false
+  /// The steering connection file to remove on the way out.
+  nonisolated(unsafe) private static var connectionFile: String?
+  private static let lock = NSLock()
   /// Whether a pass of the hub's loop is running (set by `iterate`).
   nonisolated(unsafe) static var passRunning = false
 
@@ -22,13 +26,31 @@ enum Termination {
 
   /// Installs the SIGTERM handler for `hub` (rank 0, with a journal).
   static func flushOnSignal(_ hub: Hub) {
-    self.hub = hub
+    lock.withLock { self.hub = hub }
+    install()
+  }
+
+  /// On SIGTERM, removes `path` (a served job's connection file) before exiting;
+  /// nil forgets it (the job removed it itself).
+  static func removeOnSignal(_ path: String?) {
+    lock.withLock { connectionFile = path }
+    if path != nil { install() }
+  }
+
+  private static func install() {
+    let first: Bool = lock.withLock {
+      defer { installed = true }
+      return !installed
+    }
+    guard first else { return }
     signal(SIGTERM) { _ in Termination.requested = 1 }
     Thread.detachNewThread {
       while requested == 0 { MonotonicClock.sleep(5e-3) }
       // Let a pass that was running finish; later passes do nothing.
       while passRunning { MonotonicClock.sleep(1e-3) }
-      if let hub = Termination.hub, let journal = hub.journal {
+      let (hub, file) = lock.withLock { (Termination.hub, connectionFile) }
+      if let file { unlink(file) }
+      if let hub, let journal = hub.journal {
         fputs("MPIParallel: terminated; writing the journal before exiting\n", stderr)
         try? journal.flush()
         try? journal.endRun(hub.journalRun, how: .terminated)

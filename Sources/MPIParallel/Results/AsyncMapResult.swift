@@ -176,6 +176,11 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
 
   func slotIndex(ofItem item: Int) -> Int { state.slotIndex(ofItem: item) }
 
+  /// Each item's task and the engine it ran on, in input order.
+  func itemSlots() -> [(taskID: Int, engineID: Int?)] {
+    state.snapshot().flatMap { slot in slot.items.map { _ in (slot.taskID, slot.engineID) } }
+  }
+
   func item(_ index: Int, slot: Int) -> MapItem<Element> {
     let info = state.slot(slot)
     let metadata = context.metadata(info, submitted: state.submitted)

@@ -1,0 +1,323 @@
+import Foundation
+internal import MPIParallelSteering
+
+/// The hub's answers to steering clients: each command becomes the same
+/// submissions a driver makes (DirectView applies, load-balanced maps), with
+/// JSON arguments checked and encoded here, on the hub, so that bad input never
+/// reaches an engine. Jobs are kept until fetched, and a while after, so a
+/// client that disconnects can come back for its results.
+final class SteeringService: SteeringBackend, @unchecked Sendable {
+  /// A submission's results: one or more parts (a scatter has one per engine).
+  struct Job {
+    enum Kind {
+      /// Items are the functions' results.
+      case values
+      /// Items are JSON text from `_mpp.getJSON`, parsed here.
+      case jsonText
+    }
+    let parts: [AsyncMapResult<JSONValue>]
+    let kind: Kind
+    let function: String
+    var taskIDs: [Int] { parts.flatMap(\.taskIDs) }
+  }
+
+  let client: Client
+  let registry: FunctionRegistry
+  let profile: String
+  private let lock = NSLock()
+  private var jobs: [Int: Job] = [:]
+  private var jobOfTask: [Int: Int] = [:]
+  private var nextJob = 1
+  private let stopped = ConditionLock()
+  private var stopRequestedFlag = false
+
+  /// The longest a `wait` holds its reply (the client asks again).
+  static let longestWait = 10.0
+  /// Jobs kept; the oldest finished ones go first past this.
+  static let keptJobs = 10_000
+
+  init(client: Client, registry: FunctionRegistry, profile: String) {
+    self.client = client
+    self.registry = registry
+    self.profile = profile
+  }
+
+  // MARK: Stop
+
+  func stopRequested() {
+    stopped.withLock { stopRequestedFlag = true }
+    stopped.broadcast()
+  }
+
+  /// Blocks until a client asks the job to stop, or `isCancelled` says so (checked every 0.1 s).
+  func waitForStop(orWhile keepWaiting: () -> Bool = { true }) {
+    stopped.withLock {
+      while !stopRequestedFlag && keepWaiting() { stopped.wait(until: MonotonicClock.now() + 0.1) }
+    }
+  }
+
+  // MARK: Answers
+
+  func answer(_ command: SteeringCommand) throws -> SteeringAnswer {
+    switch command {
+    case .hello:
+      return .hello(
+        JobInfo(profile: profile, engines: try engineStatuses(), functions: functionInfos(), pid: Int(getpid())))
+    case .engines:
+      return .engines(try engineStatuses())
+    case .functions:
+      return .functions(functionInfos())
+    case .apply(let name, let arguments, let targets):
+      let registration = try function(name)
+      let view = try directView(targets)
+      let encoded = try encode(arguments, for: registration)
+      return .submitted(register(Job(parts: [apply(registration, encoded, on: view)], kind: .values, function: name)))
+    case .map(let name, let items, let chunkSize, let ordered, let targets):
+      return .submitted(try map(name, items: items, chunkSize: chunkSize, ordered: ordered, targets: targets))
+    case .push(let name, let value, let targets):
+      let view = try directView(targets)
+      let part = try applySteering(SteeringFunctions.setJSON, [.string(name), .string(value.description)], on: view)
+      return .submitted(register(Job(parts: [part], kind: .values, function: "push(\(name))")))
+    case .pull(let name, let targets), .gather(let name, let targets):
+      let view = try directView(targets)
+      let part = try applySteering(SteeringFunctions.getJSON, [.string(name)], on: view)
+      return .submitted(register(Job(parts: [part], kind: .jsonText, function: "pull(\(name))")))
+    case .scatter(let name, let values, let targets):
+      return .submitted(try scatter(name, values: values, targets: targets))
+    case .wait(let job, let timeout, let items):
+      return .job(try wait(job: job, timeout: timeout, items: items))
+    case .status:
+      let status = try client.queueStatus()
+      return .status(
+        QueueInfo(
+          engines: status.engines.map {
+            QueueInfo.Engine(id: $0.id, queued: $0.queued, running: $0.running, completed: $0.completed)
+          }, unassigned: status.unassigned))
+    case .result(let task):
+      return .task(try taskInfo(task))
+    case .abort(let tasks):
+      return .aborted(try client.hub.abort(Set(tasks)))
+    case .stop:
+      return .stopping
+    }
+  }
+
+  private func engineStatuses() throws -> [EngineStatus] {
+    let status = try client.queueStatus()
+    return client.engines.map { engine in
+      let queue = status.engines.first { $0.id == engine.id }
+      return EngineStatus(
+        id: engine.id, rank: engine.rank, host: engine.host, pid: engine.pid, tasksDone: queue?.completed ?? 0,
+        queued: queue?.queued ?? 0, state: (queue?.running ?? 0) > 0 ? "busy" : "idle")
+    }
+  }
+
+  private func functionInfos() -> [FunctionInfo] {
+    registry.names.compactMap { registry.functions[$0] }.map {
+      FunctionInfo(name: $0.name, argumentTypes: $0.argumentTypes, resultType: $0.signature.resultType)
+    }
+  }
+
+  private func function(_ name: String) throws -> FunctionRegistration {
+    guard !name.hasPrefix(SteeringFunctions.prefix), let registration = registry.functions[name] else {
+      let known = registry.names
+      throw SteeringFailure(
+        "unknownFunction",
+        "no remote function '\(name)' in this job; it has \(known.isEmpty ? "none" : known.joined(separator: ", "))")
+    }
+    return registration
+  }
+
+  private func directView(_ targets: [Int]?) throws -> DirectView {
+    let view = client.directView(targets: targets)
+    if let error = client.invalidTarget(view.targets) { throw SteeringFailure("badTargets", "\(error)") }
+    return view
+  }
+
+  private func encode(_ arguments: [JSONValue], for registration: FunctionRegistration) throws -> [UInt8] {
+    let sink = ArgumentSink(WireWriter())
+    try registration.encodeJSON(arguments, sink)
+    return sink.writer.bytes
+  }
+
+  private func apply(_ registration: FunctionRegistration, _ encoded: [UInt8], on view: DirectView)
+    -> AsyncMapResult<JSONValue>
+  {
+    let label = "apply(\(registration.name))"
+    return view.apply(
+      label: label, registration: registration, encodedArguments: encoded,
+      decoder: Self.jsonDecoder(registration, batch: false, label: label))
+  }
+
+  private func applySteering<each A, R>(
+    _ function: RemoteFunction<repeat each A, R>, _ arguments: [JSONValue], on view: DirectView
+  ) throws -> AsyncMapResult<JSONValue> {
+    apply(function.registration, try encode(arguments, for: function.registration), on: view)
+  }
+
+  private func map(_ name: String, items: [JSONValue], chunkSize: Int, ordered: Bool, targets: [Int]?) throws
+    -> Submission
+  {
+    let registration = try function(name)
+    guard chunkSize >= 1 else { throw SteeringFailure("badArguments", "chunksize must be at least 1, not \(chunkSize)") }
+    if let targets, let error = client.invalidTarget(targets) { throw SteeringFailure("badTargets", "\(error)") }
+    let encoded: [[UInt8]] = try items.enumerated().map { index, item in
+      guard case .array(let arguments) = item else {
+        throw SteeringFailure("badArguments", "item \(index) of the map is \(item), not an array of arguments")
+      }
+      do {
+        return try encode(arguments, for: registration)
+      } catch let failure as SteeringFailure {
+        throw SteeringFailure(failure.kind, "item \(index): \(failure.message)")
+      }
+    }
+    let label = "map(\(name))"
+    let result: AsyncMapResult<JSONValue> = client.loadBalancedView(targets: targets).submit(
+      label: label, registration: registration, count: items.count, chunkSize: chunkSize, ordered: ordered,
+      batch: true, costs: nil, decoder: Self.jsonDecoder(registration, batch: true, label: label)
+    ) { index, sink in
+      encoded[index].withUnsafeBytes { sink.writer.writeRaw($0) }
+    }
+    return register(Job(parts: [result], kind: .values, function: name))
+  }
+
+  private func scatter(_ name: String, values: [JSONValue], targets: [Int]?) throws -> Submission {
+    let view = try directView(targets)
+    let ranges = Partition.ranges(count: values.count, parts: view.targets.count)
+    var parts: [AsyncMapResult<JSONValue>] = []
+    for (engine, range) in zip(view.targets, ranges) {
+      let block = JSONValue.array(Array(values[range]))
+      parts.append(
+        try applySteering(
+          SteeringFunctions.setJSON, [.string(name), .string(block.description)],
+          on: client.directView(targets: [engine])))
+    }
+    return register(Job(parts: parts, kind: .values, function: "scatter(\(name))"))
+  }
+
+  // MARK: Jobs
+
+  private func register(_ job: Job) -> Submission {
+    lock.withLock {
+      let id = nextJob
+      nextJob += 1
+      jobs[id] = job
+      for task in job.taskIDs { jobOfTask[task] = id }
+      if jobs.count > Self.keptJobs { forgetOldJobs() }
+      return Submission(job: id, tasks: job.taskIDs, count: job.parts.reduce(0) { $0 + $1.count })
+    }
+  }
+
+  /// Forgets the oldest finished jobs (lock held).
+  private func forgetOldJobs() {
+    for id in jobs.keys.sorted() where jobs.count > Self.keptJobs / 2 {
+      guard let job = jobs[id], job.parts.allSatisfy(\.isReady) else { continue }
+      jobs[id] = nil
+      for task in job.taskIDs { jobOfTask[task] = nil }
+    }
+  }
+
+  private func job(_ id: Int) throws -> Job {
+    guard let job = lock.withLock({ jobs[id] }) else {
+      throw SteeringFailure("unknownJob", "no job \(id) on this hub (never submitted, or forgotten)")
+    }
+    return job
+  }
+
+  private func wait(job id: Int, timeout: Double, items: Bool) throws -> JobStatus {
+    let job = try job(id)
+    let deadline = MonotonicClock.now() + min(max(timeout, 0), Self.longestWait)
+    var ready = true
+    for part in job.parts {
+      let left = max(0, deadline - MonotonicClock.now())
+      if !part.wait(timeout: .milliseconds(Int(left * 1000))) { ready = false }
+    }
+    let done = job.parts.reduce(0) { $0 + $1.state.completedCount }
+    let total = job.parts.reduce(0) { $0 + $1.state.slotCount }
+    guard ready && items else {
+      return JobStatus(job: id, ready: ready, done: done, total: total, items: nil, engines: nil)
+    }
+    let (outcomes, engines) = self.items(of: job, task: nil)
+    return JobStatus(job: id, ready: true, done: done, total: total, items: outcomes, engines: engines)
+  }
+
+  /// A finished job's items (those of one task when `task` is given), with the engine each ran on.
+  private func items(of job: Job, task: Int?) -> ([ItemOutcome], [Int?]) {
+    var outcomes: [ItemOutcome] = []
+    var engines: [Int?] = []
+    for part in job.parts {
+      let slots = part.itemSlots()
+      for (index, outcome) in part.outcomes.enumerated() {
+        let slot = slots[index]
+        if let task, slot.taskID != task { continue }
+        engines.append(slot.engineID)
+        switch outcome {
+        case .success(let value):
+          if job.kind == .jsonText {
+            do {
+              outcomes.append(.value(try JSONValue(parsing: value.stringValue ?? "")))
+            } catch {
+              outcomes.append(.failure(Self.failure(error, task: slot.taskID, engine: slot.engineID, job: job)))
+            }
+          } else {
+            outcomes.append(.value(value))
+          }
+        case .failure(let error):
+          outcomes.append(.failure(Self.failure(error, task: slot.taskID, engine: slot.engineID, job: job)))
+        }
+      }
+    }
+    return (outcomes, engines)
+  }
+
+  private func taskInfo(_ task: Int) throws -> TaskInfo {
+    guard let record = client.task(task) else {
+      throw SteeringFailure("unknownTask", "no task \(task) on this hub")
+    }
+    var items: [ItemOutcome]?
+    if let jobID = lock.withLock({ jobOfTask[task] }), let job = lock.withLock({ jobs[jobID] }),
+      job.parts.allSatisfy(\.isReady)
+    {
+      items = self.items(of: job, task: task).0
+    }
+    return TaskInfo(
+      id: record.id, function: record.function, state: "\(record.state)", engine: record.engineID, items: items)
+  }
+
+  static func failure(_ error: any Error, task: Int, engine: Int?, job: Job) -> RemoteFailure {
+    switch error {
+    case let remote as RemoteError:
+      return RemoteFailure(
+        engine: remote.engineID, task: remote.taskID, function: remote.function, type: remote.errorType,
+        message: remote.message)
+    case let composite as CompositeError where !composite.failures.isEmpty:
+      return failure(composite.failures[0], task: task, engine: engine, job: job)
+    default:
+      return RemoteFailure(
+        engine: engine ?? -1, task: task, function: job.function, type: String(describing: type(of: error)),
+        message: "\(error)")
+    }
+  }
+
+  /// Decodes a slot's replies into JSON with the function's result type.
+  static func jsonDecoder(_ registration: FunctionRegistration, batch: Bool, label: String)
+    -> AsyncMapResult<JSONValue>.SlotDecoder
+  {
+    { slot, context in
+      guard case .reply(let bytes) = slot.outcome else { return [] }
+      let header = try EngineReply(header: bytes)
+      guard header.succeeded else { throw context.remoteError(reply: bytes, slot: slot) }
+      do {
+        var reader = try EngineReply.payloadReader(of: bytes)
+        let count = batch ? Int(try reader.read(UInt32.self)) : 1
+        var values: [JSONValue] = []
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(try registration.jsonResult(&reader)) }
+        return values
+      } catch {
+        throw ParallelError.decodingFailed(
+          what: "the result of \(label)", expected: registration.signature.resultType, reason: "\(error)")
+      }
+    }
+  }
+}

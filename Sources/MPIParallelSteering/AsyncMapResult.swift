@@ -1,0 +1,168 @@
+import Foundation
+
+/// The result of a steering submission of many items (a DirectView's apply,
+/// one item per engine; a map, one per input; a pull or gather). The hub keeps
+/// the job; this handle asks it for progress and values.
+public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sendable {
+  /// How the hub's items become this result's elements.
+  enum Transform {
+    /// Each item is an array: their elements, concatenated.
+    case flatten
+  }
+
+  private let client: Client
+  /// What was submitted, for errors: `apply(area)`.
+  public let label: String
+  private let submission: Submission?
+  private let transform: Transform?
+  private let lock = NSLock()
+  private var outcome: Result<[Element], any Error>?
+  private var status: JobStatus?
+
+  init(client: Client, label: String, submission: Submission, transform: Transform?) {
+    self.client = client
+    self.label = label
+    self.submission = submission
+    self.transform = transform
+  }
+
+  init(client: Client, label: String, failure: any Error) {
+    self.client = client
+    self.label = label
+    submission = nil
+    transform = nil
+    outcome = .failure(failure)
+  }
+
+  /// The hub's ids of the tasks behind this result.
+  public var taskIDs: [Int] { submission?.tasks ?? [] }
+
+  /// How many items the result has (before any flattening).
+  public var count: Int { submission?.count ?? 0 }
+
+  /// Whether every task has finished.
+  public var isReady: Bool { wait(timeout: .zero) }
+
+  /// Tasks finished, and in all.
+  public func progress() throws -> (done: Int, total: Int) {
+    guard let submission else { return (0, 0) }
+    let status = try fetch(job: submission.job, timeout: 0, items: false)
+    return (status.done, status.total)
+  }
+
+  /// The engine each item ran on, once ready.
+  public var engineIDs: [Int?] { lock.withLock { status?.engines ?? [] } }
+
+  /// Blocks until every task has finished or `timeout` passes; true when finished.
+  @discardableResult
+  public func wait(timeout: Duration? = nil) -> Bool {
+    (try? waitForItems(timeout: timeout)) ?? (lock.withLock { outcome } != nil)
+  }
+
+  /// The values in order; throws the remote error of a failed task (a
+  /// `SteeringError.composite` when several failed), or `SteeringError.timedOut`.
+  public func get(timeout: Duration? = nil) throws -> [Element] {
+    guard try waitForItems(timeout: timeout) else { throw SteeringError.timedOut("\(label) is not ready") }
+    return try lock.withLock { outcome! }.get()
+  }
+
+  /// The values, for async code.
+  public var value: [Element] {
+    get async throws {
+      try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try self.get() }) }
+      }
+    }
+  }
+
+  /// Aborts those of the tasks still queued in the hub; returns them.
+  @discardableResult
+  public func abort() throws -> [Int] { try client.abort(taskIDs) }
+
+  /// Waits in slices (so a lost connection or a stopped hub shows promptly);
+  /// true once the items are in.
+  private func waitForItems(timeout: Duration?) throws -> Bool {
+    if lock.withLock({ outcome != nil }) { return true }
+    guard let submission else { return true }
+    let deadline = timeout.map { Date().timeIntervalSince1970 + Self.seconds($0) }
+    while true {
+      let left = deadline.map { max(0, $0 - Date().timeIntervalSince1970) } ?? 5
+      let status = try fetch(job: submission.job, timeout: min(left, 5), items: true)
+      if status.ready, let items = status.items {
+        let values = Result { try decode(items) }
+        lock.withLock {
+          outcome = values
+          self.status = status
+        }
+        return true
+      }
+      if let deadline, Date().timeIntervalSince1970 >= deadline { return false }
+    }
+  }
+
+  private func fetch(job: Int, timeout: Double, items: Bool) throws -> JobStatus {
+    guard case .job(let status) = try client.link.send(.wait(job: job, timeout: timeout, items: items), timeout: timeout + 60)
+    else { throw client.unexpected("wait") }
+    return status
+  }
+
+  private func decode(_ items: [ItemOutcome]) throws -> [Element] {
+    var failures: [RemoteFailure] = []
+    var values: [JSONValue] = []
+    for item in items {
+      switch item {
+      case .value(let value): values.append(value)
+      case .failure(let failure): failures.append(failure)
+      }
+    }
+    if failures.count == 1 { throw SteeringError.remote(failures[0]) }
+    if failures.count > 1 { throw SteeringError.composite(failures) }
+    if transform == .flatten {
+      values = try values.flatMap { value -> [JSONValue] in
+        guard let elements = value.arrayValue else {
+          throw SteeringError.wrongType(expected: "an array on each engine", got: value.description, reason: label)
+        }
+        return elements
+      }
+    }
+    return try values.map { try $0.decode(as: Element.self) }
+  }
+
+  static func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+  }
+}
+
+/// The result of one steering call.
+public final class AsyncResult<Value: Decodable & Sendable>: @unchecked Sendable {
+  private let many: AsyncMapResult<Value>
+
+  init(_ many: AsyncMapResult<Value>) { self.many = many }
+
+  /// The hub's id of the task.
+  public var taskID: Int? { many.taskIDs.first }
+  /// Whether the task has finished.
+  public var isReady: Bool { many.isReady }
+  /// Blocks until the task has finished or `timeout` passes; true when finished.
+  @discardableResult
+  public func wait(timeout: Duration? = nil) -> Bool { many.wait(timeout: timeout) }
+  /// The value; throws the task's remote error or `SteeringError.timedOut`.
+  public func get(timeout: Duration? = nil) throws -> Value {
+    guard let value = try many.get(timeout: timeout).first else {
+      throw SteeringError.connectionLost("\(many.label) has no value")
+    }
+    return value
+  }
+  /// The value, for async code.
+  public var value: Value {
+    get async throws {
+      guard let value = try await many.value.first else {
+        throw SteeringError.connectionLost("\(many.label) has no value")
+      }
+      return value
+    }
+  }
+  /// Aborts the task if it is still queued in the hub.
+  @discardableResult
+  public func abort() throws -> [Int] { try many.abort() }
+}

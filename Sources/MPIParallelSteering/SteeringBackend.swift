@@ -1,0 +1,21 @@
+/// What answers a served job's commands: the hub's side of steering. The
+/// server has checked each request (signature, replay, size) before it gets here.
+public protocol SteeringBackend: Sendable {
+  /// Answers one command; a thrown error goes back to the client as an error reply.
+  /// Runs on a thread of its own and may block (a `wait`, say).
+  func answer(_ command: SteeringCommand) throws -> SteeringAnswer
+
+  /// Called once the reply to `stop` has been sent.
+  func stopRequested()
+}
+
+/// An error the backend throws to give the client a reply of this kind and message.
+public struct SteeringFailure: Error, Sendable, CustomStringConvertible {
+  public var kind: String
+  public var message: String
+  public init(_ kind: String, _ message: String) {
+    self.kind = kind
+    self.message = message
+  }
+  public var description: String { "\(kind): \(message)" }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// A blocking TCP connection to a served job's hub: sends signed requests and
+/// reads signed replies, one at a time (a lock keeps concurrent callers in turn).
+final class SteeringConnection: @unchecked Sendable {
+  let file: ConnectionFile
+  private let signer: MessageSigner
+  private let frameLimit: Int
+  private var fd: Int32 = -1
+  private let lock = NSLock()
+
+  init(file: ConnectionFile, frameLimit: Int = SteeringFrame.defaultLimit) throws {
+    self.file = file
+    self.frameLimit = frameLimit
+    signer = try MessageSigner(hexKey: file.key)
+    try connect()
+  }
+
+  deinit {
+    if fd >= 0 { Glibc.close(fd) }
+  }
+
+  func close() {
+    lock.lock()
+    defer { lock.unlock() }
+    if fd >= 0 { Glibc.close(fd) }
+    fd = -1
+  }
+
+  /// Sends `command` and returns the hub's answer, or throws its error.
+  /// `timeout` bounds the wait for the reply (seconds).
+  func send(_ command: SteeringCommand, timeout: Double = 60) throws -> SteeringAnswer {
+    lock.lock()
+    defer { lock.unlock() }
+    if fd < 0 { try connect() }
+    let request = SteeringRequest(command: command)
+    let body = Array(try SteeringCoding.encoder.encode(request))
+    let frame = SteeringFrame.encode(body: body, signer: signer)
+    guard frame.count - SteeringFrame.headerSize <= frameLimit else {
+      throw SteeringError.frameTooLarge(size: frame.count - SteeringFrame.headerSize, limit: frameLimit)
+    }
+    do {
+      try writeAll(frame)
+      let reply = try readReply(timeout: timeout)
+      guard reply.inReplyTo == request.nonce || reply.inReplyTo.isEmpty else {
+        throw SteeringError.connectionLost("a reply to another request arrived")
+      }
+      if let error = reply.error {
+        if error.kind == "refused" {
+          dropConnection()
+          throw SteeringError.refused(error.message)
+        }
+        throw SteeringError.hub(kind: error.kind, message: error.message)
+      }
+      guard let answer = reply.answer else { throw SteeringError.connectionLost("a reply with neither answer nor error") }
+      return answer
+    } catch let error as SteeringError {
+      if case .hub = error {} else if case .refused = error {} else { dropConnection() }
+      throw error
+    }
+  }
+
+  private func dropConnection() {
+    if fd >= 0 { Glibc.close(fd) }
+    fd = -1
+  }
+
+  private func connect() throws {
+    var hints = addrinfo()
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    hints.ai_family = AF_UNSPEC
+    var list: UnsafeMutablePointer<addrinfo>?
+    let status = getaddrinfo(file.ip, String(file.port), &hints, &list)
+    guard status == 0, let first = list else {
+      throw SteeringError.unreachable(address: file.address, reason: String(cString: gai_strerror(status)))
+    }
+    defer { freeaddrinfo(list) }
+    var reason = "no address"
+    var entry: UnsafeMutablePointer<addrinfo>? = first
+    while let info = entry {
+      let socket = Glibc.socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+      if socket >= 0 {
+        if Glibc.connect(socket, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
+          var one: Int32 = 1
+          setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+          fd = socket
+          return
+        }
+        reason = String(cString: strerror(errno))
+        Glibc.close(socket)
+      }
+      entry = info.pointee.ai_next
+    }
+    throw SteeringError.unreachable(address: file.address, reason: reason)
+  }
+
+  private func writeAll(_ bytes: [UInt8]) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+      if sent < 0 {
+        if errno == EINTR { continue }
+        throw SteeringError.connectionLost("sending: \(String(cString: strerror(errno)))")
+      }
+      offset += sent
+    }
+  }
+
+  private func readReply(timeout: Double) throws -> SteeringReply {
+    let deadline = Date().timeIntervalSince1970 + timeout
+    let header = try readExactly(SteeringFrame.headerSize, deadline: deadline)
+    let length = try SteeringFrame.length(header: header, limit: frameLimit)
+    let contents = try readExactly(length, deadline: deadline)
+    let signature = contents[..<MessageSigner.signatureSize]
+    let body = contents[MessageSigner.signatureSize...]
+    guard signer.verify(signature, body: body) else { throw SteeringError.badReplySignature }
+    do {
+      return try SteeringCoding.decoder().decode(SteeringReply.self, from: Data(body))
+    } catch {
+      throw SteeringError.connectionLost("the hub's reply does not decode: \(JSONValue.reason(error))")
+    }
+  }
+
+  private func readExactly(_ count: Int, deadline: Double) throws -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var offset = 0
+    while offset < count {
+      let left = deadline - Date().timeIntervalSince1970
+      guard left > 0 else { throw SteeringError.timedOut("no reply from the hub at \(file.address)") }
+      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&poller, 1, Int32(min(left, 3600) * 1000) + 1)
+      if ready < 0 {
+        if errno == EINTR { continue }
+        throw SteeringError.connectionLost("waiting: \(String(cString: strerror(errno)))")
+      }
+      if ready == 0 { continue }
+      let received = bytes.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress! + offset, count - offset, 0) }
+      if received == 0 { throw SteeringError.connectionLost("the hub closed the connection") }
+      if received < 0 {
+        if errno == EINTR || errno == EAGAIN { continue }
+        throw SteeringError.connectionLost("receiving: \(String(cString: strerror(errno)))")
+      }
+      offset += received
+    }
+    return bytes
+  }
+}

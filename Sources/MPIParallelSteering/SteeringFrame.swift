@@ -1,0 +1,49 @@
+import Foundation
+
+/// A message on the wire: a 4-byte big-endian length, then that many bytes:
+/// the 32-byte HMAC-SHA256 signature of the body, then the body (JSON).
+public enum SteeringFrame {
+  /// The default limit on a frame's length: 256 MiB.
+  public static let defaultLimit = 256 << 20
+  /// Bytes before the signature.
+  public static let headerSize = 4
+
+  /// A signed frame of `body`.
+  public static func encode(body: [UInt8], signer: MessageSigner) -> [UInt8] {
+    let length = UInt32(MessageSigner.signatureSize + body.count)
+    var frame: [UInt8] = []
+    frame.reserveCapacity(headerSize + Int(length))
+    withUnsafeBytes(of: length.bigEndian) { frame.append(contentsOf: $0) }
+    frame.append(contentsOf: signer.signature(of: body))
+    frame.append(contentsOf: body)
+    return frame
+  }
+
+  /// The length a frame header announces, checked against `limit` before
+  /// anything is allocated for it.
+  public static func length(header: some Collection<UInt8>, limit: Int) throws -> Int {
+    precondition(header.count == headerSize)
+    let length = header.reduce(0) { $0 << 8 | Int($1) }
+    guard length <= limit else { throw SteeringError.frameTooLarge(size: length, limit: limit) }
+    guard length >= MessageSigner.signatureSize + 2 else {
+      throw SteeringError.refused("a frame of \(length) bytes is too short to hold a signed message")
+    }
+    return length
+  }
+
+  /// Verifies a frame's contents (signature then body) and decodes the body.
+  public static func open<Message: Decodable>(
+    _ contents: [UInt8], as type: Message.Type, signer: MessageSigner
+  ) throws -> Message {
+    let signature = contents[..<MessageSigner.signatureSize]
+    let body = contents[MessageSigner.signatureSize...]
+    guard signer.verify(signature, body: body) else {
+      throw SteeringError.refused("bad signature: the message is not signed with this job's key")
+    }
+    do {
+      return try SteeringCoding.decoder().decode(Message.self, from: Data(body))
+    } catch {
+      throw SteeringError.refused("malformed message: \(JSONValue.reason(error))")
+    }
+  }
+}
