@@ -1,0 +1,219 @@
+import Foundation
+import Logging
+import XCTest
+
+@testable import MPIParallelSteering
+
+/// A backend that counts what reaches it: bad input must never get here.
+final class CountingBackend: SteeringBackend, @unchecked Sendable {
+  private let lock = NSLock()
+  private var seen: [String] = []
+  var commands: [String] { lock.withLock { seen } }
+
+  func answer(_ command: SteeringCommand) throws -> SteeringAnswer {
+    lock.withLock { seen.append(command.name) }
+    switch command {
+    case .hello:
+      return .hello(JobInfo(profile: "unit", engines: [], functions: [], pid: 1))
+    case .functions:
+      return .functions([FunctionInfo(name: "area", argumentTypes: ["Int", "Int"], resultType: "Int")])
+    case .apply(let function, _, _):
+      throw SteeringFailure("unknownFunction", "no remote function '\(function)'")
+    default:
+      return .aborted([])
+    }
+  }
+
+  func stopRequested() {}
+}
+
+/// Raw TCP to the server, for sending what a real client never would.
+struct RawSocket {
+  let fd: Int32
+
+  init(port: Int) throws {
+    fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    guard connected == 0 else { throw SteeringError.unreachable(address: "port \(port)", reason: "connect") }
+  }
+
+  func send(_ bytes: [UInt8]) {
+    _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+  }
+
+  /// Everything the server sends until it closes (or `timeout` passes: nil).
+  func readUntilClosed(timeout: Double) -> [UInt8]? {
+    var received: [UInt8] = []
+    let deadline = Date().addingTimeInterval(timeout)
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while Date() < deadline {
+      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      guard poll(&poller, 1, 100) > 0 else { continue }
+      let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+      if count <= 0 { return received }
+      received += buffer[..<count]
+    }
+    return nil
+  }
+
+  func close() { Glibc.close(fd) }
+}
+
+final class SteeringServerTests: XCTestCase {
+  var server: SteeringServer!
+  var backend: CountingBackend!
+  var key = MessageSigner.makeKey()
+  var port = 0
+  var base = ""
+
+  override func setUpWithError() throws {
+    backend = CountingBackend()
+    server = try SteeringServer(
+      settings: .init(port: 0, frameLimit: 64 * 1024, stallTimeout: 0.5), key: key, backend: backend,
+      log: Logger(label: "test"))
+    port = try server.start()
+    base = NSTemporaryDirectory() + "mpp-server-\(getpid())-\(UUID().uuidString)"
+  }
+
+  override func tearDown() {
+    server.stop()
+    try? FileManager.default.removeItem(atPath: base)
+  }
+
+  func connectionFile(key: String? = nil) throws -> String {
+    let path = base + "/client.json"
+    try ConnectionFile(ip: "127.0.0.1", port: port, key: key ?? self.key, profile: "unit", pid: 1, engines: 0)
+      .write(to: path)
+    return path
+  }
+
+  func signedFrame(_ command: SteeringCommand, nonce: String = SteeringRequest.makeNonce()) throws -> [UInt8] {
+    let body = Array(try SteeringCoding.encoder.encode(SteeringRequest(command: command, nonce: nonce)))
+    return SteeringFrame.encode(body: body, signer: try MessageSigner(hexKey: key))
+  }
+
+  /// The error a refusal frame carries.
+  func refusal(_ bytes: [UInt8]?) throws -> String {
+    let bytes = try XCTUnwrap(bytes, "the server neither answered nor closed")
+    XCTAssertGreaterThan(bytes.count, 4, "no reply before closing")
+    let contents = Array(bytes.dropFirst(4))
+    let reply = try SteeringFrame.open(contents, as: SteeringReply.self, signer: try MessageSigner(hexKey: key))
+    XCTAssertEqual(reply.error?.kind, "refused")
+    return reply.error?.message ?? ""
+  }
+
+  func testAGoodClientIsAnsweredAndErrorsComeBackAsHubErrors() throws {
+    let client = try Client(connectionFile: try connectionFile())
+    XCTAssertEqual(client.job.profile, "unit")
+    XCTAssertEqual(try client.functions().map(\.signature), ["area(Int, Int) -> Int"])
+    let failed = client[...].apply("nope", 1, as: Int.self)
+    XCTAssertThrowsError(try failed.get()) {
+      XCTAssertEqual($0 as? SteeringError, .hub(kind: "unknownFunction", message: "no remote function 'nope'"))
+    }
+    XCTAssertEqual(backend.commands, ["hello", "functions", "apply"])
+  }
+
+  func testAWrongKeyIsRefusedAndNeverReachesTheBackend() throws {
+    XCTAssertThrowsError(try Client(connectionFile: try connectionFile(key: MessageSigner.makeKey()))) {
+      // The refusal is signed with the hub's key, which this client does not have.
+      XCTAssertEqual($0 as? SteeringError, .badReplySignature)
+    }
+    XCTAssertEqual(backend.commands, [])
+    XCTAssertEqual(server.counts.refused, 1)
+    XCTAssertEqual(try Client(connectionFile: try connectionFile()).job.profile, "unit")
+  }
+
+  func testTamperedReplayedOversizedAndGarbageFramesAreRefused() throws {
+    // Tampered: one bit of the body flipped after signing.
+    var tampered = try signedFrame(.functions)
+    tampered[tampered.count - 5] ^= 0x01
+    let first = try RawSocket(port: port)
+    first.send(tampered)
+    XCTAssertTrue(try refusal(first.readUntilClosed(timeout: 5)).contains("bad signature"))
+    first.close()
+
+    // Replayed: the same signed bytes twice.
+    let frame = try signedFrame(.functions)
+    let good = try RawSocket(port: port)
+    good.send(frame)
+    let again = try RawSocket(port: port)
+    Thread.sleep(forTimeInterval: 0.2)
+    again.send(frame)
+    XCTAssertTrue(try refusal(again.readUntilClosed(timeout: 5)).contains("replayed"))
+    good.close()
+    again.close()
+
+    // Oversized: refused from the header alone, before any body is sent.
+    let big = try RawSocket(port: port)
+    big.send([0, 1, 0, 1])
+    XCTAssertTrue(try refusal(big.readUntilClosed(timeout: 5)).contains("past the limit"))
+    big.close()
+
+    // Garbage: random bytes.
+    var generator = SystemRandomNumberGenerator()
+    let garbage = (0..<200).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    let noise = try RawSocket(port: port)
+    noise.send([0, 0, 0, 200] + garbage)
+    XCTAssertTrue(try refusal(noise.readUntilClosed(timeout: 5)).contains("bad signature"))
+    noise.close()
+
+    // Unsigned JSON.
+    let plain = Array(try SteeringCoding.encoder.encode(SteeringRequest(command: .stop)))
+    let unsigned = try RawSocket(port: port)
+    let length = UInt32(plain.count).bigEndian
+    unsigned.send(withUnsafeBytes(of: length) { Array($0) } + plain)
+    XCTAssertNotNil(unsigned.readUntilClosed(timeout: 5))
+    unsigned.close()
+
+    XCTAssertEqual(backend.commands, ["functions"], "only the one good request reached the backend")
+    XCTAssertEqual(try Client(connectionFile: try connectionFile()).functions().count, 1)
+  }
+
+  func testAClientThatStallsOrVanishesMidFrameIsDroppedAndOthersAreServed() throws {
+    let frame = try signedFrame(.functions)
+    let staller = try RawSocket(port: port)
+    staller.send(Array(frame.prefix(20)))
+    let start = Date()
+    let closed = staller.readUntilClosed(timeout: 10)
+    XCTAssertNotNil(closed, "a stalled client was not dropped")
+    XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    staller.close()
+    XCTAssertEqual(server.counts.dropped, 1)
+
+    let vanisher = try RawSocket(port: port)
+    vanisher.send(Array(frame.prefix(30)))
+    vanisher.close()
+    Thread.sleep(forTimeInterval: 0.2)
+    XCTAssertEqual(backend.commands, [])
+    XCTAssertEqual(try Client(connectionFile: try connectionFile()).functions().count, 1)
+  }
+
+  func testAClientRefusesAReplyNotSignedWithItsKey() throws {
+    // A listener that answers with a frame signed by another key.
+    let impostor = try SteeringServer(
+      settings: .init(port: 0), key: MessageSigner.makeKey(), backend: backend, log: Logger(label: "impostor"))
+    let impostorPort = try impostor.start()
+    defer { impostor.stop() }
+    let path = base + "/impostor.json"
+    try ConnectionFile(ip: "127.0.0.1", port: impostorPort, key: key, profile: "x", pid: 1, engines: 0).write(to: path)
+    XCTAssertThrowsError(try Client(connectionFile: path)) {
+      XCTAssertEqual($0 as? SteeringError, .badReplySignature)
+    }
+  }
+
+  func testNoHubListeningIsUnreachable() throws {
+    let path = try connectionFile()
+    server.stop()
+    XCTAssertThrowsError(try Client(connectionFile: path)) {
+      guard case .unreachable = $0 as? SteeringError else { return XCTFail("\($0)") }
+    }
+  }
+}
