@@ -56,7 +56,7 @@ let package = Package(
       name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest", swiftSettings: v5),
     .testTarget(name: "MPIParallelTests", dependencies: ["MPIParallel"], swiftSettings: v5),
     .testTarget(name: "SteeringTests", dependencies: ["MPIParallelSteering"], swiftSettings: v5),
-    .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: v5),
+    .testTarget(name: "IntegrationTests", dependencies: ["MPIParallelSteering"], swiftSettings: v5),
   ]
     + examples.map {
       .executableTarget(name: $0, dependencies: ["MPIParallel"], path: "Examples/\($0)", swiftSettings: v5)

@@ -1,0 +1,202 @@
+import Foundation
+import MPIParallelSteering
+import XCTest
+
+/// The Swift steering client against a real served job (`mpp-testapp --serve`
+/// under mpirun), over real TCP.
+final class SteeringClientTests: XCTestCase {
+  struct Point: Codable, Equatable {
+    var x: Double
+    var y: Double
+  }
+
+  func testTheSwiftClientSteersAServedJobAndStopsIt() throws {
+    let job = ServedJob(ranks: 4)
+    var stopped = false
+    defer { if !stopped { job.stopQuietly() } }
+    let client = try Client(connectionFile: try job.waitUntilServing())
+    XCTAssertEqual(client.ids, [0, 1, 2])
+    let functions = try client.functions()
+    XCTAssertTrue(functions.contains { $0.signature == "area(Int, Int) -> Int" }, "\(functions)")
+    XCTAssertFalse(functions.contains { $0.name.hasPrefix("_mpp.") })
+
+    // DirectView apply, on every engine and on some.
+    XCTAssertEqual(try client[...].apply("engineID", as: Int.self).get(timeout: .seconds(30)), [0, 1, 2])
+    XCTAssertEqual(try client[[0, 2]].apply("area", 3, 7, as: Int.self).get(), [21, 21])
+    XCTAssertEqual(
+      try client[1].apply("movePoint", Point(x: 1, y: 2), 0.5, as: Point.self).get(), [Point(x: 1.5, y: 2)])
+
+    // Load-balanced map, chunked and not.
+    let squares = try client.loadBalancedView().map("square", Array(0..<40), as: Int.self).get()
+    XCTAssertEqual(squares, (0..<40).map { $0 * $0 })
+    let chunked = client.loadBalancedView().map("square", Array(0..<25), chunkSize: 4, ordered: false, as: Int.self)
+    XCTAssertEqual(try chunked.get(), (0..<25).map { $0 * $0 })
+    XCTAssertEqual(chunked.taskIDs.count, 7)
+    XCTAssertEqual(try client.loadBalancedView().apply("area", 6, 7, as: Int.self).get(), 42)
+
+    // Namespace: push, references, pull of a value a function set, scatter and gather.
+    XCTAssertEqual(try client[...].push("x", [1.5, 2.5]).get(), [true, true, true])
+    XCTAssertEqual(try client[...].apply("sumArray", Reference("x"), as: Double.self).get(), [4, 4, 4])
+    XCTAssertEqual(try client[...].pull("x", as: [Double].self).get(), [[1.5, 2.5], [1.5, 2.5], [1.5, 2.5]])
+    _ = try client[...].apply("setLocal", "n", 5, as: Bool.self).get()
+    XCTAssertEqual(try client[...].pull("n", as: Int.self).get(), [500, 501, 502])
+    _ = try client[...].scatter("v", Array(0..<10)).get()
+    XCTAssertEqual(try client[...].pull("v", as: [Int].self).get(), [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    XCTAssertEqual(try client[...].gather("v", as: Int.self).get(), Array(0..<10))
+    XCTAssertEqual(try client[[1]].gather("v", as: Int.self).get(), [4, 5, 6])
+
+    // Errors: unknown function, arguments of the wrong type or count, a failing task, a missing name.
+    XCTAssertThrowsError(try client[...].apply("nope", as: Int.self).get()) { error in
+      guard case .hub(let kind, let message) = error as? SteeringError else { return XCTFail("\(error)") }
+      XCTAssertEqual(kind, "unknownFunction")
+      XCTAssertTrue(message.contains("area") && message.contains("square"), message)
+    }
+    XCTAssertThrowsError(try client[...].apply("square", "seven", as: Int.self).get()) { error in
+      guard case .hub(let kind, let message) = error as? SteeringError else { return XCTFail("\(error)") }
+      XCTAssertEqual(kind, "badArguments")
+      XCTAssertTrue(message.contains("must be Int"), message)
+    }
+    XCTAssertThrowsError(try client[...].apply("area", 1, as: Int.self).get()) {
+      XCTAssertTrue("\($0)".contains("takes 2 arguments (Int, Int), not 1"), "\($0)")
+    }
+    XCTAssertThrowsError(try client.loadBalancedView().map("failIfOdd", [2, 3], as: Int.self).get()) { error in
+      guard case .remote(let failure) = error as? SteeringError else { return XCTFail("\(error)") }
+      XCTAssertEqual(failure.function, "failIfOdd")
+      XCTAssertTrue((0..<3).contains(failure.engine), "\(failure)")
+    }
+    XCTAssertThrowsError(try client[...].pull("undefined", as: Int.self).get()) { error in
+      guard case .composite(let failures) = error as? SteeringError else { return XCTFail("\(error)") }
+      XCTAssertEqual(failures.count, 3)
+      XCTAssertTrue(failures[0].message.contains("'undefined' is not defined"), "\(failures[0])")
+    }
+    XCTAssertThrowsError(try client[[7]].apply("engineID", as: Int.self).get()) {
+      XCTAssertTrue("\($0)".contains("badTargets"), "\($0)")
+    }
+
+    // Task records, queue status, engines.
+    let mapped = client.loadBalancedView().map("square", [4, 5], as: Int.self)
+    XCTAssertEqual(try mapped.get(), [16, 25])
+    let record = try client.task(mapped.taskIDs[1])
+    XCTAssertEqual(record.function, "square")
+    XCTAssertEqual(record.state, "succeeded")
+    XCTAssertEqual(record.items, [.value(.int(25))])
+    XCTAssertThrowsError(try client.task(1_000_000))
+    let status = try client.queueStatus()
+    XCTAssertEqual(status.engines.map(\.id), [0, 1, 2])
+    XCTAssertEqual(status.unassigned, 0)
+    let engines = try client.engines()
+    XCTAssertGreaterThan(engines.reduce(0) { $0 + $1.tasksDone }, 60)
+
+    // A client that disconnects right after submitting leaves its tasks to complete.
+    let leaver = try Client(connectionFile: job.connectionFile)
+    let left = leaver.loadBalancedView().map("sleepFor", [0.2, 0.2, 0.2, 0.2], as: Int.self)
+    let leftTasks = left.taskIDs
+    leaver.close()
+    XCTAssertEqual(leftTasks.count, 4)
+    let deadline = Date().addingTimeInterval(30)
+    while Date() < deadline, try leftTasks.contains(where: { try client.task($0).state != "succeeded" }) {
+      Thread.sleep(forTimeInterval: 0.1)
+    }
+    XCTAssertEqual(try leftTasks.map { try client.task($0).state }, Array(repeating: "succeeded", count: 4))
+
+    // Stop: the job ends cleanly and removes its connection file.
+    try client.stop()
+    stopped = true
+    let result = try XCTUnwrap(try job.finish(timeout: 60), "the job did not end after stop")
+    XCTAssertEqual(result.status, 0, result.describe())
+    XCTAssertFalse(result.timedOut, result.describe())
+    XCTAssertFalse(FileManager.default.fileExists(atPath: job.connectionFile))
+    try? FileManager.default.removeItem(atPath: job.home)
+  }
+
+  func testBadInputFromTheNetworkNeverReachesAnEngineAndTheHubKeepsServing() throws {
+    let job = ServedJob(ranks: 3, extraArguments: ["--stall-timeout", "1", "--frame-limit", "65536"])
+    defer { job.stopQuietly() }
+    let path = try job.waitUntilServing()
+    let file = try ConnectionFile.read(from: path)
+    let client = try Client(connectionFile: path)
+    let before = try client.queueStatus()
+    XCTAssertEqual(before.engines.map(\.completed), [0, 0])
+
+    // A wrong key.
+    var wrong = file
+    wrong.key = MessageSigner.makeKey()
+    try wrong.write(to: job.home + "/wrong.json")
+    XCTAssertThrowsError(try Client(connectionFile: job.home + "/wrong.json")) {
+      XCTAssertEqual($0 as? SteeringError, .badReplySignature)
+    }
+    let signer = try MessageSigner(hexKey: file.key)
+    func frame(_ command: SteeringCommand) throws -> [UInt8] {
+      SteeringFrame.encode(
+        body: Array(try JSONEncoder().encode(SteeringRequest(command: command))), signer: signer)
+    }
+    let apply = SteeringCommand.apply(function: "engineID", arguments: [], targets: nil)
+    // Tampered: one bit of a signed request flipped.
+    var tampered = try frame(apply)
+    tampered[tampered.count - 10] ^= 0x01
+    try expectClosed(port: file.port, sending: tampered)
+    // Replayed: a good frame sent twice.
+    let once = try frame(apply)
+    try expectClosed(port: file.port, sending: once, closes: false)
+    try expectClosed(port: file.port, sending: once)
+    // Oversized, garbage, and a stall in the middle of a frame.
+    try expectClosed(port: file.port, sending: [0, 2, 0, 0])
+    try expectClosed(port: file.port, sending: [0, 0, 0, 64] + (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+    try expectClosed(port: file.port, sending: Array(once.prefix(10)))
+    // Vanishing mid-frame.
+    let vanisher = try Socket(port: file.port)
+    vanisher.send(Array(once.prefix(12)))
+    vanisher.close()
+
+    // The hub still serves, and each engine ran only the one good apply before this one.
+    XCTAssertEqual(try client[...].apply("engineID", as: Int.self).get(timeout: .seconds(30)), [0, 1])
+    let after = try client.queueStatus()
+    XCTAssertEqual(after.engines.map(\.completed), [2, 2], "the replayed apply ran once, then the check: \(after)")
+  }
+
+  /// Sends bytes on a fresh connection; expects the hub to close it (within 10 s) unless told otherwise.
+  private func expectClosed(port: Int, sending bytes: [UInt8], closes: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws {
+    let socket = try Socket(port: port)
+    defer { socket.close() }
+    socket.send(bytes)
+    let closed = socket.waitForClose(timeout: closes ? 10 : 1.5)
+    XCTAssertEqual(closed, closes, "connection closed: \(closed), expected \(closes)", file: file, line: line)
+  }
+}
+
+/// A plain TCP socket, for sending what the client library never would.
+struct Socket {
+  let fd: Int32
+
+  init(port: Int) throws {
+    fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let status = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    guard status == 0 else { throw SteeringError.unreachable(address: "127.0.0.1:\(port)", reason: "connect") }
+  }
+
+  func send(_ bytes: [UInt8]) {
+    _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+  }
+
+  /// Whether the peer closed within `timeout` (reading and discarding what it sends).
+  func waitForClose(timeout: Double) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while Date() < deadline {
+      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      guard poll(&poller, 1, 100) > 0 else { continue }
+      if buffer.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) <= 0 { return true }
+    }
+    return false
+  }
+
+  func close() { Glibc.close(fd) }
+}
