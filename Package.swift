@@ -51,7 +51,7 @@ let package = Package(
     .executableTarget(
       name: "mpp-testapp", dependencies: ["MPIParallel"], path: "Tests/TestApp", swiftSettings: v5),
     .executableTarget(
-      name: "mpp-configapp", dependencies: ["MPIParallel"], path: "Tests/ConfigApp", swiftSettings: v5),
+      name: "mpp-configapp", dependencies: ["MPIParallel", "MPIParallelSteering"], path: "Tests/ConfigApp", swiftSettings: v5),
     .executableTarget(
       name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest", swiftSettings: v5),
     .testTarget(name: "MPIParallelTests", dependencies: ["MPIParallel"], swiftSettings: v5),

@@ -15,9 +15,9 @@
 # Options (or the variable in brackets):
 #   --product NAME  executable product to build (swift build -c release) and run [MPP_PRODUCT; default tour]
 #   --bin PATH      an executable already built; no build [MPP_BIN]
-#   --serve         [MPP_SERVE=1] for steering (a later issue; the runtime records it but does
-#                   not serve yet): passes --serve --serve-port PORT to the program and prints
-#                   the ssh tunnel command to run on your laptop
+#   --serve         [MPP_SERVE=1] serve the job for steering: passes --serve --serve-port PORT
+#                   to the program (the hub listens on 127.0.0.1 of its node) and prints the
+#                   ssh tunnel and copy commands to run on your laptop
 #   --port N        the steering port [MPP_PORT; default 7070]
 #   --login HOST    the login node for the tunnel [MPP_LOGIN; default PBS_O_HOST]
 # Also: MPP_ARGS (program arguments, split on spaces, before those given on the command line),
@@ -93,9 +93,11 @@ fi
 runtime_flags=()
 if [ "$serve" = 1 ]; then
   runtime_flags=(--serve --serve-port "$port")
-  echo "steering (for later: the runtime records --serve but does not serve yet): on your machine run"
-  echo "  ssh -N -L $port:$(hostname):$port ${USER:-$(id -un)}@$login"
-  echo "then connect to localhost:$port"
+  user=${USER:-$(id -un)}
+  echo "steering: the hub listens on 127.0.0.1:$port of $(hostname); on your machine run"
+  echo "  ssh -N -J $user@$login -L $port:127.0.0.1:$port $user@$(hostname)"
+  echo "  scp $user@$login:.mpiparallel/profile_default/client.json ~/.mpiparallel/profile_default/"
+  echo "then steer it: mpiparallel engines (the tunnel makes the file's 127.0.0.1:$port reach the hub)"
 fi
 
 hostfile=()

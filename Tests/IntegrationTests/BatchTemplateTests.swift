@@ -29,8 +29,12 @@ final class BatchTemplateTests: XCTestCase {
     XCTAssertTrue(result.stdout.contains("HWM 2\n"), result.describe())
     XCTAssertTrue(result.stdout.contains("SERVE true 7123\n"), result.describe())
     XCTAssertTrue(result.stdout.contains("ARGS data\n"), result.describe())
-    XCTAssertTrue(result.stdout.contains("ssh -N -L 7123:\(Self.hostname):7123 "), result.describe())
-    XCTAssertTrue(result.stdout.contains("@login7\n"), result.describe())
+    XCTAssertTrue(
+      result.stdout.contains("ssh -N -J \(Self.user)@login7 -L 7123:127.0.0.1:7123 \(Self.user)@\(Self.hostname)\n"),
+      result.describe())
+    // Served: a steering client connected, ran the echo map and stopped the job.
+    XCTAssertTrue(result.stdout.contains("ECHO ok\n"), result.describe())
+    XCTAssertTrue(result.stdout.contains("STOPPED\n"), result.describe())
   }
 
   func testSlurmUsesSrunWhenPresent() throws {
@@ -94,8 +98,10 @@ final class BatchTemplateTests: XCTestCase {
     XCTAssertTrue(result.stdout.contains("==== mpirun -np 3 "), result.describe())
     XCTAssertTrue(result.stdout.contains("ENGINES 2\n"), result.describe())
     XCTAssertTrue(result.stdout.contains("SERVE true 7070\n"), result.describe())
-    XCTAssertTrue(result.stdout.contains("ssh -N -L 7070:\(Self.hostname):7070 "), result.describe())
-    XCTAssertTrue(result.stdout.contains("@head1\n"), result.describe())
+    XCTAssertTrue(
+      result.stdout.contains("ssh -N -J \(Self.user)@head1 -L 7070:127.0.0.1:7070 \(Self.user)@\(Self.hostname)\n"),
+      result.describe())
+    XCTAssertTrue(result.stdout.contains("STOPPED\n"), result.describe())
   }
 
   func testPBSWithoutARankCountSaysSo() throws {
@@ -160,7 +166,7 @@ final class BatchTemplateTests: XCTestCase {
   ) throws -> MPIRunResult {
     let script = LaunchTests.packageRoot + "/Scripts/" + template
     let bin = try binary ?? MPIRun.productPath("mpp-configapp")
-    var env = MPIRun.mergedEnvironment([:])
+    var env = MPIRun.mergedEnvironment(["MPIPARALLEL_HOME": scratch + "/mpiparallel-home"])
     for (key, value) in environment {
       env[key] = value.isEmpty ? nil : value
     }
@@ -178,6 +184,8 @@ final class BatchTemplateTests: XCTestCase {
       !FileManager.default.isExecutableFile(atPath: $0 + "/srun")
     }.joined(separator: ":")
   }
+
+  static var user: String { ProcessInfo.processInfo.environment["USER"] ?? NSUserName() }
 
   static var hostname: String {
     var buffer = [CChar](repeating: 0, count: 256)

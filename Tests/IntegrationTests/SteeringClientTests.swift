@@ -154,6 +154,25 @@ final class SteeringClientTests: XCTestCase {
     XCTAssertEqual(after.engines.map(\.completed), [2, 2], "the replayed apply ran once, then the check: \(after)")
   }
 
+  func testADriverServesWhileItRunsAndAClientEndsIt() throws {
+    let job = ServedJob(ranks: 3, extraArguments: ["serve-while-driving"], serve: false)
+    var ended = false
+    defer { if !ended { job.stopQuietly() } }
+    let client = try Client(connectionFile: try job.waitUntilServing())
+    XCTAssertEqual(try client[...].apply("area", 2, 3, as: Int.self).get(timeout: .seconds(30)), [6, 6])
+    // The driver's own tasks and this client's share the hub.
+    XCTAssertEqual(try client.loadBalancedView().map("square", [9], as: Int.self).get(), [81])
+    XCTAssertEqual(try client[0].push("done", true).get(), [true])
+    let result = try XCTUnwrap(try job.finish(timeout: 60), "the driver did not end")
+    ended = true
+    XCTAssertEqual(result.status, 0, result.describe())
+    XCTAssertTrue(result.stdout.contains("SERVING \(job.connectionFile)"), result.describe())
+    XCTAssertTrue(result.stdout.contains("DRIVER DONE after "), result.describe())
+    XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), result.describe())
+    XCTAssertFalse(FileManager.default.fileExists(atPath: job.connectionFile), "the connection file was left")
+    try? FileManager.default.removeItem(atPath: job.home)
+  }
+
   /// Sends bytes on a fresh connection; expects the hub to close it (within 10 s) unless told otherwise.
   private func expectClosed(port: Int, sending bytes: [UInt8], closes: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws {
     let socket = try Socket(port: port)

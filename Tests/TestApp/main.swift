@@ -88,6 +88,9 @@ let crashOn = RemoteFunction("crashOn") { (x: Int, bad: Int) -> Int in
   return x + 1
 }
 /// Registered nowhere: calling it must fail with an unknown-function error.
+let flagSet = RemoteFunction("flagSet") { (name: String) -> Bool in
+  (try? EngineContext.current.get(name, as: Bool.self)) ?? false
+}
 let unregistered = RemoteFunction("unregistered") { (x: Int) -> Int in x }
 /// Same name as `square`, other types: calling it must fail with a signature error.
 let squareWrongTypes = RemoteFunction("square") { (x: String) -> String in x }
@@ -96,7 +99,7 @@ let functions: [any RemoteFunctionProtocol] = [
   engineID, engineCount, square, area, scale, sumArray, describePoint, movePoint, failOnLow, failIfOdd,
   sleepFor,
   setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum, isEngineTwo, never, capabilitiesHere,
-  loggedSquare, crashOn,
+  loggedSquare, crashOn, flagSet,
 ]
 
 /// Engine 1 advertises "gpu" (tasks can require it).
@@ -151,6 +154,20 @@ func runBlocking() -> Never {
       print("crashing engine 1")
       _ = try client[...].apply(crash, 1).get(timeout: .seconds(30))
       print("UNREACHABLE: the crash did not end the job")
+    case "serve-while-driving":
+      // The driver works on while steering clients come and go; a client
+      // pushing done = true on engine 0 ends it.
+      print("SERVING \(try client.serve())")
+      var rounds = 0
+      let start = Date()
+      while Date().timeIntervalSince(start) < 60 {
+        let squares = try client.loadBalancedView().map(square, Array(0..<10)).get()
+        checks.equal("driver round \(rounds)", squares, (0..<10).map { $0 * $0 })
+        rounds += 1
+        if try client[0].apply(flagSet, "done").get() { break }
+        Thread.sleep(forTimeInterval: 0.02)
+      }
+      print("DRIVER DONE after \(rounds) rounds")
     case "driver-error":
       _ = try client[...].apply(engineID).get()
       throw Boom(engine: -1)

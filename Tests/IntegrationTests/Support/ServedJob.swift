@@ -13,11 +13,11 @@ final class ServedJob: @unchecked Sendable {
 
   init(
     _ product: String = "mpp-testapp", ranks: Int, profile: String = "test", extraArguments: [String] = [],
-    timeout: Double = 120
+    serve: Bool = true, timeout: Double = 120
   ) {
     home = NSTemporaryDirectory() + "mpp-served-\(getpid())-\(UUID().uuidString.prefix(8))"
     self.profile = profile
-    let arguments = ["--serve", "--profile", profile, "--serve-port", "0"] + extraArguments
+    let arguments = (serve ? ["--serve"] : []) + ["--profile", profile, "--serve-port", "0"] + extraArguments
     let environment = ["MPIPARALLEL_HOME": home]
     Thread.detachNewThread { [self] in
       let result = Result {
