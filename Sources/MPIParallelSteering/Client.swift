@@ -19,19 +19,20 @@ public final class Client: @unchecked Sendable {
   /// The job as the hub described it on connecting.
   public let job: JobInfo
 
-  /// Connects to the hub a connection file names, and checks the key by a first exchange.
-  public init(connectionFile path: String) throws {
+  /// Connects to the hub a connection file names, and checks the key by a
+  /// first exchange; `timeout` bounds the connection and that first reply (seconds).
+  public init(connectionFile path: String, timeout: Double = 10) throws {
     connection = try ConnectionFile.read(from: path)
-    link = try SteeringConnection(file: connection)
-    guard case .hello(let job) = try link.send(.hello) else {
+    link = try SteeringConnection(file: connection, connectTimeout: timeout)
+    guard case .hello(let job) = try link.send(.hello, timeout: timeout) else {
       throw SteeringError.connectionLost("the hub did not answer hello")
     }
     self.job = job
   }
 
   /// Connects to the job served under a profile (`default` unless named).
-  public convenience init(profile: String = "default") throws {
-    try self.init(connectionFile: try ProfileDirectory(name: profile).connectionFile)
+  public convenience init(profile: String = "default", timeout: Double = 10) throws {
+    try self.init(connectionFile: try ProfileDirectory(name: profile).connectionFile, timeout: timeout)
   }
 
   /// Closes the connection (also done when the client is released).

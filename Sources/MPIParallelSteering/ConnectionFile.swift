@@ -98,8 +98,7 @@ public struct ProfileDirectory: Sendable, Equatable {
   /// The profile called `name` under `base` (the default base when nil).
   public init(name: String = "default", base: String? = nil) throws {
     guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), name != ".", name != ".." else {
-      throw SteeringError.badConnectionFile(
-        path: name, reason: "a profile name is letters, digits, '-', '_' and '.', not '\(name)'")
+      throw SteeringError.badProfileName(name)
     }
     self.name = name
     path = (base ?? Self.base()) + "/profile_" + name

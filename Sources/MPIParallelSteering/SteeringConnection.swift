@@ -15,9 +15,13 @@ final class SteeringConnection: @unchecked Sendable {
   private var fd: Int32 = -1
   private let lock = NSLock()
 
-  init(file: ConnectionFile, frameLimit: Int = SteeringFrame.defaultLimit) throws {
+  /// Seconds a connection attempt may take.
+  let connectTimeout: Double
+
+  init(file: ConnectionFile, frameLimit: Int = SteeringFrame.defaultLimit, connectTimeout: Double = 10) throws {
     self.file = file
     self.frameLimit = frameLimit
+    self.connectTimeout = connectTimeout
     signer = try MessageSigner(hexKey: file.key)
     try connect()
   }
@@ -86,18 +90,37 @@ final class SteeringConnection: @unchecked Sendable {
     while let info = entry {
       let socket = Glibc.socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
       if socket >= 0 {
-        if Glibc.connect(socket, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
+        if let failure = Self.connect(socket, info.pointee.ai_addr, info.pointee.ai_addrlen, timeout: connectTimeout) {
+          reason = failure
+          Glibc.close(socket)
+        } else {
           var one: Int32 = 1
           setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
           fd = socket
           return
         }
-        reason = String(cString: strerror(errno))
-        Glibc.close(socket)
       }
       entry = info.pointee.ai_next
     }
     throw SteeringError.unreachable(address: file.address, reason: reason)
+  }
+
+  /// Connects within `timeout` seconds; nil on success, else why not.
+  private static func connect(
+    _ socket: Int32, _ address: UnsafeMutablePointer<sockaddr>, _ length: socklen_t, timeout: Double
+  ) -> String? {
+    let flags = fcntl(socket, F_GETFL)
+    _ = fcntl(socket, F_SETFL, flags | O_NONBLOCK)
+    defer { _ = fcntl(socket, F_SETFL, flags) }
+    if Glibc.connect(socket, address, length) == 0 { return nil }
+    guard errno == EINPROGRESS else { return String(cString: strerror(errno)) }
+    var poller = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
+    let ready = poll(&poller, 1, Int32(timeout * 1000))
+    guard ready > 0 else { return ready == 0 ? "no answer within \(timeout) s" : String(cString: strerror(errno)) }
+    var error: Int32 = 0
+    var size = socklen_t(MemoryLayout<Int32>.size)
+    getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &size)
+    return error == 0 ? nil : String(cString: strerror(error))
   }
 
   private func writeAll(_ bytes: [UInt8]) throws {

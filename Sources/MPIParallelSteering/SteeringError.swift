@@ -3,6 +3,8 @@
 public enum SteeringError: Error, Sendable, Equatable, CustomStringConvertible {
   /// No connection file where one was looked for (no job is being served under that profile).
   case noConnectionFile(path: String)
+  /// A profile name that cannot name a directory.
+  case badProfileName(String)
   /// The connection file exists but cannot be used.
   case badConnectionFile(path: String, reason: String)
   /// The hub could not be reached at that address.
@@ -32,6 +34,8 @@ public enum SteeringError: Error, Sendable, Equatable, CustomStringConvertible {
     switch self {
     case .noConnectionFile(let path):
       return "no connection file at \(path): is a job being served under this profile? (start one with `mpiparallel start`)"
+    case .badProfileName(let name):
+      return "'\(name)' is not a profile name: use letters, digits, '-', '_' and '.'"
     case .badConnectionFile(let path, let reason):
       return "connection file \(path) cannot be used: \(reason)"
     case .unreachable(let address, let reason):

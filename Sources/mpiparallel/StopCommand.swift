@@ -1,0 +1,104 @@
+// `mpiparallel stop`: asks the served job to stop and waits until its hub and
+// mpirun are gone; a job whose hub does not answer but that `start` recorded
+// in cluster.json is ended with signals to its mpirun.
+import ArgumentParser
+import Foundation
+import MPIParallelSteering
+
+struct StopCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "stop",
+    abstract: "Stop the served job and wait until its processes are gone.",
+    discussion: """
+      Sends stop (the hub finishes queued work, stops the engines and exits) and waits \
+      for the hub's process (pid in the connection file) and mpirun (pid in cluster.json). \
+      When the hub cannot be reached, or the job outlives --timeout, mpirun from \
+      cluster.json gets SIGTERM, then SIGKILL after --grace seconds. Removes the \
+      connection file and cluster.json. Prints one line.
+      """)
+
+  @OptionGroup var connection: ConnectionOptions
+
+  @Option(help: "Seconds to wait for the job to exit after it was asked to stop.")
+  var timeout: Double = 30
+
+  @Option(help: "Seconds between SIGTERM and SIGKILL.")
+  var grace: Double = 5
+
+  func run() throws {
+    let path = try connection.connectionPath()
+    let clusterPath = try connection.clusterPath()
+    let fileExists = FileManager.default.fileExists(atPath: path)
+    let file = try? ConnectionFile.read(from: path)
+    let record = ClusterRecord.read(from: clusterPath)
+    guard fileExists || record != nil else { throw SteeringError.noConnectionFile(path: path) }
+    let name = file?.profile ?? record?.profile ?? connection.profile
+    let started = Date()
+    let hub = file?.pid ?? record?.hub
+    let mpirun = record?.pid
+    let pids = [hub, mpirun].compactMap { $0 }
+
+    guard pids.contains(where: ProcessTools.isAlive) else {
+      remove(path, clusterPath, hub: hub)
+      print("profile \(name) was not running (hub and mpirun gone); removed its stale files")
+      return
+    }
+    var unreachable: String?
+    if let file, ProcessTools.isAlive(file.pid) {
+      do {
+        let client = try Client(connectionFile: path)
+        try client.stop()
+      } catch {
+        unreachable = "\(error)"
+      }
+    } else {
+      unreachable = fileExists ? "its connection file names no live hub" : "no connection file"
+    }
+
+    var how: String
+    if unreachable == nil {
+      if ProcessTools.waitUntilGone(pids, timeout: timeout) {
+        how = "exited"
+      } else if let mpirun, ProcessTools.isAlive(mpirun) {
+        how = "outlived --timeout \(timeout) s after stop; mpirun got " + end(mpirun, record: record)
+      } else {
+        throw CLIError(
+          "asked profile \(name) to stop, but the hub (pid \(hub.map(String.init) ?? "?")) is still running after \(timeout) s"
+        )
+      }
+    } else if let mpirun, ProcessTools.isAlive(mpirun) {
+      how = "did not answer (\(unreachable!)); mpirun got " + end(mpirun, record: record)
+    } else {
+      throw CLIError(
+        "the hub of profile \(name) (pid \(hub.map(String.init) ?? "?")) is alive but does not answer: \(unreachable!); "
+          + "no live mpirun in \(clusterPath) (not started by `mpiparallel start`?), so end it yourself")
+    }
+    remove(path, clusterPath, hub: hub)
+    let processes = [hub.map { "hub pid \($0)" }, mpirun.map { "mpirun pid \($0)" }].compactMap { $0 }
+    print(
+      "stopped profile \(name): \(processes.joined(separator: ", ")) \(how) after "
+        + String(format: "%.1f s", Date().timeIntervalSince(started)))
+  }
+
+  /// Ends mpirun with signals, then whatever of the job it left on this host; the signals sent.
+  func end(_ mpirun: Int, record: ClusterRecord?) -> String {
+    let signals = ProcessTools.terminate(mpirun, grace: grace)
+    let left = ([record?.hub].compactMap { $0 } + (record?.enginePIDs ?? [])).filter(ProcessTools.isAlive)
+    if !left.isEmpty, !ProcessTools.waitUntilGone(left, timeout: grace) {
+      ProcessTools.killAll(left)
+      return signals + " (and SIGKILL for ranks it left: \(left.map(String.init).joined(separator: " ")))"
+    }
+    return signals
+  }
+
+  /// Removes the job's files: cluster.json, and the connection file unless a live hub replaced it.
+  func remove(_ path: String, _ clusterPath: String, hub: Int?) {
+    ClusterRecord.remove(clusterPath)
+    if let current = try? ConnectionFile.read(from: path), current.pid != hub,
+      ProcessTools.isAlive(current.pid)
+    {
+      return
+    }
+    ClusterRecord.remove(path)
+  }
+}
