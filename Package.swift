@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-let examples = ["primes", "pi", "sleep-tasks", "nested-loops", "scatter-gather", "tour"]
+let examples = ["primes", "pi", "sleep-tasks", "nested-loops", "scatter-gather", "tour", "heat"]
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 let package = Package(
@@ -54,7 +54,7 @@ let package = Package(
       name: "mpp-configapp", dependencies: ["MPIParallel", "MPIParallelSteering"], path: "Tests/ConfigApp", swiftSettings: v5),
     .executableTarget(
       name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest", swiftSettings: v5),
-    .testTarget(name: "MPIParallelTests", dependencies: ["MPIParallel"], swiftSettings: v5),
+    .testTarget(name: "MPIParallelTests", dependencies: ["MPIParallel", "MPIParallelSteering"], swiftSettings: v5),
     .testTarget(name: "SteeringTests", dependencies: ["MPIParallelSteering"], swiftSettings: v5),
     .testTarget(name: "IntegrationTests", dependencies: ["MPIParallelSteering"], swiftSettings: v5),
   ]

@@ -11,8 +11,7 @@ public enum SteeringCommand: Codable, Sendable, Equatable {
   case functions
   /// Runs `function` once on each target engine (all when nil), as a DirectView's apply.
   case apply(function: String, arguments: [JSONValue], targets: [Int]?)
-  /// A load-balanced map: each item is one call's argument (or an array of
-  /// them for a function of several arguments).
+  /// A load-balanced map: each item is an array of one call's arguments.
   case map(function: String, items: [JSONValue], chunkSize: Int, ordered: Bool, targets: [Int]?)
   /// Sets `name` to `value` in each target engine's namespace.
   case push(name: String, value: JSONValue, targets: [Int]?)
@@ -110,10 +109,13 @@ public struct FunctionInfo: Codable, Sendable, Equatable {
   public var name: String
   public var argumentTypes: [String]
   public var resultType: String
-  public init(name: String, argumentTypes: [String], resultType: String) {
+  /// Whether it runs on every engine at once only (it makes MPI calls among engines).
+  public var collective: Bool
+  public init(name: String, argumentTypes: [String], resultType: String, collective: Bool = false) {
     self.name = name
     self.argumentTypes = argumentTypes
     self.resultType = resultType
+    self.collective = collective
   }
   /// `area(Int, Int) -> Int`
   public var signature: String { "\(name)(\(argumentTypes.joined(separator: ", "))) -> \(resultType)" }

@@ -1,9 +1,10 @@
 import XCTest
 
-/// The six example programs under real MPI (8 ranks: the hub and 7 engines,
-/// oversubscribed). Each example compares its parallel results with a serial
-/// computation, prints "CHECK <name>: ok" per check and exits non-zero on a
-/// mismatch; these tests assert the exit status and the key check lines.
+/// The example programs under real MPI (8 ranks: the hub and 7 engines,
+/// oversubscribed; some also with fewer). Each example compares its parallel
+/// results with a serial computation, prints "CHECK <name>: ok" per check and
+/// exits non-zero on a mismatch; these tests assert the exit status and the
+/// key check lines.
 final class ExamplesTests: XCTestCase {
   /// Runs an example, asserts it finished in time with status 0 and printed
   /// each of `expected` (and no driver failure).
@@ -89,6 +90,79 @@ final class ExamplesTests: XCTestCase {
         "CHECK the slices are a, in engine order: ok", "CHECK counts add up to 200000: ok",
         "CHECK b[i] == a[i]**2 for every i: ok",
       ])
+  }
+
+  /// The heat example: halo exchange among the engines and a field equal to the serial one bit
+  /// for bit, with 7 engines, with 2, and with more engines than rows (engines owning none); the
+  /// PGM pictures it writes are checked as files, and an unstable alpha ends it with an error.
+  func testHeat() throws {
+    let directory = NSTemporaryDirectory() + "heat-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let checks = [
+      "CHECK heat.advance before heat.init is refused: ok", "CHECK alpha 0.3 is refused: ok",
+      "CHECK rows per engine are the block partition: ok", "CHECK leg 1: field equals serial: ok",
+      "CHECK leg 2: heat.source returned the previous strength 1.0: ok",
+      "CHECK leg 3: heat.advance returned step 200 on every engine: ok",
+      "CHECK leg 3: field equals serial: ok", "CHECK leg 3: every engine reports the same stats: ok",
+      "CHECK leg 3: stats equal serial: ok", "CHECK gather('heat.u') is the field: ok",
+      "CHECK the PGM equals serial: ok",
+    ]
+    let picture = directory + "/heat.pgm"
+    try example(
+      "heat", arguments: ["--pgm", picture],
+      expecting: checks + [
+        "heat: 64 x 48 grid, alpha 0.2, 200 steps on 7 engines", "rows per engine: [10, 9, 9, 9, 9, 9, 9]",
+        "wrote \(picture): PGM 48 x 64", "heat: OK 64 x 48 grid, 200 steps on 7 engines",
+      ])
+    try checkPGM(picture, rows: 64, cols: 48)
+
+    try example(
+      "heat", ranks: 3,
+      expecting: checks + ["rows per engine: [32, 32]", "heat: OK 64 x 48 grid, 200 steps on 2 engines"])
+
+    // 5 rows over 7 engines: engines 5 and 6 own no rows and sit out the halo exchange.
+    let small = directory + "/small.pgm"
+    try example(
+      "heat", arguments: ["--rows", "5", "--cols", "7", "--steps", "31", "--pgm", small],
+      expecting: [
+        "rows per engine: [1, 1, 1, 1, 1, 0, 0]", "CHECK leg 3: field equals serial: ok",
+        "CHECK leg 3: stats equal serial: ok", "CHECK the PGM equals serial: ok",
+        "heat: OK 5 x 7 grid, 31 steps on 7 engines",
+      ])
+    try checkPGM(small, rows: 5, cols: 7)
+
+    let unstable = try MPIRun.run("heat", ranks: 3, arguments: ["--alpha", "0.5"], timeout: 90)
+    XCTAssertFalse(unstable.timedOut, unstable.describe())
+    XCTAssertNotEqual(unstable.status, 0, unstable.describe())
+    XCTAssertTrue(
+      unstable.stderr.contains("alpha must be in (0, 0.25] for the explicit scheme to be stable, got 0.5"),
+      unstable.describe())
+    XCTAssertFalse(unstable.stdout.contains("heat: OK"), unstable.describe())
+  }
+
+  /// Checks that `path` is a valid ASCII PGM (P2) of `cols` x `rows` with maximum 255: the header,
+  /// one grey level per cell, each within 0...255, both ends of the scale used, lines of at most
+  /// 70 characters.
+  func checkPGM(_ path: String, rows: Int, cols: Int, file: StaticString = #filePath, line: UInt = #line)
+    throws
+  {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    XCTAssertTrue(
+      text.hasPrefix("P2\n\(cols) \(rows)\n255\n"), String(text.prefix(40)), file: file, line: line)
+    let tokens = text.split(whereSeparator: \.isWhitespace).map(String.init)
+    XCTAssertEqual(Array(tokens.prefix(4)), ["P2", "\(cols)", "\(rows)", "255"], file: file, line: line)
+    let levels = tokens.dropFirst(4).map { Int($0) }
+    XCTAssertEqual(levels.count, rows * cols, "grey levels in \(path)", file: file, line: line)
+    XCTAssertTrue(
+      levels.allSatisfy { $0 != nil && (0...255).contains($0!) }, "a level outside 0...255", file: file,
+      line: line)
+    XCTAssertEqual(levels.compactMap { $0 }.max(), 255, file: file, line: line)
+    XCTAssertEqual(levels.compactMap { $0 }.min(), 0, file: file, line: line)
+    XCTAssertTrue(text.hasSuffix("\n"), file: file, line: line)
+    XCTAssertTrue(
+      text.split(separator: "\n").allSatisfy { $0.count <= 70 }, "a line over 70 characters", file: file,
+      line: line)
   }
 
   func testTour() throws {

@@ -61,6 +61,11 @@ public struct DirectView: Sendable {
     decoder: @escaping AsyncMapResult<R>.SlotDecoder
   ) -> AsyncMapResult<R> {
     if let error = client.invalidTarget(targets) { return failedMap(label, error) }
+    if let refusal = registration.collectiveRefusal(
+      targets: targets, engineCount: client.engines.count, how: "on engines \(targets)")
+    {
+      return failedMap(label, refusal)
+    }
     let (state, jobs) = perEngine(label: label, function: registration.name) { taskID in
       Client.callRequest(taskID: taskID, function: registration, batch: false, count: 1) { sink in
         encoded.withUnsafeBytes { sink.writer.writeRaw($0) }
@@ -78,6 +83,11 @@ public struct DirectView: Sendable {
   ) -> AsyncMapResult<R> {
     let label = "map(\(function.name))"
     if let error = client.invalidTarget(targets) { return failedMap(label, error) }
+    if let refusal = function.registration.collectiveRefusal(
+      targets: nil, engineCount: client.engines.count, how: "in a map")
+    {
+      return failedMap(label, refusal)
+    }
     let count = Client.zippedCount(repeat each sequences)
     let parts = Partition.ranges(count: count, parts: targets.count).enumerated().filter {
       !$0.element.isEmpty

@@ -99,6 +99,11 @@ public struct LoadBalancedView: Sendable {
     }
     if let targets, let error = client.invalidTarget(targets) { return failed(error) }
     if client.engines.isEmpty { return failed(ParallelError.noEngines(label)) }
+    if let refusal = registration.collectiveRefusal(
+      targets: nil, engineCount: client.engines.count, how: "on a LoadBalancedView")
+    {
+      return failed(refusal)
+    }
     do {
       try flags.validate()
       if let costs { try CostOrder.validate(costs, count: count) }

@@ -19,7 +19,14 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
   public let name: String
   public let registration: FunctionRegistration
 
-  public init(_ name: String, _ body: @escaping @Sendable (repeat each Argument) throws -> Result) {
+  ///
+  /// A `collective` function makes MPI calls among the engines (an
+  /// allreduce, a halo exchange on `EngineContext.communicator`), so every
+  /// engine must run it at once: the hub refuses it on a DirectView of some
+  /// engines, in a map, and on a LoadBalancedView, where it would hang.
+  public init(
+    _ name: String, collective: Bool = false, _ body: @escaping @Sendable (repeat each Argument) throws -> Result
+  ) {
     self.name = name
     var types: [String] = []
     for type in repeat (each Argument).self { types.append(Wire.typeName(type)) }
@@ -27,7 +34,7 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
     let signature = FunctionSignature(
       argumentTypes: "(" + types.joined(separator: ", ") + ")", resultType: Wire.typeName(Result.self))
     registration = FunctionRegistration(
-      name: name, signature: signature, argumentTypes: Array(types),
+      name: name, signature: signature, argumentTypes: Array(types), collective: collective,
       invoke: { source, writer in
         let arguments = (repeat try MPIParallel.Argument<each Argument>.read(from: source))
         let result = try body(repeat each arguments)
@@ -75,6 +82,8 @@ public struct FunctionRegistration: Sendable {
   public let signature: FunctionSignature
   /// The argument types one by one: `["Int", "Int"]`.
   let argumentTypes: [String]
+  /// Whether every engine must run it at once (it makes MPI calls among engines).
+  public let collective: Bool
   /// Reads one call's arguments from the source, runs the body, writes the result.
   let invoke: @Sendable (ArgumentSource, inout WireWriter) throws -> Void
   /// Writes a call's arguments given as JSON (a steering client's), each
@@ -82,6 +91,16 @@ public struct FunctionRegistration: Sendable {
   let encodeJSON: @Sendable ([JSONValue], ArgumentSink) throws -> Void
   /// Reads one result from a reply and gives its JSON form.
   let jsonResult: @Sendable (inout WireReader) throws -> JSONValue
+
+  /// Why a call of this function on `targets` (nil: load-balanced) would
+  /// hang, for a collective function called on fewer than all `engineCount` engines.
+  func collectiveRefusal(targets: [Int]?, engineCount: Int, how: String) -> ParallelError? {
+    guard collective else { return nil }
+    if let targets, targets.count == engineCount { return nil }
+    return .invalidArgument(
+      "\(name) is collective (its engines make MPI calls among themselves), so it runs on all \(engineCount) engines at once through a DirectView of every engine, not \(how)"
+    )
+  }
 
   /// Writes one JSON argument as a `T` (or, for `{"$ref": "name"}`, as a reference).
   static func writeJSON<T: Codable & Sendable>(

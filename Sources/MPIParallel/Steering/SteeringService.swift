@@ -114,7 +114,9 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
 
   private func functionInfos() -> [FunctionInfo] {
     registry.names.compactMap { registry.functions[$0] }.map {
-      FunctionInfo(name: $0.name, argumentTypes: $0.argumentTypes, resultType: $0.signature.resultType)
+      FunctionInfo(
+        name: $0.name, argumentTypes: $0.argumentTypes, resultType: $0.signature.resultType,
+        collective: $0.collective)
     }
   }
 
