@@ -5,7 +5,8 @@ import MPIParallelSteering
 struct FunctionsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "functions",
-    abstract: "The remote functions: name, argument types, result type.")
+    abstract: "The remote functions: name, argument types, result type, and whether collective.",
+    discussion: "A collective function runs on every engine at once only (apply without --targets).")
 
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: JSONFlag
@@ -18,8 +19,13 @@ struct FunctionsCommand: ParsableCommand {
       try Output.json(functions)
     } else {
       Output.table(
-        ["name", "arguments", "result"],
-        functions.map { [$0.name, "(" + $0.argumentTypes.joined(separator: ", ") + ")", $0.resultType] })
+        ["name", "arguments", "result", "runs on"],
+        functions.map {
+          [
+            $0.name, "(" + $0.argumentTypes.joined(separator: ", ") + ")", $0.resultType,
+            $0.collective ? "all engines at once" : "any",
+          ]
+        })
     }
   }
 }
