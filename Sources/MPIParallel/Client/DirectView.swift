@@ -64,7 +64,7 @@ public struct DirectView: Sendable {
     if let refusal = registration.collectiveRefusal(
       targets: targets, engineCount: client.engines.count, how: "on engines \(targets)")
     {
-      return failedMap(label, refusal)
+      return failedMap(label, ParallelError.invalidArgument(refusal))
     }
     let (state, jobs) = perEngine(label: label, function: registration.name) { taskID in
       Client.callRequest(taskID: taskID, function: registration, batch: false, count: 1) { sink in
@@ -86,7 +86,7 @@ public struct DirectView: Sendable {
     if let refusal = function.registration.collectiveRefusal(
       targets: nil, engineCount: client.engines.count, how: "in a map")
     {
-      return failedMap(label, refusal)
+      return failedMap(label, ParallelError.invalidArgument(refusal))
     }
     let count = Client.zippedCount(repeat each sequences)
     let parts = Partition.ranges(count: count, parts: targets.count).enumerated().filter {

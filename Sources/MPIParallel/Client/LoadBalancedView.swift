@@ -102,7 +102,7 @@ public struct LoadBalancedView: Sendable {
     if let refusal = registration.collectiveRefusal(
       targets: nil, engineCount: client.engines.count, how: "on a LoadBalancedView")
     {
-      return failed(refusal)
+      return failed(ParallelError.invalidArgument(refusal))
     }
     do {
       try flags.validate()

@@ -70,6 +70,11 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
     case .apply(let name, let arguments, let targets):
       let registration = try function(name)
       let view = try directView(targets)
+      if let refusal = registration.collectiveRefusal(
+        targets: view.targets, engineCount: client.engines.count, how: "on engines \(view.targets)")
+      {
+        throw SteeringFailure("collective", refusal)
+      }
       let encoded = try encode(arguments, for: registration)
       return .submitted(register(Job(parts: [apply(registration, encoded, on: view)], kind: .values, function: name)))
     case .map(let name, let items, let chunkSize, let ordered, let targets):
@@ -161,6 +166,11 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
     -> Submission
   {
     let registration = try function(name)
+    if let refusal = registration.collectiveRefusal(
+      targets: nil, engineCount: client.engines.count, how: "in a load-balanced map")
+    {
+      throw SteeringFailure("collective", refusal)
+    }
     guard chunkSize >= 1 else { throw SteeringFailure("badArguments", "chunksize must be at least 1, not \(chunkSize)") }
     if let targets, let error = client.invalidTarget(targets) { throw SteeringFailure("badTargets", "\(error)") }
     let encoded: [[UInt8]] = try items.enumerated().map { index, item in
