@@ -37,24 +37,28 @@ let package = Package(
     .target(
       name: "MPIParallel",
       dependencies: [
-        "MPI", "MPIParallelSteering", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+        "MPI", "MPIParallelSteering", .product(name: "Logging", package: "swift-log"),
+        .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ],
       swiftSettings: v5),
     .executableTarget(
       name: "mpiparallel",
       dependencies: [
-        "MPIParallel", "MPIParallelSteering", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "MPIParallel", "MPIParallelSteering",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: v5),
     .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel"], swiftSettings: v5),
     .executableTarget(
       name: "mpp-testapp", dependencies: ["MPIParallel"], path: "Tests/TestApp", swiftSettings: v5),
     .executableTarget(
-      name: "mpp-configapp", dependencies: ["MPIParallel", "MPIParallelSteering"], path: "Tests/ConfigApp", swiftSettings: v5),
+      name: "mpp-configapp", dependencies: ["MPIParallel", "MPIParallelSteering"], path: "Tests/ConfigApp",
+      swiftSettings: v5),
     .executableTarget(
       name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest", swiftSettings: v5),
-    .testTarget(name: "MPIParallelTests", dependencies: ["MPIParallel", "MPIParallelSteering"], swiftSettings: v5),
+    .testTarget(
+      name: "MPIParallelTests", dependencies: ["MPIParallel", "MPIParallelSteering"], swiftSettings: v5),
     .testTarget(name: "SteeringTests", dependencies: ["MPIParallelSteering"], swiftSettings: v5),
     .testTarget(name: "IntegrationTests", dependencies: ["MPIParallelSteering"], swiftSettings: v5),
   ]

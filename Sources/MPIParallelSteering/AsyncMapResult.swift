@@ -101,7 +101,9 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
   }
 
   private func fetch(job: Int, timeout: Double, items: Bool) throws -> JobStatus {
-    guard case .job(let status) = try client.link.send(.wait(job: job, timeout: timeout, items: items), timeout: timeout + 60)
+    guard
+      case .job(let status) = try client.link.send(
+        .wait(job: job, timeout: timeout, items: items), timeout: timeout + 60)
     else { throw client.unexpected("wait") }
     return status
   }
@@ -120,7 +122,8 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
     if transform == .flatten {
       values = try values.flatMap { value -> [JSONValue] in
         guard let elements = value.arrayValue else {
-          throw SteeringError.wrongType(expected: "an array on each engine", got: value.description, reason: label)
+          throw SteeringError.wrongType(
+            expected: "an array on each engine", got: value.description, reason: label)
         }
         return elements
       }

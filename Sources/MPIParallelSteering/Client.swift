@@ -95,7 +95,9 @@ public final class Client: @unchecked Sendable {
   }
 
   /// Submits a command that starts a job and returns its result handle.
-  func submit<Element>(_ command: SteeringCommand, label: String, transform: AsyncMapResult<Element>.Transform?)
+  func submit<Element>(
+    _ command: SteeringCommand, label: String, transform: AsyncMapResult<Element>.Transform?
+  )
     -> AsyncMapResult<Element>
   {
     do {

@@ -34,7 +34,9 @@ public struct ConnectionFile: Codable, Sendable, Equatable {
 
   /// Reads and checks a connection file.
   public static func read(from path: String) throws -> ConnectionFile {
-    guard FileManager.default.fileExists(atPath: path) else { throw SteeringError.noConnectionFile(path: path) }
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw SteeringError.noConnectionFile(path: path)
+    }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -49,7 +51,8 @@ public struct ConnectionFile: Codable, Sendable, Equatable {
     }
     guard file.transport == "tcp", file.signatureScheme == "hmac-sha256" else {
       throw SteeringError.badConnectionFile(
-        path: path, reason: "transport \(file.transport) with \(file.signatureScheme) is not tcp with hmac-sha256")
+        path: path,
+        reason: "transport \(file.transport) with \(file.signatureScheme) is not tcp with hmac-sha256")
     }
     guard (1...65535).contains(file.port) else {
       throw SteeringError.badConnectionFile(path: path, reason: "port \(file.port) is not a TCP port")
@@ -73,14 +76,16 @@ public struct ConnectionFile: Codable, Sendable, Equatable {
     let temporary = path + ".\(getpid()).tmp"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     guard fd >= 0 else {
-      throw SteeringError.badConnectionFile(path: path, reason: "cannot create it: \(String(cString: strerror(errno)))")
+      throw SteeringError.badConnectionFile(
+        path: path, reason: "cannot create it: \(String(cString: strerror(errno)))")
     }
     let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     fchmod(fd, 0o600)
     close(fd)
     guard written == data.count, rename(temporary, path) == 0 else {
       unlink(temporary)
-      throw SteeringError.badConnectionFile(path: path, reason: "cannot write it: \(String(cString: strerror(errno)))")
+      throw SteeringError.badConnectionFile(
+        path: path, reason: "cannot write it: \(String(cString: strerror(errno)))")
     }
   }
 
@@ -97,7 +102,9 @@ public struct ProfileDirectory: Sendable, Equatable {
 
   /// The profile called `name` under `base` (the default base when nil).
   public init(name: String = "default", base: String? = nil) throws {
-    guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), name != ".", name != ".." else {
+    guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), name != ".",
+      name != ".."
+    else {
       throw SteeringError.badProfileName(name)
     }
     self.name = name
@@ -130,7 +137,8 @@ public struct ProfileDirectory: Sendable, Equatable {
       try FileManager.default.createDirectory(
         atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     } catch {
-      throw SteeringError.badConnectionFile(path: directory, reason: "cannot create the directory: \(error.localizedDescription)")
+      throw SteeringError.badConnectionFile(
+        path: directory, reason: "cannot create the directory: \(error.localizedDescription)")
     }
   }
 }

@@ -5,11 +5,6 @@ public struct DirectView: Sendable {
   /// The engine ids (nil: every engine).
   public let targets: [Int]?
 
-  init(client: Client, targets: [Int]?) {
-    self.client = client
-    self.targets = targets
-  }
-
   /// Runs the function called `function` on every engine; one result per engine.
   public func apply<R: Decodable & Sendable>(
     _ function: String, _ arguments: any Encodable..., as type: R.Type = R.self
@@ -24,7 +19,8 @@ public struct DirectView: Sendable {
     do {
       let json = try Client.json(arguments)
       return client.submit(
-        .apply(function: function, arguments: json, targets: targets), label: "apply(\(function))", transform: nil)
+        .apply(function: function, arguments: json, targets: targets), label: "apply(\(function))",
+        transform: nil)
     } catch {
       return AsyncMapResult(client: client, label: "apply(\(function))", failure: error)
     }
@@ -68,11 +64,6 @@ public struct LoadBalancedView: Sendable {
   let client: Client
   /// The engines tasks may go to (nil: any).
   public let targets: [Int]?
-
-  init(client: Client, targets: [Int]?) {
-    self.client = client
-    self.targets = targets
-  }
 
   /// Runs the function called `function` once, on whichever engine the scheme picks.
   public func apply<R: Decodable & Sendable>(

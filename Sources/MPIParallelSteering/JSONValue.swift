@@ -55,7 +55,8 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     do {
       self = try JSONDecoder().decode(JSONValue.self, from: data)
     } catch {
-      throw SteeringError.badJSON(String(decoding: data.prefix(200), as: UTF8.self), reason: Self.reason(error))
+      throw SteeringError.badJSON(
+        String(decoding: data.prefix(200), as: UTF8.self), reason: Self.reason(error))
     }
   }
 
@@ -75,12 +76,15 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     do {
       return try JSONDecoder().decode(T.self, from: try Self.encoder.encode(self))
     } catch {
-      throw SteeringError.wrongType(expected: String(describing: T.self), got: description, reason: Self.reason(error))
+      throw SteeringError.wrongType(
+        expected: String(describing: T.self), got: description, reason: Self.reason(error))
     }
   }
 
   /// Compact JSON text, keys sorted.
-  public var description: String { String(decoding: (try? Self.encoder.encode(self)) ?? Data(), as: UTF8.self) }
+  public var description: String {
+    String(decoding: (try? Self.encoder.encode(self)) ?? Data(), as: UTF8.self)
+  }
 
   /// Indented JSON text, keys sorted.
   public var prettyDescription: String {

@@ -24,7 +24,9 @@ public struct ReplayGuard: Sendable {
       seen = seen.filter { now - $0.value <= window }
       nextPrune = now + window / 10
     }
-    guard seen[nonce] == nil else { throw SteeringError.refused("replayed request (nonce \(nonce) seen before)") }
+    guard seen[nonce] == nil else {
+      throw SteeringError.refused("replayed request (nonce \(nonce) seen before)")
+    }
     seen[nonce] = time
   }
 

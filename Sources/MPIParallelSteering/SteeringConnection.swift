@@ -18,7 +18,8 @@ final class SteeringConnection: @unchecked Sendable {
   /// Seconds a connection attempt may take.
   let connectTimeout: Double
 
-  init(file: ConnectionFile, frameLimit: Int = SteeringFrame.defaultLimit, connectTimeout: Double = 10) throws {
+  init(file: ConnectionFile, frameLimit: Int = SteeringFrame.defaultLimit, connectTimeout: Double = 10) throws
+  {
     self.file = file
     self.frameLimit = frameLimit
     self.connectTimeout = connectTimeout
@@ -62,7 +63,9 @@ final class SteeringConnection: @unchecked Sendable {
         }
         throw SteeringError.hub(kind: error.kind, message: error.message)
       }
-      guard let answer = reply.answer else { throw SteeringError.connectionLost("a reply with neither answer nor error") }
+      guard let answer = reply.answer else {
+        throw SteeringError.connectionLost("a reply with neither answer nor error")
+      }
       return answer
     } catch let error as SteeringError {
       if case .hub = error {} else if case .refused = error {} else { dropConnection() }
@@ -90,7 +93,9 @@ final class SteeringConnection: @unchecked Sendable {
     while let info = entry {
       let socket = Glibc.socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
       if socket >= 0 {
-        if let failure = Self.connect(socket, info.pointee.ai_addr, info.pointee.ai_addrlen, timeout: connectTimeout) {
+        if let failure = Self.connect(
+          socket, info.pointee.ai_addr, info.pointee.ai_addrlen, timeout: connectTimeout)
+        {
           reason = failure
           Glibc.close(socket)
         } else {
@@ -116,7 +121,9 @@ final class SteeringConnection: @unchecked Sendable {
     guard errno == EINPROGRESS else { return String(cString: strerror(errno)) }
     var poller = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
     let ready = poll(&poller, 1, Int32(timeout * 1000))
-    guard ready > 0 else { return ready == 0 ? "no answer within \(timeout) s" : String(cString: strerror(errno)) }
+    guard ready > 0 else {
+      return ready == 0 ? "no answer within \(timeout) s" : String(cString: strerror(errno))
+    }
     var error: Int32 = 0
     var size = socklen_t(MemoryLayout<Int32>.size)
     getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &size)
@@ -126,7 +133,9 @@ final class SteeringConnection: @unchecked Sendable {
   private func writeAll(_ bytes: [UInt8]) throws {
     var offset = 0
     while offset < bytes.count {
-      let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+      let sent = bytes.withUnsafeBytes {
+        Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+      }
       if sent < 0 {
         if errno == EINTR { continue }
         throw SteeringError.connectionLost("sending: \(String(cString: strerror(errno)))")
@@ -163,7 +172,9 @@ final class SteeringConnection: @unchecked Sendable {
         throw SteeringError.connectionLost("waiting: \(String(cString: strerror(errno)))")
       }
       if ready == 0 { continue }
-      let received = bytes.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress! + offset, count - offset, 0) }
+      let received = bytes.withUnsafeMutableBytes {
+        Glibc.recv(fd, $0.baseAddress! + offset, count - offset, 0)
+      }
       if received == 0 { throw SteeringError.connectionLost("the hub closed the connection") }
       if received < 0 {
         if errno == EINTR || errno == EAGAIN { continue }

@@ -8,7 +8,10 @@ public struct SteeringRequest: Codable, Sendable, Equatable {
   public var time: Double
   public var command: SteeringCommand
 
-  public init(command: SteeringCommand, nonce: String = SteeringRequest.makeNonce(), time: Double = Date().timeIntervalSince1970) {
+  public init(
+    command: SteeringCommand, nonce: String = SteeringRequest.makeNonce(),
+    time: Double = Date().timeIntervalSince1970
+  ) {
     self.nonce = nonce
     self.time = time
     self.command = command

@@ -33,7 +33,8 @@ public enum SteeringError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .noConnectionFile(let path):
-      return "no connection file at \(path): is a job being served under this profile? (start one with `mpiparallel start`)"
+      return
+        "no connection file at \(path): is a job being served under this profile? (start one with `mpiparallel start`)"
     case .badProfileName(let name):
       return "'\(name)' is not a profile name: use letters, digits, '-', '_' and '.'"
     case .badConnectionFile(let path, let reason):

@@ -116,7 +116,8 @@ public final class SteeringServer: @unchecked Sendable {
     do {
       reply = SteeringReply(inReplyTo: request.nonce, answer: try backend.answer(request.command))
     } catch let failure as SteeringFailure {
-      reply = SteeringReply(inReplyTo: request.nonce, error: .init(kind: failure.kind, message: failure.message))
+      reply = SteeringReply(
+        inReplyTo: request.nonce, error: .init(kind: failure.kind, message: failure.message))
     } catch {
       reply = SteeringReply(inReplyTo: request.nonce, error: .init(kind: "error", message: "\(error)"))
     }
@@ -129,7 +130,8 @@ public final class SteeringServer: @unchecked Sendable {
       body = Array(try SteeringCoding.encoder.encode(reply))
     } catch {
       let fallback = SteeringReply(
-        inReplyTo: reply.inReplyTo, error: .init(kind: "error", message: "the reply could not be encoded: \(error)"))
+        inReplyTo: reply.inReplyTo,
+        error: .init(kind: "error", message: "the reply could not be encoded: \(error)"))
       body = Array((try? SteeringCoding.encoder.encode(fallback)) ?? Data())
     }
     return SteeringFrame.encode(body: body, signer: signer)
@@ -198,7 +200,8 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
           return
         }
       }
-      guard let length = expected, bytes.readableBytes >= length, let contents = bytes.readBytes(length: length)
+      guard let length = expected, bytes.readableBytes >= length,
+        let contents = bytes.readBytes(length: length)
       else {
         buffer = bytes
         break
@@ -221,7 +224,8 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
       request = try server.open(contents)
     } catch {
       // The nonce of a well-signed replay is known; echo it.
-      let nonce = (try? SteeringFrame.open(contents, as: SteeringRequest.self, signer: server.signer))?.nonce ?? ""
+      let nonce =
+        (try? SteeringFrame.open(contents, as: SteeringRequest.self, signer: server.signer))?.nonce ?? ""
       refuse(context: context, reason: "\(error)", inReplyTo: nonce)
       return
     }
@@ -245,9 +249,11 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
     expected = nil
     stallCheck?.cancel()
     server.noteRefused(reason, peer: peer(context))
-    let message = reason.hasPrefix("the hub refused the request: ")
+    let message =
+      reason.hasPrefix("the hub refused the request: ")
       ? String(reason.dropFirst("the hub refused the request: ".count)) : reason
-    let reply = server.frame(SteeringReply(inReplyTo: inReplyTo, error: .init(kind: "refused", message: message)))
+    let reply = server.frame(
+      SteeringReply(inReplyTo: inReplyTo, error: .init(kind: "refused", message: message)))
     var out = context.channel.allocator.buffer(capacity: reply.count)
     out.writeBytes(reply)
     let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)

@@ -50,7 +50,9 @@ func steerOnceServing() {
   }
 }
 
-if ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"] == "0", CommandLine.arguments.contains("--serve") {
+if ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"] == "0",
+  CommandLine.arguments.contains("--serve")
+{
   steerOnceServing()
 }
 

@@ -30,7 +30,8 @@ final class BatchTemplateTests: XCTestCase {
     XCTAssertTrue(result.stdout.contains("SERVE true 7123\n"), result.describe())
     XCTAssertTrue(result.stdout.contains("ARGS data\n"), result.describe())
     XCTAssertTrue(
-      result.stdout.contains("ssh -N -J \(Self.user)@login7 -L 7123:127.0.0.1:7123 \(Self.user)@\(Self.hostname)\n"),
+      result.stdout.contains(
+        "ssh -N -J \(Self.user)@login7 -L 7123:127.0.0.1:7123 \(Self.user)@\(Self.hostname)\n"),
       result.describe())
     // Served: a steering client connected, ran the echo map and stopped the job.
     XCTAssertTrue(result.stdout.contains("ECHO ok\n"), result.describe())
@@ -99,7 +100,8 @@ final class BatchTemplateTests: XCTestCase {
     XCTAssertTrue(result.stdout.contains("ENGINES 2\n"), result.describe())
     XCTAssertTrue(result.stdout.contains("SERVE true 7070\n"), result.describe())
     XCTAssertTrue(
-      result.stdout.contains("ssh -N -J \(Self.user)@head1 -L 7070:127.0.0.1:7070 \(Self.user)@\(Self.hostname)\n"),
+      result.stdout.contains(
+        "ssh -N -J \(Self.user)@head1 -L 7070:127.0.0.1:7070 \(Self.user)@\(Self.hostname)\n"),
       result.describe())
     XCTAssertTrue(result.stdout.contains("STOPPED\n"), result.describe())
   }

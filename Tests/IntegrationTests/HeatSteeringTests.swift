@@ -11,7 +11,8 @@ final class HeatSteeringTests: XCTestCase {
       SteeringCLITests.end(home: home, profile: "heat")
       try? FileManager.default.removeItem(atPath: home)
     }
-    func tool(_ arguments: [String], status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws
+    func tool(_ arguments: [String], status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line)
+      throws
       -> MPIRunResult
     {
       let result = try SteeringCLITests.run(arguments + ["--profile", "heat"], home: home)
@@ -24,17 +25,22 @@ final class HeatSteeringTests: XCTestCase {
     }
 
     let started = try SteeringCLITests.run(
-      ["start", "-n", "3", "--profile", "heat", "--", try MPIRun.productPath("heat")], home: home, timeout: 90)
+      ["start", "-n", "3", "--profile", "heat", "--", try MPIRun.productPath("heat")], home: home, timeout: 90
+    )
     XCTAssertEqual(started.status, 0, started.describe())
-    XCTAssertTrue(started.stdout.hasPrefix("profile heat: 3 engines served at 127.0.0.1:"), started.describe())
+    XCTAssertTrue(
+      started.stdout.hasPrefix("profile heat: 3 engines served at 127.0.0.1:"), started.describe())
     XCTAssertEqual(started.stdout.split(separator: "\n").count, 5, "a summary, a header, 3 engines")
     let functions = try tool(["functions"]).stdout.split(separator: "\n")
     XCTAssertTrue(
-      functions.contains { $0.hasPrefix("heat.advance") && $0.hasSuffix("all engines at once") }, "\(functions)")
+      functions.contains { $0.hasPrefix("heat.advance") && $0.hasSuffix("all engines at once") },
+      "\(functions)")
     XCTAssertTrue(functions.contains { $0.hasPrefix("heat.field") && $0.hasSuffix("any") }, "\(functions)")
 
-    XCTAssertEqual(try values(tool(["apply", "heat.init", "40", "30", "0.2", "--json"])) as? [Int], [14, 13, 13])
-    XCTAssertEqual(try tool(["apply", "heat.advance", "50"]).stdout, "engine 0: 50\nengine 1: 50\nengine 2: 50\n")
+    XCTAssertEqual(
+      try values(tool(["apply", "heat.init", "40", "30", "0.2", "--json"])) as? [Int], [14, 13, 13])
+    XCTAssertEqual(
+      try tool(["apply", "heat.advance", "50"]).stdout, "engine 0: 50\nengine 1: 50\nengine 2: 50\n")
     let picture = home + "/field-50.pgm"
     _ = try tool(["apply", "heat.pgm", "--output", picture])
     let pgm = try String(contentsOfFile: picture, encoding: .utf8)
@@ -56,22 +62,28 @@ final class HeatSteeringTests: XCTestCase {
     XCTAssertEqual(after.count, 3)
 
     // The whole field, gathered in engine order; a collective call on one engine is refused, not hung.
-    let field = try JSONSerialization.jsonObject(with: Data(tool(["gather", "heat.u", "--json"]).stdout.utf8))
+    let field = try JSONSerialization.jsonObject(
+      with: Data(tool(["gather", "heat.u", "--json"]).stdout.utf8))
     XCTAssertEqual((field as? [Double])?.count, 40 * 30)
     let partial = try tool(["apply", "heat.advance", "1", "--targets", "0"], status: 1)
     XCTAssertTrue(partial.stderr.contains("heat.advance is collective"), partial.describe())
-    XCTAssertEqual(try tool(["apply", "heat.advance", "0"]).stdout, "engine 0: 100\nengine 1: 100\nengine 2: 100\n")
+    XCTAssertEqual(
+      try tool(["apply", "heat.advance", "0"]).stdout, "engine 0: 100\nengine 1: 100\nengine 2: 100\n")
 
     // Stop: nothing is left running, and the connection file is gone.
-    let record = try JSONSerialization.jsonObject(
-      with: Data(contentsOf: URL(fileURLWithPath: home + "/profile_heat/cluster.json"))) as? [String: Any]
-    let pids = ([record?["pid"] as? Int, record?["hub"] as? Int] + (record?["enginePIDs"] as? [Int] ?? []).map { $0 })
+    let record =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: home + "/profile_heat/cluster.json"))) as? [String: Any]
+    let pids =
+      ([record?["pid"] as? Int, record?["hub"] as? Int] + (record?["enginePIDs"] as? [Int] ?? []).map { $0 })
       .compactMap { $0 }
     XCTAssertEqual(pids.count, 5, "\(String(describing: record))")
     _ = try tool(["stop"])
     XCTAssertFalse(FileManager.default.fileExists(atPath: home + "/profile_heat/client.json"))
     let deadline = Date().addingTimeInterval(10)
-    while Date() < deadline, pids.contains(where: SteeringCLITests.isAlive) { Thread.sleep(forTimeInterval: 0.1) }
+    while Date() < deadline, pids.contains(where: SteeringCLITests.isAlive) {
+      Thread.sleep(forTimeInterval: 0.1)
+    }
     XCTAssertEqual(pids.filter(SteeringCLITests.isAlive), [], "processes left after stop")
   }
 }

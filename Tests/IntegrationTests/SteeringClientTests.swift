@@ -29,7 +29,8 @@ final class SteeringClientTests: XCTestCase {
     // Load-balanced map, chunked and not.
     let squares = try client.loadBalancedView().map("square", Array(0..<40), as: Int.self).get()
     XCTAssertEqual(squares, (0..<40).map { $0 * $0 })
-    let chunked = client.loadBalancedView().map("square", Array(0..<25), chunkSize: 4, ordered: false, as: Int.self)
+    let chunked = client.loadBalancedView().map(
+      "square", Array(0..<25), chunkSize: 4, ordered: false, as: Int.self)
     XCTAssertEqual(try chunked.get(), (0..<25).map { $0 * $0 })
     XCTAssertEqual(chunked.taskIDs.count, 7)
     XCTAssertEqual(try client.loadBalancedView().apply("area", 6, 7, as: Int.self).get(), 42)
@@ -37,7 +38,8 @@ final class SteeringClientTests: XCTestCase {
     // Namespace: push, references, pull of a value a function set, scatter and gather.
     XCTAssertEqual(try client[...].push("x", [1.5, 2.5]).get(), [true, true, true])
     XCTAssertEqual(try client[...].apply("sumArray", Reference("x"), as: Double.self).get(), [4, 4, 4])
-    XCTAssertEqual(try client[...].pull("x", as: [Double].self).get(), [[1.5, 2.5], [1.5, 2.5], [1.5, 2.5]])
+    XCTAssertEqual(
+      try client[...].pull("x", as: [Double].self).get(), [[1.5, 2.5], [1.5, 2.5], [1.5, 2.5]])
     _ = try client[...].apply("setLocal", "n", 5, as: Bool.self).get()
     XCTAssertEqual(try client[...].pull("n", as: Int.self).get(), [500, 501, 502])
     _ = try client[...].scatter("v", Array(0..<10)).get()
@@ -59,7 +61,8 @@ final class SteeringClientTests: XCTestCase {
     XCTAssertThrowsError(try client[...].apply("area", 1, as: Int.self).get()) {
       XCTAssertTrue("\($0)".contains("takes 2 arguments (Int, Int), not 1"), "\($0)")
     }
-    XCTAssertThrowsError(try client.loadBalancedView().map("failIfOdd", [2, 3], as: Int.self).get()) { error in
+    XCTAssertThrowsError(try client.loadBalancedView().map("failIfOdd", [2, 3], as: Int.self).get()) {
+      error in
       guard case .remote(let failure) = error as? SteeringError else { return XCTFail("\(error)") }
       XCTAssertEqual(failure.function, "failIfOdd")
       XCTAssertTrue((0..<3).contains(failure.engine), "\(failure)")
@@ -141,7 +144,8 @@ final class SteeringClientTests: XCTestCase {
     try expectClosed(port: file.port, sending: once)
     // Oversized, garbage, and a stall in the middle of a frame.
     try expectClosed(port: file.port, sending: [0, 2, 0, 0])
-    try expectClosed(port: file.port, sending: [0, 0, 0, 64] + (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+    try expectClosed(
+      port: file.port, sending: [0, 0, 0, 64] + (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37) })
     try expectClosed(port: file.port, sending: Array(once.prefix(10)))
     // Vanishing mid-frame.
     let vanisher = try Socket(port: file.port)
@@ -151,7 +155,8 @@ final class SteeringClientTests: XCTestCase {
     // The hub still serves, and each engine ran only the one good apply before this one.
     XCTAssertEqual(try client[...].apply("engineID", as: Int.self).get(timeout: .seconds(30)), [0, 1])
     let after = try client.queueStatus()
-    XCTAssertEqual(after.engines.map(\.completed), [2, 2], "the replayed apply ran once, then the check: \(after)")
+    XCTAssertEqual(
+      after.engines.map(\.completed), [2, 2], "the replayed apply ran once, then the check: \(after)")
   }
 
   func testADriverServesWhileItRunsAndAClientEndsIt() throws {
@@ -174,7 +179,9 @@ final class SteeringClientTests: XCTestCase {
   }
 
   /// Sends bytes on a fresh connection; expects the hub to close it (within 10 s) unless told otherwise.
-  private func expectClosed(port: Int, sending bytes: [UInt8], closes: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws {
+  private func expectClosed(
+    port: Int, sending bytes: [UInt8], closes: Bool = true, file: StaticString = #filePath, line: UInt = #line
+  ) throws {
     let socket = try Socket(port: port)
     defer { socket.close() }
     socket.send(bytes)
@@ -198,7 +205,9 @@ struct Socket {
         connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
       }
     }
-    guard status == 0 else { throw SteeringError.unreachable(address: "127.0.0.1:\(port)", reason: "connect") }
+    guard status == 0 else {
+      throw SteeringError.unreachable(address: "127.0.0.1:\(port)", reason: "connect")
+    }
   }
 
   func send(_ bytes: [UInt8]) {

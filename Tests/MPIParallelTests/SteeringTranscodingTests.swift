@@ -16,7 +16,8 @@ final class SteeringTranscodingTests: XCTestCase {
   let halo = RemoteFunction("halo", collective: true) { () -> Int in 0 }
 
   /// Encodes JSON arguments as the hub does, runs the call as an engine does, returns the JSON result.
-  func call(_ registration: FunctionRegistration, _ json: [JSONValue], namespace: Namespace = Namespace()) throws
+  func call(_ registration: FunctionRegistration, _ json: [JSONValue], namespace: Namespace = Namespace())
+    throws
     -> JSONValue
   {
     let sink = ArgumentSink(WireWriter())
@@ -35,7 +36,8 @@ final class SteeringTranscodingTests: XCTestCase {
       try JSONValue(parsing: #"{"x":1.5,"y":2}"#))
     let namespace = Namespace()
     namespace.set("w", 6)
-    XCTAssertEqual(try call(area.registration, [.object(["$ref": .string("w")]), .int(2)], namespace: namespace), .int(12))
+    XCTAssertEqual(
+      try call(area.registration, [.object(["$ref": .string("w")]), .int(2)], namespace: namespace), .int(12))
 
     XCTAssertThrowsError(try call(area.registration, [.string("three"), .int(7)])) { error in
       let failure = error as? SteeringFailure
@@ -55,7 +57,8 @@ final class SteeringTranscodingTests: XCTestCase {
     XCTAssertNil(halo.registration.collectiveRefusal(targets: [0, 1, 2], engineCount: 3, how: "x"))
     XCTAssertNil(area.registration.collectiveRefusal(targets: [1], engineCount: 3, how: "x"))
     let partial = halo.registration.collectiveRefusal(targets: [0], engineCount: 3, how: "on engines [0]")
-    XCTAssertTrue("\(partial.map { "\($0)" } ?? "")".contains("halo is collective"), "\(String(describing: partial))")
+    XCTAssertTrue(
+      "\(partial.map { "\($0)" } ?? "")".contains("halo is collective"), "\(String(describing: partial))")
     XCTAssertNotNil(halo.registration.collectiveRefusal(targets: nil, engineCount: 3, how: "in a map"))
   }
 

@@ -26,13 +26,15 @@ final class SteeringProtocolTests: XCTestCase {
     XCTAssertThrowsError(try SteeringFrame.length(header: [0, 0, 4, 1], limit: 1024)) { error in
       XCTAssertEqual(error as? SteeringError, .frameTooLarge(size: 1025, limit: 1024))
     }
-    XCTAssertThrowsError(try SteeringFrame.length(header: [0xff, 0xff, 0xff, 0xff], limit: SteeringFrame.defaultLimit))
+    XCTAssertThrowsError(
+      try SteeringFrame.length(header: [0xff, 0xff, 0xff, 0xff], limit: SteeringFrame.defaultLimit))
     XCTAssertThrowsError(try SteeringFrame.length(header: [0, 0, 0, 3], limit: 1024))
   }
 
   func testAFrameOpensOnlyWithItsKeyAndIntact() throws {
     let signer = try MessageSigner(hexKey: key)
-    let request = SteeringRequest(command: .apply(function: "area", arguments: [.int(3), .int(7)], targets: [0, 2]))
+    let request = SteeringRequest(
+      command: .apply(function: "area", arguments: [.int(3), .int(7)], targets: [0, 2]))
     let frame = SteeringFrame.encode(body: Array(try SteeringCoding.encoder.encode(request)), signer: signer)
     let contents = Array(frame.dropFirst(SteeringFrame.headerSize))
     XCTAssertEqual(try SteeringFrame.length(header: frame.prefix(4), limit: 1 << 20), contents.count)
@@ -73,12 +75,15 @@ final class SteeringProtocolTests: XCTestCase {
   func testJSONValuesParseDecodeAndSayWhatTheyExpected() throws {
     let value = try JSONValue(parsing: #"{"b":[1,2.5,"x",null,true],"a":-3}"#)
     XCTAssertEqual(
-      value, .object(["a": .int(-3), "b": .array([.int(1), .double(2.5), .string("x"), .null, .bool(true)])]))
+      value,
+      .object(["a": .int(-3), "b": .array([.int(1), .double(2.5), .string("x"), .null, .bool(true)])]))
     XCTAssertEqual(value.description, #"{"a":-3,"b":[1,2.5,"x",null,true]}"#)
     XCTAssertEqual(try JSONValue(parsing: "[1,2,3]").decode(as: [Int].self), [1, 2, 3])
     XCTAssertEqual(try JSONValue(parsing: "[1,2.5]").decode(as: [Double].self), [1, 2.5])
     XCTAssertEqual(try JSONValue(encoding: [1.5, 2]).description, "[1.5,2]")
-    XCTAssertThrowsError(try JSONValue(parsing: "hello")) { XCTAssertTrue("\($0)".hasPrefix("not JSON: hello"), "\($0)") }
+    XCTAssertThrowsError(try JSONValue(parsing: "hello")) {
+      XCTAssertTrue("\($0)".hasPrefix("not JSON: hello"), "\($0)")
+    }
     XCTAssertThrowsError(try JSONValue.string("x").decode(as: Int.self)) { error in
       guard case .wrongType(let expected, let got, _) = error as? SteeringError else {
         return XCTFail("\(error)")
@@ -134,7 +139,10 @@ final class SteeringProtocolTests: XCTestCase {
     let answer = SteeringAnswer.job(
       JobStatus(
         job: 1, ready: true, done: 2, total: 2,
-        items: [.value(.int(4)), .failure(RemoteFailure(engine: 1, task: 7, function: "f", type: "E", message: "m"))],
+        items: [
+          .value(.int(4)),
+          .failure(RemoteFailure(engine: 1, task: 7, function: "f", type: "E", message: "m")),
+        ],
         engines: [0, nil]))
     let data = try SteeringCoding.encoder.encode(answer)
     XCTAssertEqual(try SteeringCoding.decoder().decode(SteeringAnswer.self, from: data), answer)

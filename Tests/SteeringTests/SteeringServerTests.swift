@@ -95,7 +95,8 @@ final class SteeringServerTests: XCTestCase {
     return path
   }
 
-  func signedFrame(_ command: SteeringCommand, nonce: String = SteeringRequest.makeNonce()) throws -> [UInt8] {
+  func signedFrame(_ command: SteeringCommand, nonce: String = SteeringRequest.makeNonce()) throws -> [UInt8]
+  {
     let body = Array(try SteeringCoding.encoder.encode(SteeringRequest(command: command, nonce: nonce)))
     return SteeringFrame.encode(body: body, signer: try MessageSigner(hexKey: key))
   }
@@ -105,7 +106,8 @@ final class SteeringServerTests: XCTestCase {
     let bytes = try XCTUnwrap(bytes, "the server neither answered nor closed")
     XCTAssertGreaterThan(bytes.count, 4, "no reply before closing")
     let contents = Array(bytes.dropFirst(4))
-    let reply = try SteeringFrame.open(contents, as: SteeringReply.self, signer: try MessageSigner(hexKey: key))
+    let reply = try SteeringFrame.open(
+      contents, as: SteeringReply.self, signer: try MessageSigner(hexKey: key))
     XCTAssertEqual(reply.error?.kind, "refused")
     return reply.error?.message ?? ""
   }
@@ -116,7 +118,8 @@ final class SteeringServerTests: XCTestCase {
     XCTAssertEqual(try client.functions().map(\.signature), ["area(Int, Int) -> Int"])
     let failed = client[...].apply("nope", 1, as: Int.self)
     XCTAssertThrowsError(try failed.get()) {
-      XCTAssertEqual($0 as? SteeringError, .hub(kind: "unknownFunction", message: "no remote function 'nope'"))
+      XCTAssertEqual(
+        $0 as? SteeringError, .hub(kind: "unknownFunction", message: "no remote function 'nope'"))
     }
     XCTAssertEqual(backend.commands, ["hello", "functions", "apply"])
   }
@@ -199,11 +202,13 @@ final class SteeringServerTests: XCTestCase {
   func testAClientRefusesAReplyNotSignedWithItsKey() throws {
     // A listener that answers with a frame signed by another key.
     let impostor = try SteeringServer(
-      settings: .init(port: 0), key: MessageSigner.makeKey(), backend: backend, log: Logger(label: "impostor"))
+      settings: .init(port: 0), key: MessageSigner.makeKey(), backend: backend, log: Logger(label: "impostor")
+    )
     let impostorPort = try impostor.start()
     defer { impostor.stop() }
     let path = base + "/impostor.json"
-    try ConnectionFile(ip: "127.0.0.1", port: impostorPort, key: key, profile: "x", pid: 1, engines: 0).write(to: path)
+    try ConnectionFile(ip: "127.0.0.1", port: impostorPort, key: key, profile: "x", pid: 1, engines: 0).write(
+      to: path)
     XCTAssertThrowsError(try Client(connectionFile: path)) {
       XCTAssertEqual($0 as? SteeringError, .badReplySignature)
     }

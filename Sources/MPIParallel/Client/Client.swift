@@ -36,7 +36,8 @@ public final class Client: @unchecked Sendable {
   public func serve() throws -> String {
     try endpointLock.withLock {
       if let endpoint { return endpoint.connectionFile }
-      let started = try SteeringEndpoint(client: self, registry: registry, configuration: Cluster.configuration)
+      let started = try SteeringEndpoint(
+        client: self, registry: registry, configuration: Cluster.configuration)
       endpoint = started
       return started.connectionFile
     }

@@ -164,17 +164,20 @@ extension Configuration {
     case .servePort:
       guard let port = Int(value), (0...65535).contains(port) else {
         throw .invalidValue(
-          setting: "serve-port", value: value, source: source, expected: "a TCP port, 1...65535 (0: any free one)")
+          setting: "serve-port", value: value, source: source,
+          expected: "a TCP port, 1...65535 (0: any free one)")
       }
       servePort = port
     case .ip:
       guard !value.isEmpty, !value.contains(" ") else {
-        throw .invalidValue(setting: "ip", value: value, source: source, expected: "an IP address or host name")
+        throw .invalidValue(
+          setting: "ip", value: value, source: source, expected: "an IP address or host name")
       }
       serveIP = value
     case .frameLimit:
       guard let bytes = Int(value), bytes >= 1024 else {
-        throw .invalidValue(setting: "frame-limit", value: value, source: source, expected: "at least 1024 bytes")
+        throw .invalidValue(
+          setting: "frame-limit", value: value, source: source, expected: "at least 1024 bytes")
       }
       frameLimit = bytes
     case .stallTimeout:

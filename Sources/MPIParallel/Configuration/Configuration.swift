@@ -115,7 +115,8 @@ public struct Configuration: Sendable, Equatable {
     }
     if !(stallTimeout > 0) {
       throw .invalidValue(
-        setting: "stall-timeout", value: String(stallTimeout), source: source, expected: "a positive number of seconds")
+        setting: "stall-timeout", value: String(stallTimeout), source: source,
+        expected: "a positive number of seconds")
     }
   }
 }

@@ -17,7 +17,8 @@ enum RuntimeLog {
   /// Start-up and shutdown on any rank.
   nonisolated(unsafe) private(set) static var runtime = make("mpiparallel", level: .warning, rank: nil)
   /// The steering endpoint (rank 0): connections, refusals.
-  nonisolated(unsafe) private(set) static var steering = make("mpiparallel.steering", level: .warning, rank: 0)
+  nonisolated(unsafe) private(set) static var steering = make(
+    "mpiparallel.steering", level: .warning, rank: 0)
 
   /// Sets the level and the rank of every logger. Call before the hub
   /// thread or the engine loop starts (they read the loggers without a lock).

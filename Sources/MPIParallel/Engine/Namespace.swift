@@ -72,7 +72,8 @@ final class Namespace {
     case .encoded(let bytes, let typeName):
       guard let convert = Self.jsonForms[typeName] else {
         throw EngineError.typeMismatch(
-          name: name, stored: typeName + " (pushed by the driver and not used yet, so its JSON form is unknown here)",
+          name: name,
+          stored: typeName + " (pushed by the driver and not used yet, so its JSON form is unknown here)",
           requested: "JSON")
       }
       return try convert(bytes)
@@ -87,7 +88,8 @@ final class Namespace {
     return Dictionary(
       uniqueKeysWithValues: [
         form(Int.self), form(Double.self), form(String.self), form(Bool.self), form([Int].self),
-        form([Double].self), form([String].self), form([Bool].self), form([[Int]].self), form([[Double]].self),
+        form([Double].self), form([String].self), form([Bool].self), form([[Int]].self),
+        form([[Double]].self),
         form([String: Int].self), form([String: Double].self), form([String: String].self),
       ])
   }()
@@ -114,7 +116,9 @@ final class Namespace {
     switch entry {
     case .encoded(let bytes, let typeName): return (typeName, bytes)
     case .value(let value, let typeName): return (typeName, try Wire.encode(any: value))
-    case .json: throw EngineError.typeMismatch(name: name, stored: "JSON (pushed by a steering client)", requested: "a typed pull")
+    case .json:
+      throw EngineError.typeMismatch(
+        name: name, stored: "JSON (pushed by a steering client)", requested: "a typed pull")
     }
   }
 }

@@ -25,7 +25,8 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
   /// engine must run it at once: the hub refuses it on a DirectView of some
   /// engines, in a map, and on a LoadBalancedView, where it would hang.
   public init(
-    _ name: String, collective: Bool = false, _ body: @escaping @Sendable (repeat each Argument) throws -> Result
+    _ name: String, collective: Bool = false,
+    _ body: @escaping @Sendable (repeat each Argument) throws -> Result
   ) {
     self.name = name
     var types: [String] = []

@@ -22,24 +22,28 @@ final class SteeringEndpoint: @unchecked Sendable {
       key: key, backend: service, log: RuntimeLog.steering)
     port = try server.start()
     // A client on this machine reaches a listener on every interface through loopback.
-    let reachable = ["0.0.0.0", "::", "*"].contains(configuration.serveIP) ? "127.0.0.1" : configuration.serveIP
+    let reachable =
+      ["0.0.0.0", "::", "*"].contains(configuration.serveIP) ? "127.0.0.1" : configuration.serveIP
     connectionFile = profile.connectionFile
     do {
       try ConnectionFile(
-        ip: reachable, port: port, key: key, profile: profile.name, pid: Int(getpid()), engines: client.engines.count
+        ip: reachable, port: port, key: key, profile: profile.name, pid: Int(getpid()),
+        engines: client.engines.count
       ).write(to: connectionFile)
     } catch {
       server.stop()
       throw error
     }
     Termination.removeOnSignal(connectionFile)
-    RuntimeLog.steering.info("steering: serving profile \(profile.name) on \(reachable):\(port); connection file \(connectionFile)")
+    RuntimeLog.steering.info(
+      "steering: serving profile \(profile.name) on \(reachable):\(port); connection file \(connectionFile)")
   }
 
   /// Stops listening and removes the connection file (if it is still this job's).
   func stop() {
     server.stop()
-    if let file = try? ConnectionFile.read(from: connectionFile), file.pid == Int(getpid()), file.port == port {
+    if let file = try? ConnectionFile.read(from: connectionFile), file.pid == Int(getpid()), file.port == port
+    {
       unlink(connectionFile)
     }
     Termination.removeOnSignal(nil)

@@ -62,7 +62,8 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
     switch command {
     case .hello:
       return .hello(
-        JobInfo(profile: profile, engines: try engineStatuses(), functions: functionInfos(), pid: Int(getpid())))
+        JobInfo(
+          profile: profile, engines: try engineStatuses(), functions: functionInfos(), pid: Int(getpid())))
     case .engines:
       return .engines(try engineStatuses())
     case .functions:
@@ -76,12 +77,14 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
         throw SteeringFailure("collective", refusal)
       }
       let encoded = try encode(arguments, for: registration)
-      return .submitted(register(Job(parts: [apply(registration, encoded, on: view)], kind: .values, function: name)))
+      return .submitted(
+        register(Job(parts: [apply(registration, encoded, on: view)], kind: .values, function: name)))
     case .map(let name, let items, let chunkSize, let ordered, let targets):
       return .submitted(try map(name, items: items, chunkSize: chunkSize, ordered: ordered, targets: targets))
     case .push(let name, let value, let targets):
       let view = try directView(targets)
-      let part = try applySteering(SteeringFunctions.setJSON, [.string(name), .string(value.description)], on: view)
+      let part = try applySteering(
+        SteeringFunctions.setJSON, [.string(name), .string(value.description)], on: view)
       return .submitted(register(Job(parts: [part], kind: .values, function: "push(\(name))")))
     case .pull(let name, let targets), .gather(let name, let targets):
       let view = try directView(targets)
@@ -112,7 +115,8 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
     return client.engines.map { engine in
       let queue = status.engines.first { $0.id == engine.id }
       return EngineStatus(
-        id: engine.id, rank: engine.rank, host: engine.host, pid: engine.pid, tasksDone: queue?.completed ?? 0,
+        id: engine.id, rank: engine.rank, host: engine.host, pid: engine.pid,
+        tasksDone: queue?.completed ?? 0,
         queued: queue?.queued ?? 0, state: (queue?.running ?? 0) > 0 ? "busy" : "idle")
     }
   }
@@ -130,7 +134,8 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
       let known = registry.names
       throw SteeringFailure(
         "unknownFunction",
-        "no remote function '\(name)' in this job; it has \(known.isEmpty ? "none" : known.joined(separator: ", "))")
+        "no remote function '\(name)' in this job; it has \(known.isEmpty ? "none" : known.joined(separator: ", "))"
+      )
     }
     return registration
   }
@@ -171,11 +176,16 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
     {
       throw SteeringFailure("collective", refusal)
     }
-    guard chunkSize >= 1 else { throw SteeringFailure("badArguments", "chunksize must be at least 1, not \(chunkSize)") }
-    if let targets, let error = client.invalidTarget(targets) { throw SteeringFailure("badTargets", "\(error)") }
+    guard chunkSize >= 1 else {
+      throw SteeringFailure("badArguments", "chunksize must be at least 1, not \(chunkSize)")
+    }
+    if let targets, let error = client.invalidTarget(targets) {
+      throw SteeringFailure("badTargets", "\(error)")
+    }
     let encoded: [[UInt8]] = try items.enumerated().map { index, item in
       guard case .array(let arguments) = item else {
-        throw SteeringFailure("badArguments", "item \(index) of the map is \(item), not an array of arguments")
+        throw SteeringFailure(
+          "badArguments", "item \(index) of the map is \(item), not an array of arguments")
       }
       do {
         return try encode(arguments, for: registration)
@@ -269,7 +279,8 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
             do {
               outcomes.append(.value(try JSONValue(parsing: value.stringValue ?? "")))
             } catch {
-              outcomes.append(.failure(Self.failure(error, task: slot.taskID, engine: slot.engineID, job: job)))
+              outcomes.append(
+                .failure(Self.failure(error, task: slot.taskID, engine: slot.engineID, job: job)))
             }
           } else {
             outcomes.append(.value(value))
@@ -293,7 +304,8 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
       items = self.items(of: job, task: task).0
     }
     return TaskInfo(
-      id: record.id, function: record.function, state: "\(record.state)", engine: record.engineID, items: items)
+      id: record.id, function: record.function, state: "\(record.state)", engine: record.engineID,
+      items: items)
   }
 
   static func failure(_ error: any Error, task: Int, engine: Int?, job: Job) -> RemoteFailure {

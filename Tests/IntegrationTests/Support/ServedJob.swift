@@ -21,7 +21,8 @@ final class ServedJob: @unchecked Sendable {
     let environment = ["MPIPARALLEL_HOME": home]
     Thread.detachNewThread { [self] in
       let result = Result {
-        try MPIRun.run(product, ranks: ranks, arguments: arguments, environment: environment, timeout: timeout)
+        try MPIRun.run(
+          product, ranks: ranks, arguments: arguments, environment: environment, timeout: timeout)
       }
       outcome = result
       done.signal()
