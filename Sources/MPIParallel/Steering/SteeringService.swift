@@ -250,9 +250,9 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
     let job = try job(id)
     let deadline = MonotonicClock.now() + min(max(timeout, 0), Self.longestWait)
     var ready = true
-    for part in job.parts {
-      let left = max(0, deadline - MonotonicClock.now())
-      if !part.wait(timeout: .milliseconds(Int(left * 1000))) { ready = false }
+    // The state's own wait: no progress bar on the hub's terminal.
+    for part in job.parts where !part.state.wait(until: deadline, for: { $0.pending == 0 }) {
+      ready = false
     }
     let done = job.parts.reduce(0) { $0 + $1.state.completedCount }
     let total = job.parts.reduce(0) { $0 + $1.state.slotCount }
