@@ -12,7 +12,7 @@ public struct DirectView: Sendable {
 
   init(client: Client, targets: [Int]) {
     self.client = client
-    self.targets = Array(Set(targets)).sorted()
+    self.targets = targets.count < 2 ? targets : Array(Set(targets)).sorted()
   }
 
   /// Runs `function(arguments...)` on every engine; one result per engine.
@@ -39,7 +39,7 @@ public struct DirectView: Sendable {
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncMapResult<R> {
-    let label = "apply(\(function.name))"
+    let label = function.registration.applyLabel
     if let error = client.invalidTarget(targets) { return failedMap(label, error) }
     let encoded: [UInt8]
     do {
@@ -81,7 +81,7 @@ public struct DirectView: Sendable {
   public func map<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, _ sequences: repeat [each A]
   ) -> AsyncMapResult<R> {
-    let label = "map(\(function.name))"
+    let label = function.registration.mapLabel
     if let error = client.invalidTarget(targets) { return failedMap(label, error) }
     if let refusal = function.registration.collectiveRefusal(
       targets: nil, engineCount: client.engines.count, how: "in a map")
@@ -129,7 +129,10 @@ public struct DirectView: Sendable {
     guard !jobs.isEmpty else { return result }
     do {
       try client.hub.post(
-        .direct(DirectOperation(engines: Array(Set(jobs.map(\.engine))).sorted(), kind: .requests(jobs))))
+        .direct(
+          DirectOperation(
+            engines: jobs.count == 1 ? [jobs[0].engine] : Array(Set(jobs.map(\.engine))).sorted(),
+            kind: .requests(jobs))))
     } catch {
       for job in jobs { state.complete(slot: job.slot, engineID: nil, outcome: .failed(error)) }
     }

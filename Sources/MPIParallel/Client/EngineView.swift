@@ -14,7 +14,7 @@ public struct EngineView: Sendable {
     _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
   ) -> AsyncResult<R> {
     AsyncResult.single(
-      directView.apply(function, arguments: repeat .value(each arguments)), label: "engine \(id)")
+      directView.apply(function, arguments: repeat .value(each arguments)))
   }
 
   /// Runs a one-argument function with this engine's namespace value `reference`.
@@ -23,7 +23,7 @@ public struct EngineView: Sendable {
     _ function: RemoteFunction<A, R>, _ reference: Reference
   ) -> AsyncResult<R> {
     AsyncResult.single(
-      directView.apply(function, arguments: .reference(reference.name)), label: "engine \(id)")
+      directView.apply(function, arguments: .reference(reference.name)))
   }
 
   /// Runs `function` with arguments that are values or namespace references.
@@ -32,7 +32,7 @@ public struct EngineView: Sendable {
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncResult<R> {
-    AsyncResult.single(directView.apply(function, arguments: repeat each arguments), label: "engine \(id)")
+    AsyncResult.single(directView.apply(function, arguments: repeat each arguments))
   }
 
   /// Runs `function` over the inputs on this engine, in one chunk.
@@ -53,13 +53,13 @@ public struct EngineView: Sendable {
   /// the engine has no such name or holds another type.
   @discardableResult
   public func pull<T: Codable & Sendable>(_ name: String, as type: T.Type = T.self) -> AsyncResult<T> {
-    AsyncResult.single(directView.pull(name, as: type), label: "engine \(id)")
+    AsyncResult.single(directView.pull(name, as: type))
   }
 
   /// Removes `name` from this engine; the result says whether it existed.
   @discardableResult
   public func remove(_ name: String) -> AsyncResult<Bool> {
-    AsyncResult.single(directView.remove(name), label: "engine \(id)")
+    AsyncResult.single(directView.remove(name))
   }
 
   /// The engine's value `name` (nil when missing or of another type); setting

@@ -51,14 +51,14 @@ public struct LoadBalancedView: Sendable {
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncResult<R> {
-    let label = "apply(\(function.name))"
+    let label = function.registration.applyLabel
     let many: AsyncMapResult<R> = submit(
       label: label, registration: function.registration, count: 1, chunkSize: 1, ordered: true, batch: false,
       costs: flags.cost.map { [$0] }, decoder: Client.callDecoder(batch: false, label: label)
     ) { _, sink in
       try function.encodeArguments(repeat each arguments, into: sink)
     }
-    return AsyncResult.single(many, label: label)
+    return AsyncResult.single(many)
   }
 
   /// Runs `function` over the inputs (several sequences are zipped), each
@@ -73,7 +73,7 @@ public struct LoadBalancedView: Sendable {
     ordered: Bool = true, costs: [Double]? = nil
   ) -> AsyncMapResult<R> {
     let count = Client.zippedCount(repeat each sequences)
-    let label = "map(\(function.name))"
+    let label = function.registration.mapLabel
     return submit(
       label: label, registration: function.registration, count: count, chunkSize: chunkSize,
       ordered: ordered, batch: true, costs: costs, decoder: Client.callDecoder(batch: true, label: label)

@@ -104,16 +104,15 @@ extension AsyncResult {
   /// The one item of `many` as a single result (an engine's apply, a
   /// load-balanced apply): its value, or its error (a lone remote failure
   /// unwrapped from its composite). Resubmitting resubmits `many`.
-  static func single(_ many: AsyncMapResult<Value>, label: String) -> AsyncResult<Value> {
-    AsyncResult(
-      state: many.state, context: many.context, resubmit: { single(try many.resubmit(), label: label) }
-    ) {
-      _, _ in
-      switch many.outcomes.first {
-      case .success(let value): return value
+  static func single(_ many: AsyncMapResult<Value>) -> AsyncResult<Value> {
+    AsyncResult(state: many.state, context: many.context, resubmit: { single(try many.resubmit()) }) { _, _ in
+      guard many.state.slotCount > 0 else { throw ParallelError.noEngines(many.state.label) }
+      switch many.values(ofSlot: 0) {
+      case .success(let values):
+        guard let value = values.first else { throw ParallelError.noEngines(many.state.label) }
+        return value
       case .failure(let error as CompositeError) where error.failures.count == 1: throw error.failures[0]
       case .failure(let error): throw error
-      case nil: throw ParallelError.noEngines(label)
       }
     }
   }
