@@ -100,11 +100,11 @@ public struct FunctionRegistration: Sendable {
 
   /// Why a call of this function on `targets` (nil: load-balanced) would
   /// hang, for a collective function called on fewer than all `engineCount` engines.
-  func collectiveRefusal(targets: [Int]?, engineCount: Int, how: String) -> String? {
+  func collectiveRefusal(targets: [Int]?, engineCount: Int, how: @autoclosure () -> String) -> String? {
     guard collective else { return nil }
     if let targets, targets.count == engineCount { return nil }
     return
-      "\(name) is collective (its engines make MPI calls among themselves), so it runs on all \(engineCount) engines at once through a DirectView of every engine, not \(how)"
+      "\(name) is collective (its engines make MPI calls among themselves), so it runs on all \(engineCount) engines at once through a DirectView of every engine, not \(how())"
   }
 
   /// Writes one JSON argument as a `T` (or, for `{"$ref": "name"}`, as a reference).

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The result of an operation of many items: a DirectView's `apply` (one item
 /// per engine, in engine order), a `map` (one item per input), a `pull`.
 /// Wait for all of it (`get`, `value`), or iterate the items as they arrive,
@@ -14,8 +16,8 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   public let ordered: Bool
   /// Number of items.
   public let count: Int
-  private let lock = ConditionLock()
   /// The last slot decoded (iteration reads a slot's items one after another).
+  private let lock = Mutex(())
   private var lastDecoded: (slot: Int, values: Result<[Element], any Error>)?
 
   /// Submits the same tasks again (load-balanced results only).
@@ -158,9 +160,9 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
 
   /// A finished slot's values (the last one asked for is kept decoded).
   func values(ofSlot index: Int) -> Result<[Element], any Error> {
-    if let cached = lock.withLock({ lastDecoded }), cached.slot == index { return cached.values }
+    if let cached = lock.withLock({ _ in lastDecoded }), cached.slot == index { return cached.values }
     let result = decode(state.slot(index))
-    lock.withLock { lastDecoded = (index, result) }
+    lock.withLock { _ in lastDecoded = (index, result) }
     return result
   }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The result of one task (a load-balanced `apply`, an engine's `apply`) or
 /// of an operation with one combined value (`gather`, `push`, `scatter`).
 /// Block with `get(timeout:)` or suspend with `try await result.value`.
@@ -7,7 +9,9 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   let state: ResultState
   let context: ResultContext
   private let finish: Finish
-  private let lock = ConditionLock()
+  /// Guards `cached` (a mutex stored inline, of a concrete type: no
+  /// allocation and no generic metadata per result).
+  private let lock = Mutex(())
   private var cached: Result<Value, any Error>?
 
   private let resubmitter: (@Sendable () throws -> AsyncResult<Value>)?
@@ -84,7 +88,7 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   public func abort() throws -> [Int] { try context.hub.abort(Set(taskIDs)) }
 
   private var outcome: Result<Value, any Error> {
-    if let cached = lock.withLock({ cached }) { return cached }
+    if let done = lock.withLock({ _ in cached }) { return done }
     let slots = state.snapshot()
     let result: Result<Value, any Error>
     if let failed = slots.lazy.compactMap({ slot -> (any Error)? in
@@ -95,7 +99,7 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
     } else {
       result = Result { try finish(slots, context) }
     }
-    lock.withLock { cached = result }
+    lock.withLock { _ in cached = result }
     return result
   }
 }
