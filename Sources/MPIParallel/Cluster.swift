@@ -62,7 +62,7 @@ public enum Cluster {
         try driver(client)
       }
     } catch {
-      report(error)
+      report(error, serving: Self.configuration.serve)
       status = 1
     }
     stop(hub, client: client, status: status)
@@ -90,7 +90,7 @@ public enum Cluster {
         try await driver(client)
       }
     } catch {
-      report(error)
+      report(error, serving: Self.configuration.serve)
       status = 1
     }
     stop(hub, client: client, status: status)
@@ -99,7 +99,12 @@ public enum Cluster {
   /// Serve mode (`--serve`): instead of the driver, the hub answers steering
   /// clients until one of them says stop.
   private static func serve(_ client: Client) throws {
-    let path = try client.serve()
+    let path: String
+    do {
+      path = try client.serve()
+    } catch {
+      throw ParallelError.startup("steering: \(error)")
+    }
     fputs("MPIParallel: serving \(client.engines.count) engines; connection file \(path)\n", stderr)
     try client.serveUntilStopped()
     fputs("MPIParallel: a steering client asked the job to stop\n", stderr)
@@ -219,8 +224,8 @@ public enum Cluster {
     log.debug("hub: configuration: \(configuration)")
   }
 
-  private static func report(_ error: any Error) {
-    fputs("MPIParallel: the driver failed: \(error)\n", stderr)
+  private static func report(_ error: any Error, serving: Bool) {
+    fputs("MPIParallel: \(serving ? "serving" : "the driver") failed: \(error)\n", stderr)
   }
 
   private static func fail(_ message: String, status: Int32) -> Never {

@@ -7,6 +7,8 @@ public enum SteeringError: Error, Sendable, Equatable, CustomStringConvertible {
   case badProfileName(String)
   /// The connection file exists but cannot be used.
   case badConnectionFile(path: String, reason: String)
+  /// The hub could not listen at that address (a port in use, an address not of this machine).
+  case cannotListen(address: String, reason: String)
   /// The hub could not be reached at that address.
   case unreachable(address: String, reason: String)
   /// The connection failed or closed while a request was out.
@@ -39,6 +41,8 @@ public enum SteeringError: Error, Sendable, Equatable, CustomStringConvertible {
       return "'\(name)' is not a profile name: use letters, digits, '-', '_' and '.'"
     case .badConnectionFile(let path, let reason):
       return "connection file \(path) cannot be used: \(reason)"
+    case .cannotListen(let address, let reason):
+      return "the hub cannot serve at \(address): \(reason)"
     case .unreachable(let address, let reason):
       return "the hub at \(address) is unreachable: \(reason)"
     case .connectionLost(let reason):

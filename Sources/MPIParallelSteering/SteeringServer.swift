@@ -77,15 +77,14 @@ public final class SteeringServer: @unchecked Sendable {
       let channel = try bootstrap.bind(host: settings.host, port: settings.port).wait()
       self.channel = channel
       guard let port = channel.localAddress?.port else {
-        throw SteeringError.unreachable(address: settings.host, reason: "the listener has no port")
+        throw SteeringError.cannotListen(address: settings.host, reason: "the listener has no port")
       }
       log.info("steering: listening on \(settings.host):\(port)")
       return port
     } catch let error as SteeringError {
       throw error
     } catch {
-      throw SteeringError.unreachable(
-        address: "\(settings.host):\(settings.port)", reason: "cannot listen there: \(error)")
+      throw SteeringError.cannotListen(address: "\(settings.host):\(settings.port)", reason: "\(error)")
     }
   }
 

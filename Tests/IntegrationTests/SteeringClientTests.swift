@@ -178,6 +178,34 @@ final class SteeringClientTests: XCTestCase {
     try? FileManager.default.removeItem(atPath: job.home)
   }
 
+  func testServingOnAPortInUseFailsClearlyAndStopsTheEngines() throws {
+    // Hold a port, then ask a served job for it.
+    let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(holder) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0
+      }
+    }
+    XCTAssertTrue(bound)
+    let port = Int(UInt16(bigEndian: address.sin_port))
+    let home = NSTemporaryDirectory() + "mpp-inuse-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    let result = try MPIRun.run(
+      "mpp-testapp", ranks: 3, arguments: ["--serve", "--serve-port", String(port)],
+      environment: ["MPIPARALLEL_HOME": home], timeout: 60)
+    XCTAssertFalse(result.timedOut, result.describe())
+    XCTAssertEqual(result.status, 1, result.describe())
+    XCTAssertTrue(
+      result.stderr.contains("serving failed: steering: the hub cannot serve at 127.0.0.1:\(port)"),
+      result.describe())
+    XCTAssertFalse(FileManager.default.fileExists(atPath: home + "/profile_default/client.json"))
+  }
+
   /// Sends bytes on a fresh connection; expects the hub to close it (within 10 s) unless told otherwise.
   private func expectClosed(
     port: Int, sending bytes: [UInt8], closes: Bool = true, file: StaticString = #filePath, line: UInt = #line
