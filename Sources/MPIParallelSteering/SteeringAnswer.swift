@@ -1,0 +1,169 @@
+/// The hub's answer to one command.
+public enum SteeringAnswer: Codable, Sendable, Equatable {
+  case hello(JobInfo)
+  case engines([EngineStatus])
+  case functions([FunctionInfo])
+  /// A submission was accepted: wait on `job`.
+  case submitted(Submission)
+  case job(JobStatus)
+  case status(QueueInfo)
+  case task(TaskInfo)
+  case aborted([Int])
+  case stopping
+}
+
+/// A served job as its hub describes it.
+public struct JobInfo: Codable, Sendable, Equatable {
+  public var profile: String
+  public var engines: [EngineStatus]
+  public var functions: [FunctionInfo]
+  /// The hub's process id.
+  public var pid: Int
+  public init(profile: String, engines: [EngineStatus], functions: [FunctionInfo], pid: Int) {
+    self.profile = profile
+    self.engines = engines
+    self.functions = functions
+    self.pid = pid
+  }
+}
+
+/// One engine: where it runs, what it has done, what it is doing.
+public struct EngineStatus: Codable, Sendable, Equatable {
+  public var id: Int
+  public var rank: Int
+  public var host: String
+  public var pid: Int
+  public var tasksDone: Int
+  public var queued: Int
+  /// "idle" or "busy".
+  public var state: String
+  public init(id: Int, rank: Int, host: String, pid: Int, tasksDone: Int, queued: Int, state: String) {
+    self.id = id
+    self.rank = rank
+    self.host = host
+    self.pid = pid
+    self.tasksDone = tasksDone
+    self.queued = queued
+    self.state = state
+  }
+}
+
+/// A registered remote function: `area`, `(Int, Int)`, `Int`.
+public struct FunctionInfo: Codable, Sendable, Equatable {
+  public var name: String
+  public var argumentTypes: [String]
+  public var resultType: String
+  /// Whether it runs on every engine at once only (it makes MPI calls among engines).
+  public var collective: Bool
+  public init(name: String, argumentTypes: [String], resultType: String, collective: Bool = false) {
+    self.name = name
+    self.argumentTypes = argumentTypes
+    self.resultType = resultType
+    self.collective = collective
+  }
+  /// `area(Int, Int) -> Int`
+  public var signature: String { "\(name)(\(argumentTypes.joined(separator: ", "))) -> \(resultType)" }
+}
+
+/// A job the hub accepted: its id, the hub's task ids, and how many items it will have.
+public struct Submission: Codable, Sendable, Equatable {
+  public var job: Int
+  public var tasks: [Int]
+  public var count: Int
+  public init(job: Int, tasks: [Int], count: Int) {
+    self.job = job
+    self.tasks = tasks
+    self.count = count
+  }
+}
+
+/// A job's progress, and its items once asked for and ready.
+public struct JobStatus: Codable, Sendable, Equatable {
+  public var job: Int
+  public var ready: Bool
+  /// Tasks finished and in all.
+  public var done: Int
+  public var total: Int
+  /// The items in input (or engine) order, when asked for and ready.
+  public var items: [ItemOutcome]?
+  /// The engine each item ran on (nil where none did).
+  public var engines: [Int?]?
+  public init(job: Int, ready: Bool, done: Int, total: Int, items: [ItemOutcome]?, engines: [Int?]?) {
+    self.job = job
+    self.ready = ready
+    self.done = done
+    self.total = total
+    self.items = items
+    self.engines = engines
+  }
+}
+
+/// One item of a job: its value, or where and how it failed.
+public enum ItemOutcome: Codable, Sendable, Equatable {
+  case value(JSONValue)
+  case failure(RemoteFailure)
+}
+
+/// A task's failure as the hub reports it.
+public struct RemoteFailure: Codable, Sendable, Equatable, CustomStringConvertible {
+  /// The engine it ran on (-1: none).
+  public var engine: Int
+  public var task: Int
+  public var function: String
+  /// The error's type ("EngineError", "RemoteError", a Swift error type).
+  public var type: String
+  public var message: String
+  public init(engine: Int, task: Int, function: String, type: String, message: String) {
+    self.engine = engine
+    self.task = task
+    self.function = function
+    self.type = type
+    self.message = message
+  }
+  public var description: String {
+    engine >= 0
+      ? "\(type) on engine \(engine) in \(function) (task \(task)): \(message)"
+      : "\(type) in \(function) (task \(task)): \(message)"
+  }
+}
+
+/// The hub's queues at one moment.
+public struct QueueInfo: Codable, Sendable, Equatable {
+  public struct Engine: Codable, Sendable, Equatable {
+    public var id: Int
+    public var queued: Int
+    public var running: Int
+    public var completed: Int
+    public init(id: Int, queued: Int, running: Int, completed: Int) {
+      self.id = id
+      self.queued = queued
+      self.running = running
+      self.completed = completed
+    }
+  }
+  public var engines: [Engine]
+  /// Load-balanced tasks waiting in the hub.
+  public var unassigned: Int
+  public init(engines: [Engine], unassigned: Int) {
+    self.engines = engines
+    self.unassigned = unassigned
+  }
+}
+
+/// The hub's record of one task.
+public struct TaskInfo: Codable, Sendable, Equatable {
+  public var id: Int
+  public var function: String
+  /// "queued", "running", "succeeded", "failed", "aborted", ...
+  public var state: String
+  public var engine: Int?
+  /// The task's values, for a finished task that a steering client submitted.
+  public var items: [ItemOutcome]?
+  public init(id: Int, function: String, state: String, engine: Int?, items: [ItemOutcome]?) {
+    self.id = id
+    self.function = function
+    self.state = state
+    self.engine = engine
+    self.items = items
+  }
+}
