@@ -74,7 +74,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
   public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
     if let same = self as? T { return same }
     do {
-      return try JSONDecoder().decode(T.self, from: try Self.encoder.encode(self))
+      return try SteeringCoding.decoder().decode(T.self, from: try Self.encoder.encode(self))
     } catch {
       throw SteeringError.wrongType(
         expected: String(describing: T.self), got: description, reason: Self.reason(error))
@@ -105,13 +105,8 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     return nil
   }
 
-  static let encoder: JSONEncoder = {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return encoder
-  }()
+  /// Sorted keys, unescaped slashes, non-finite numbers as strings: the same coding as messages.
+  static var encoder: JSONEncoder { SteeringCoding.encoder }
 
   /// A decoding error in a few words (what, and where).
   static func reason(_ error: any Error) -> String {
