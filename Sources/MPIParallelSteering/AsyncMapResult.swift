@@ -10,20 +10,23 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
     case flatten
   }
 
-  private let client: Client
+  let client: Client
   /// What was submitted, for errors: `apply(area)`.
   public let label: String
-  private let submission: Submission?
-  private let transform: Transform?
+  let submission: Submission?
+  let transform: Transform?
+  /// Whether iteration follows the input's order (else completion order).
+  public let ordered: Bool
   private let lock = NSLock()
   private var outcome: Result<[Element], any Error>?
   private var status: JobStatus?
 
-  init(client: Client, label: String, submission: Submission, transform: Transform?) {
+  init(client: Client, label: String, submission: Submission, transform: Transform?, ordered: Bool = true) {
     self.client = client
     self.label = label
     self.submission = submission
     self.transform = transform
+    self.ordered = ordered
   }
 
   init(client: Client, label: String, failure: any Error) {
@@ -31,7 +34,15 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
     self.label = label
     submission = nil
     transform = nil
+    ordered = true
     outcome = .failure(failure)
+  }
+
+  /// The same result, iterated in completion order.
+  public var unordered: AsyncMapResult<Element> {
+    guard let submission else { return self }
+    return AsyncMapResult(
+      client: client, label: label, submission: submission, transform: transform, ordered: false)
   }
 
   /// The hub's ids of the tasks behind this result.
@@ -86,8 +97,8 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
     guard let submission else { return true }
     let deadline = timeout.map { Date().timeIntervalSince1970 + Self.seconds($0) }
     while true {
-      let left = deadline.map { max(0, $0 - Date().timeIntervalSince1970) } ?? 5
-      let status = try fetch(job: submission.job, timeout: min(left, 5), items: true)
+      let left = deadline.map { Swift.max(0, $0 - Date().timeIntervalSince1970) } ?? 5
+      let status = try fetch(job: submission.job, timeout: Swift.min(left, 5), items: true)
       if status.ready, let items = status.items {
         let values = Result { try decode(items) }
         lock.withLock {
@@ -108,7 +119,7 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
     return status
   }
 
-  private func decode(_ items: [ItemOutcome]) throws -> [Element] {
+  func decode(_ items: [ItemOutcome]) throws -> [Element] {
     var failures: [RemoteFailure] = []
     var values: [JSONValue] = []
     for item in items {

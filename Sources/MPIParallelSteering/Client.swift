@@ -96,13 +96,15 @@ public final class Client: @unchecked Sendable {
 
   /// Submits a command that starts a job and returns its result handle.
   func submit<Element>(
-    _ command: SteeringCommand, label: String, transform: AsyncMapResult<Element>.Transform?
+    _ command: SteeringCommand, label: String, transform: AsyncMapResult<Element>.Transform?,
+    ordered: Bool = true
   )
     -> AsyncMapResult<Element>
   {
     do {
       guard case .submitted(let submission) = try link.send(command) else { throw unexpected(command.name) }
-      return AsyncMapResult(client: self, label: label, submission: submission, transform: transform)
+      return AsyncMapResult(
+        client: self, label: label, submission: submission, transform: transform, ordered: ordered)
     } catch {
       return AsyncMapResult(client: self, label: label, failure: error)
     }

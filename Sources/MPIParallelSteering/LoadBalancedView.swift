@@ -39,6 +39,6 @@ public struct LoadBalancedView: Sendable {
   ) -> AsyncMapResult<R> {
     client.submit(
       .map(function: function, items: items, chunkSize: chunkSize, ordered: ordered, targets: targets),
-      label: "map(\(function))", transform: nil)
+      label: "map(\(function))", transform: nil, ordered: ordered)
   }
 }

@@ -6,6 +6,7 @@ public enum SteeringAnswer: Codable, Sendable, Equatable {
   /// A submission was accepted: wait on `job`.
   case submitted(Submission)
   case job(JobStatus)
+  case arrivals(Arrivals)
   case status(QueueInfo)
   case task(TaskInfo)
   case aborted([Int])
@@ -164,6 +165,34 @@ public struct TaskInfo: Codable, Sendable, Equatable {
     self.function = function
     self.state = state
     self.engine = engine
+    self.items = items
+  }
+}
+
+/// Tasks of a job that finished, in the order they finished, with their items.
+public struct Arrivals: Codable, Sendable, Equatable {
+  /// One item: its place in the job's input (or engine) order, and how it went.
+  public struct Item: Codable, Sendable, Equatable {
+    public var index: Int
+    public var engine: Int?
+    public var outcome: ItemOutcome
+    public init(index: Int, engine: Int?, outcome: ItemOutcome) {
+      self.index = index
+      self.engine = engine
+      self.outcome = outcome
+    }
+  }
+
+  public var job: Int
+  /// Tasks finished before these, plus these: the next request's `after`.
+  public var tasksSeen: Int
+  /// Tasks in all.
+  public var total: Int
+  public var items: [Item]
+  public init(job: Int, tasksSeen: Int, total: Int, items: [Item]) {
+    self.job = job
+    self.tasksSeen = tasksSeen
+    self.total = total
     self.items = items
   }
 }

@@ -24,6 +24,10 @@ public enum SteeringCommand: Codable, Sendable, Equatable {
   /// A job's progress; with `items`, its values once it is ready. Waits up to
   /// `timeout` seconds (capped by the hub) for it to be ready.
   case wait(job: Int, timeout: Double, items: Bool)
+  /// The items of a job's tasks that finished after the first `after` (in
+  /// the order they finished), waiting up to `timeout` seconds for one: how
+  /// a client iterates a result as it arrives.
+  case arrivals(job: Int, after: Int, timeout: Double)
   /// The queue per engine.
   case status
   /// One task's record and, for a task a steering client submitted, its values.
@@ -46,6 +50,7 @@ public enum SteeringCommand: Codable, Sendable, Equatable {
     case .scatter: return "scatter"
     case .gather: return "gather"
     case .wait: return "wait"
+    case .arrivals: return "arrivals"
     case .status: return "status"
     case .result: return "result"
     case .abort: return "abort"

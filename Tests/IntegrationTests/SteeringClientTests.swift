@@ -35,6 +35,29 @@ final class SteeringClientTests: XCTestCase {
     XCTAssertEqual(chunked.taskIDs.count, 7)
     XCTAssertEqual(try client.loadBalancedView().apply("area", 6, 7, as: Int.self).get(), 42)
 
+    // Iteration as tasks finish: in input order, in completion order, with per-item errors.
+    let inOrder = client.loadBalancedView().map("square", Array(0..<12), chunkSize: 5, as: Int.self)
+    let items = Array(inOrder)
+    XCTAssertEqual(items.map(\.index), Array(0..<12))
+    XCTAssertEqual(try items.map { try $0.get() }, (0..<12).map { $0 * $0 })
+    XCTAssertTrue(items.allSatisfy { ($0.engineID ?? -1) >= 0 })
+    let anyOrder = Array(
+      client.loadBalancedView().map("sleepFor", [0.2, 0.01, 0.01], ordered: false, as: Int.self))
+    XCTAssertEqual(Set(anyOrder.map(\.index)), [0, 1, 2])
+    let mixed = Array(client.loadBalancedView().map("failIfOdd", [2, 3, 4], as: Int.self))
+    XCTAssertEqual(mixed.map(\.index), [0, 1, 2])
+    XCTAssertEqual(try mixed[0].get(), 2)
+    XCTAssertEqual(try mixed[2].get(), 4)
+    guard case .failure(.remote(let oddFailure)) = mixed[1].result else { return XCTFail("\(mixed[1])") }
+    XCTAssertEqual(oddFailure.function, "failIfOdd")
+    XCTAssertEqual(Array(client[...].apply("engineID", as: Int.self)).map { try? $0.get() }, [0, 1, 2])
+    let failedSubmission = Array(client[...].apply("nope", as: Int.self))
+    XCTAssertEqual(failedSubmission.count, 1)
+    guard case .failure(.hub(let kind, _)) = failedSubmission[0].result else {
+      return XCTFail("\(failedSubmission)")
+    }
+    XCTAssertEqual(kind, "unknownFunction")
+
     // Namespace: push, references, pull of a value a function set, scatter and gather.
     XCTAssertEqual(try client[...].push("x", [1.5, 2.5]).get(), [true, true, true])
     XCTAssertEqual(try client[...].apply("sumArray", Reference("x"), as: Double.self).get(), [4, 4, 4])

@@ -130,6 +130,7 @@ final class SteeringProtocolTests: XCTestCase {
     let commands: [SteeringCommand] = [
       .hello, .map(function: "f", items: [.array([.int(1)])], chunkSize: 3, ordered: false, targets: nil),
       .scatter(name: "a", values: [.double(1.5)], targets: [1]), .wait(job: 4, timeout: 1.5, items: true),
+      .arrivals(job: 4, after: 2, timeout: 0.5),
       .abort(tasks: [1, 2]), .stop,
     ]
     for command in commands {
@@ -146,5 +147,12 @@ final class SteeringProtocolTests: XCTestCase {
         engines: [0, nil]))
     let data = try SteeringCoding.encoder.encode(answer)
     XCTAssertEqual(try SteeringCoding.decoder().decode(SteeringAnswer.self, from: data), answer)
+    let arrivals = SteeringAnswer.arrivals(
+      Arrivals(
+        job: 4, tasksSeen: 3, total: 5, items: [.init(index: 7, engine: 2, outcome: .value(.double(0.5)))]))
+    XCTAssertEqual(
+      try SteeringCoding.decoder().decode(
+        SteeringAnswer.self, from: try SteeringCoding.encoder.encode(arrivals)),
+      arrivals)
   }
 }

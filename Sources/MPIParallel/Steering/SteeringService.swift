@@ -94,6 +94,8 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
       return .submitted(try scatter(name, values: values, targets: targets))
     case .wait(let job, let timeout, let items):
       return .job(try wait(job: job, timeout: timeout, items: items))
+    case .arrivals(let job, let after, let timeout):
+      return .arrivals(try arrivals(job: job, after: after, timeout: timeout))
     case .status:
       let status = try client.queueStatus()
       return .status(
@@ -263,6 +265,55 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
     return JobStatus(job: id, ready: true, done: done, total: total, items: outcomes, engines: engines)
   }
 
+  /// The items of the tasks that finished after the first `after`, in the
+  /// order they finished (waiting up to `timeout` for one).
+  private func arrivals(job id: Int, after: Int, timeout: Double) throws -> Arrivals {
+    let job = try job(id)
+    guard job.parts.count == 1, let part = job.parts.first else {
+      throw SteeringFailure("badRequest", "job \(id) (\(job.function)) has several parts; wait for it whole")
+    }
+    let state = part.state
+    guard after >= 0, after <= state.slotCount else {
+      throw SteeringFailure(
+        "badRequest", "job \(id) has \(state.slotCount) tasks; cannot start after \(after)")
+    }
+    let deadline = MonotonicClock.now() + min(max(timeout, 0), Self.longestWait)
+    _ = state.wait(until: deadline) { $0.arrived > after || $0.pending == 0 }
+    let order = state.arrivalOrder()
+    var items: [Arrivals.Item] = []
+    for slotIndex in order.dropFirst(after) {
+      let slot = state.slot(slotIndex)
+      let values = part.values(ofSlot: slotIndex)
+      for (offset, index) in slot.items.enumerated() {
+        let outcome: ItemOutcome
+        switch values {
+        case .success(let decoded) where offset < decoded.count:
+          outcome = self.outcome(of: decoded[offset], job: job, task: slot.taskID, engine: slot.engineID)
+        case .success:
+          outcome = .failure(
+            Self.failure(
+              ParallelError.invalidArgument("the reply has fewer values than the task's items"),
+              task: slot.taskID,
+              engine: slot.engineID, job: job))
+        case .failure(let error):
+          outcome = .failure(Self.failure(error, task: slot.taskID, engine: slot.engineID, job: job))
+        }
+        items.append(Arrivals.Item(index: index, engine: slot.engineID, outcome: outcome))
+      }
+    }
+    return Arrivals(job: id, tasksSeen: order.count, total: state.slotCount, items: items)
+  }
+
+  /// A decoded value as the client sees it (JSON text from `_mpp.getJSON` parsed).
+  private func outcome(of value: JSONValue, job: Job, task: Int, engine: Int?) -> ItemOutcome {
+    guard job.kind == .jsonText else { return .value(value) }
+    do {
+      return .value(try JSONValue(parsing: value.stringValue ?? ""))
+    } catch {
+      return .failure(Self.failure(error, task: task, engine: engine, job: job))
+    }
+  }
+
   /// A finished job's items (those of one task when `task` is given), with the engine each ran on.
   private func items(of job: Job, task: Int?) -> ([ItemOutcome], [Int?]) {
     var outcomes: [ItemOutcome] = []
@@ -275,16 +326,7 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
         engines.append(slot.engineID)
         switch outcome {
         case .success(let value):
-          if job.kind == .jsonText {
-            do {
-              outcomes.append(.value(try JSONValue(parsing: value.stringValue ?? "")))
-            } catch {
-              outcomes.append(
-                .failure(Self.failure(error, task: slot.taskID, engine: slot.engineID, job: job)))
-            }
-          } else {
-            outcomes.append(.value(value))
-          }
+          outcomes.append(self.outcome(of: value, job: job, task: slot.taskID, engine: slot.engineID))
         case .failure(let error):
           outcomes.append(.failure(Self.failure(error, task: slot.taskID, engine: slot.engineID, job: job)))
         }
