@@ -193,7 +193,9 @@ final class SteeringClientTests: XCTestCase {
     XCTAssertEqual(try client[...].apply("area", 2, 3, as: Int.self).get(timeout: .seconds(30)), [6, 6])
     // The driver's own tasks and this client's share the hub.
     XCTAssertEqual(try client.loadBalancedView().map("square", [9], as: Int.self).get(), [81])
-    XCTAssertEqual(try client[0].push("done", true).get(), [true])
+    // The driver may end (and its endpoint with it) before this push's result
+    // is fetched, so only its submission is checked; the job's end shows it ran.
+    XCTAssertEqual(client[0].push("done", true).taskIDs.count, 1)
     let result = try XCTUnwrap(try job.finish(timeout: 60), "the driver did not end")
     ended = true
     XCTAssertEqual(result.status, 0, result.describe())
