@@ -4,8 +4,9 @@ internal import MPIParallelSteering
 /// The hub's answers to steering clients: each command becomes the same
 /// submissions a driver makes (DirectView applies, load-balanced maps), with
 /// JSON arguments checked and encoded here, on the hub, so that bad input never
-/// reaches an engine. Jobs are kept until fetched, and a while after, so a
-/// client that disconnects can come back for its results.
+/// reaches an engine. Jobs are kept after they finish (the oldest finished
+/// ones are forgotten past `keptJobs`), so a client that disconnects can come
+/// back for its results.
 final class SteeringService: SteeringBackend, @unchecked Sendable {
   /// A submission's results: one or more parts (a scatter has one per engine).
   struct Job {
@@ -49,7 +50,7 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
     stopped.broadcast()
   }
 
-  /// Blocks until a client asks the job to stop, or `isCancelled` says so (checked every 0.1 s).
+  /// Blocks until a client asks the job to stop, or `keepWaiting` says no more (checked every 0.1 s).
   func waitForStop(orWhile keepWaiting: () -> Bool = { true }) {
     stopped.withLock {
       while !stopRequestedFlag && keepWaiting() { stopped.wait(until: MonotonicClock.now() + 0.1) }
