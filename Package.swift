@@ -59,8 +59,12 @@ let package = Package(
       name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest", swiftSettings: v5),
     .testTarget(
       name: "MPIParallelTests", dependencies: ["MPIParallel", "MPIParallelSteering"], swiftSettings: v5),
-    .testTarget(name: "SteeringTests", dependencies: ["MPIParallelSteering"], swiftSettings: v5),
-    .testTarget(name: "IntegrationTests", dependencies: ["MPIParallelSteering"], swiftSettings: v5),
+    .target(name: "SteeringTestSupport", path: "Tests/SteeringTestSupport", swiftSettings: v5),
+    .testTarget(
+      name: "SteeringTests", dependencies: ["MPIParallelSteering", "SteeringTestSupport"], swiftSettings: v5),
+    .testTarget(
+      name: "IntegrationTests", dependencies: ["MPIParallelSteering", "SteeringTestSupport"],
+      swiftSettings: v5),
   ]
     + examples.map {
       .executableTarget(name: $0, dependencies: ["MPIParallel"], path: "Examples/\($0)", swiftSettings: v5)

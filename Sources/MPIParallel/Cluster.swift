@@ -56,13 +56,9 @@ public enum Cluster {
     let (hub, client) = start(functions, configuration: configuration)
     var status: Int32 = 0
     do {
-      if Self.configuration.serve {
-        try serve(client)
-      } else {
-        try driver(client)
-      }
+      try driver(client)
     } catch {
-      report(error, serving: Self.configuration.serve)
+      report(error)
       status = 1
     }
     stop(hub, client: client, status: status)
@@ -84,38 +80,37 @@ public enum Cluster {
     let (hub, client) = start(functions, configuration: configuration)
     var status: Int32 = 0
     do {
-      if Self.configuration.serve {
-        try serve(client)
-      } else {
-        try await driver(client)
-      }
+      try await driver(client)
     } catch {
-      report(error, serving: Self.configuration.serve)
+      report(error)
       status = 1
     }
     stop(hub, client: client, status: status)
   }
 
   /// Serve mode (`--serve`): instead of the driver, the hub answers steering
-  /// clients until one of them says stop.
-  private static func serve(_ client: Client) throws {
-    let path: String
+  /// clients until one of them says stop; then every rank stops.
+  private static func serve(_ hub: Hub, _ client: Client) -> Never {
+    var status: Int32 = 0
     do {
-      path = try client.serve()
+      let path = try client.serve()
+      fputs("MPIParallel: serving \(client.engines.count) engines; connection file \(path)\n", stderr)
+      client.waitUntilStopRequested()
+      fputs("MPIParallel: a steering client asked the job to stop\n", stderr)
     } catch {
-      throw ParallelError.startup("steering: \(error)")
+      fputs("MPIParallel: serving failed: steering: \(error)\n", stderr)
+      status = 1
     }
-    fputs("MPIParallel: serving \(client.engines.count) engines; connection file \(path)\n", stderr)
-    try client.serveUntilStopped()
-    fputs("MPIParallel: a steering client asked the job to stop\n", stderr)
+    stop(hub, client: client, status: status)
   }
 
   /// The thread level the runtime needs: the hub thread makes rank 0's MPI
   /// calls, never two threads at once.
   static let requiredThreadLevel = ThreadLevel.serialized
 
-  /// Initializes MPI; on engines serves and exits, on rank 0 returns the hub
-  /// (its thread started) and the client.
+  /// Initializes MPI; on engines serves and exits; on rank 0 serves steering
+  /// clients and exits in serve mode, else returns the hub (its thread
+  /// started) and the client.
   private static func start(_ functions: [any RemoteFunctionProtocol], configuration code: Configuration) -> (
     Hub, Client
   ) {
@@ -189,7 +184,9 @@ public enum Cluster {
         Termination.flushOnSignal(hub)
       }
       hub.start()
-      return (hub, Client(hub: hub, registry: registry))
+      let client = Client(hub: hub, registry: registry)
+      if configuration.serve { serve(hub, client) }
+      return (hub, client)
     } catch {
       fputs("MPIParallel: rank \(world.rank) failed: \(error)\n", stderr)
       MPI.abort(code: 3)
@@ -224,8 +221,8 @@ public enum Cluster {
     log.debug("hub: configuration: \(configuration)")
   }
 
-  private static func report(_ error: any Error, serving: Bool) {
-    fputs("MPIParallel: \(serving ? "serving" : "the driver") failed: \(error)\n", stderr)
+  private static func report(_ error: any Error) {
+    fputs("MPIParallel: the driver failed: \(error)\n", stderr)
   }
 
   private static func fail(_ message: String, status: Int32) -> Never {

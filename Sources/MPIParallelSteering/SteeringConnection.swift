@@ -57,10 +57,7 @@ final class SteeringConnection: @unchecked Sendable {
         throw SteeringError.connectionLost("a reply to another request arrived")
       }
       if let error = reply.error {
-        if error.kind == "refused" {
-          dropConnection()
-          throw SteeringError.refused(error.message)
-        }
+        if error.kind == "refused" { throw SteeringError.refused(error.message) }
         throw SteeringError.hub(kind: error.kind, message: error.message)
       }
       guard let answer = reply.answer else {
@@ -68,7 +65,8 @@ final class SteeringConnection: @unchecked Sendable {
       }
       return answer
     } catch let error as SteeringError {
-      if case .hub = error {} else if case .refused = error {} else { dropConnection() }
+      // A hub's error leaves the connection usable; anything else ends it.
+      if case .hub = error {} else { dropConnection() }
       throw error
     }
   }

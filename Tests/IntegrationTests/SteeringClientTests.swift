@@ -1,5 +1,6 @@
 import Foundation
 import MPIParallelSteering
+import SteeringTestSupport
 import XCTest
 
 /// The Swift steering client against a real served job (`mpp-testapp --serve`
@@ -163,9 +164,9 @@ final class SteeringClientTests: XCTestCase {
     try expectClosed(port: file.port, sending: tampered)
     // Replayed: a good frame sent twice (the second once the first is answered).
     let once = try frame(apply)
-    let first = try Socket(port: file.port)
+    let first = try RawSocket(port: file.port)
     first.send(once)
-    XCTAssertTrue(first.waitForFrame(timeout: 30), "the first sending was not answered")
+    XCTAssertNotNil(first.readFrame(timeout: 30), "the first sending was not answered")
     first.close()
     try expectClosed(port: file.port, sending: once)
     // Oversized, garbage, and a stall in the middle of a frame.
@@ -174,7 +175,7 @@ final class SteeringClientTests: XCTestCase {
       port: file.port, sending: [0, 0, 0, 64] + (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37) })
     try expectClosed(port: file.port, sending: Array(once.prefix(10)))
     // Vanishing mid-frame.
-    let vanisher = try Socket(port: file.port)
+    let vanisher = try RawSocket(port: file.port)
     vanisher.send(Array(once.prefix(12)))
     vanisher.close()
 
@@ -238,67 +239,10 @@ final class SteeringClientTests: XCTestCase {
   private func expectClosed(
     port: Int, sending bytes: [UInt8], file: StaticString = #filePath, line: UInt = #line
   ) throws {
-    let socket = try Socket(port: port)
+    let socket = try RawSocket(port: port)
     defer { socket.close() }
     socket.send(bytes)
-    XCTAssertTrue(
-      socket.waitForClose(timeout: 10), "the hub did not close the connection", file: file, line: line)
+    XCTAssertNotNil(
+      socket.readUntilClosed(timeout: 10), "the hub did not close the connection", file: file, line: line)
   }
-}
-
-/// A plain TCP socket, for sending what the client library never would.
-struct Socket {
-  let fd: Int32
-
-  init(port: Int) throws {
-    fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let status = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    guard status == 0 else {
-      throw SteeringError.unreachable(address: "127.0.0.1:\(port)", reason: "connect")
-    }
-  }
-
-  func send(_ bytes: [UInt8]) {
-    _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-  }
-
-  /// Whether the peer closed within `timeout` (reading and discarding what it sends).
-  func waitForClose(timeout: Double) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while Date() < deadline {
-      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      guard poll(&poller, 1, 100) > 0 else { continue }
-      if buffer.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) <= 0 { return true }
-    }
-    return false
-  }
-
-  /// Whether one whole frame arrived within `timeout`.
-  func waitForFrame(timeout: Double) -> Bool {
-    var received: [UInt8] = []
-    let deadline = Date().addingTimeInterval(timeout)
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while Date() < deadline {
-      if received.count >= 4, received.count >= 4 + received.prefix(4).reduce(0, { $0 << 8 | Int($1) }) {
-        return true
-      }
-      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      guard poll(&poller, 1, 100) > 0 else { continue }
-      let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-      if count <= 0 { return false }
-      received += buffer[..<count]
-    }
-    return false
-  }
-
-  func close() { Glibc.close(fd) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SteeringTestSupport
 import XCTest
 
 @testable import MPIParallelSteering
@@ -25,65 +26,6 @@ final class CountingBackend: SteeringBackend, @unchecked Sendable {
   }
 
   func stopRequested() {}
-}
-
-/// Raw TCP to the server, for sending what a real client never would.
-struct RawSocket {
-  let fd: Int32
-
-  init(port: Int) throws {
-    fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    guard connected == 0 else { throw SteeringError.unreachable(address: "port \(port)", reason: "connect") }
-  }
-
-  func send(_ bytes: [UInt8]) {
-    _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-  }
-
-  /// Everything the server sends until it closes (or `timeout` passes: nil).
-  func readUntilClosed(timeout: Double) -> [UInt8]? {
-    var received: [UInt8] = []
-    let deadline = Date().addingTimeInterval(timeout)
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while Date() < deadline {
-      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      guard poll(&poller, 1, 100) > 0 else { continue }
-      let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-      if count <= 0 { return received }
-      received += buffer[..<count]
-    }
-    return nil
-  }
-
-  /// One whole frame from the server (nil: none within `timeout`).
-  func readFrame(timeout: Double) -> [UInt8]? {
-    var received: [UInt8] = []
-    let deadline = Date().addingTimeInterval(timeout)
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while Date() < deadline {
-      if received.count >= 4 {
-        let length = received.prefix(4).reduce(0) { $0 << 8 | Int($1) }
-        if received.count >= 4 + length { return received }
-      }
-      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      guard poll(&poller, 1, 100) > 0 else { continue }
-      let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-      if count <= 0 { return nil }
-      received += buffer[..<count]
-    }
-    return nil
-  }
-
-  func close() { Glibc.close(fd) }
 }
 
 final class SteeringServerTests: XCTestCase {

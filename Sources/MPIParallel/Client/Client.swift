@@ -51,11 +51,9 @@ public final class Client: @unchecked Sendable {
     }
   }
 
-  /// Serves until a steering client says stop (or `keepServing` says no more).
-  func serveUntilStopped(keepServing: () -> Bool = { true }) throws {
-    _ = try serve()
-    let service = endpointLock.withLock { endpoint?.service }
-    service?.waitForStop(orWhile: keepServing)
+  /// Blocks until a steering client says stop (returns at once when not serving).
+  func waitUntilStopRequested() {
+    endpointLock.withLock { endpoint?.service }?.waitForStop()
   }
 
   /// The engine ids, 0..<N (`rc.ids`).

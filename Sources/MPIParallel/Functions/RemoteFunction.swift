@@ -36,7 +36,7 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
       argumentTypes: "(" + types.joined(separator: ", ") + ")", resultType: Wire.typeName(Result.self))
     registration = FunctionRegistration(
       name: name, signature: signature, argumentTypes: Array(types), collective: collective,
-      labels: ("apply(\(name))", "map(\(name))"),
+      applyLabel: "apply(\(name))", mapLabel: "map(\(name))",
       invoke: { source, writer in
         let arguments = (repeat try MPIParallel.Argument<each Argument>.read(from: source))
         let result = try body(repeat each arguments)
@@ -87,9 +87,8 @@ public struct FunctionRegistration: Sendable {
   /// Whether every engine must run it at once (it makes MPI calls among engines).
   public let collective: Bool
   /// `apply(name)` and `map(name)`, for results and errors (made once, not per call).
-  var applyLabel: String { labels.apply }
-  var mapLabel: String { labels.map }
-  let labels: (apply: String, map: String)
+  let applyLabel: String
+  let mapLabel: String
   /// Reads one call's arguments from the source, runs the body, writes the result.
   let invoke: @Sendable (ArgumentSource, inout WireWriter) throws -> Void
   /// Writes a call's arguments given as JSON (a steering client's), each

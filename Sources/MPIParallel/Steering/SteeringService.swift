@@ -50,10 +50,10 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
     stopped.broadcast()
   }
 
-  /// Blocks until a client asks the job to stop, or `keepWaiting` says no more (checked every 0.1 s).
-  func waitForStop(orWhile keepWaiting: () -> Bool = { true }) {
+  /// Blocks until a client asks the job to stop.
+  func waitForStop() {
     stopped.withLock {
-      while !stopRequestedFlag && keepWaiting() { stopped.wait(until: MonotonicClock.now() + 0.1) }
+      while !stopRequestedFlag { _ = stopped.wait(until: nil) }
     }
   }
 
