@@ -114,11 +114,11 @@ public final class Client: @unchecked Sendable {
   static func callDecoder<R: Decodable & Sendable>(batch: Bool, label: String)
     -> AsyncMapResult<R>.SlotDecoder
   {
-    { slot, context in
-      guard case .reply(let bytes) = slot.outcome else { return [] }
+    { slot, context, values in
+      guard case .reply(let bytes) = slot.outcome else { return }
       let header = try EngineReply(header: bytes)
       guard header.succeeded else { throw context.remoteError(reply: bytes, slot: slot) }
-      return try ResultContext.decodeCall(bytes, batch: batch, as: R.self, label: label)
+      try ResultContext.decodeCall(bytes, batch: batch, as: R.self, label: label, into: &values)
     }
   }
 
@@ -137,8 +137,7 @@ public final class Client: @unchecked Sendable {
     arguments: (ArgumentSink) throws -> Void
   ) rethrows -> [UInt8] {
     let sink = ArgumentSink(
-      HubRequest.callHeader(
-        taskID: taskID, function: function.name, signature: function.signature, count: batch ? count : nil))
+      HubRequest.callHeader(taskID: taskID, callSignature: function.callSignature, count: batch ? count : nil))
     try arguments(sink)
     return sink.writer.bytes
   }

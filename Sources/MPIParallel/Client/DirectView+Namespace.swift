@@ -33,12 +33,12 @@ extension DirectView {
     let (state, jobs) = perEngine(label: label, function: label) {
       HubRequest.pull(taskID: $0, name: name).encode()
     }
-    return submit(jobs, state: state, count: targets.count) { slot, context in
-      guard case .reply(let bytes) = slot.outcome else { return [] }
+    return submit(jobs, state: state, count: targets.count) { slot, context, values in
+      guard case .reply(let bytes) = slot.outcome else { return }
       guard try EngineReply(header: bytes).succeeded else {
         throw context.remoteError(reply: bytes, slot: slot)
       }
-      return [try context.decodePulled(bytes, slot: slot, name: name, as: T.self)]
+      values.append(try context.decodePulled(bytes, slot: slot, name: name, as: T.self))
     }
   }
 

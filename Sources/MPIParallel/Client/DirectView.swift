@@ -20,7 +20,11 @@ public struct DirectView: Sendable {
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
   ) -> AsyncMapResult<R> {
-    apply(function, arguments: repeat .value(each arguments))
+    let label = function.registration.applyLabel
+    let state = submitCall(function.registration, label: label) { sink in
+      try function.encodeValues(repeat each arguments, into: sink)
+    }
+    return callResult(state, label: label)
   }
 
   /// Runs a one-argument function on every engine with each engine's own
@@ -40,19 +44,10 @@ public struct DirectView: Sendable {
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncMapResult<R> {
     let label = function.registration.applyLabel
-    if let error = client.invalidTarget(targets) { return failedMap(label, error) }
-    let encoded: [UInt8]
-    do {
-      let sink = ArgumentSink(WireWriter())
+    let state = submitCall(function.registration, label: label) { sink in
       try function.encodeArguments(repeat each arguments, into: sink)
-      encoded = sink.writer.bytes
-    } catch {
-      return failedMap(
-        label, ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)"))
     }
-    return apply(
-      label: label, registration: function.registration, encodedArguments: encoded,
-      decoder: Client.callDecoder(batch: false, label: label))
+    return callResult(state, label: label)
   }
 
   /// Runs a registered function on every engine with arguments already encoded.
@@ -60,18 +55,64 @@ public struct DirectView: Sendable {
     label: String, registration: FunctionRegistration, encodedArguments encoded: [UInt8],
     decoder: @escaping AsyncMapResult<R>.SlotDecoder
   ) -> AsyncMapResult<R> {
-    if let error = client.invalidTarget(targets) { return failedMap(label, error) }
+    let state = submitCall(registration, label: label) { sink in
+      encoded.withUnsafeBytes { sink.writer.writeRaw($0) }
+    }
+    return AsyncMapResult(
+      state: state, context: client.context, count: state.slotCount, ordered: true, decodeSlot: decoder)
+  }
+
+  /// One call's result per engine, decoded as `R`.
+  func callResult<R: Decodable & Sendable>(_ state: ResultState, label: String) -> AsyncMapResult<R> {
+    AsyncMapResult(
+      state: state, context: client.context, count: state.slotCount, ordered: true,
+      decodeSlot: Client.callDecoder(batch: false, label: label))
+  }
+
+  /// Submits one call of `registration` per engine, its arguments written by
+  /// `arguments` (once, then copied into each engine's request); the state
+  /// its replies fill, or a failed one when the call cannot be sent. Nothing
+  /// here is generic, so a call costs no generic metadata lookups.
+  func submitCall(
+    _ registration: FunctionRegistration, label: String, arguments: (ArgumentSink) throws -> Void
+  ) -> ResultState {
+    if let error = client.invalidTarget(targets) { return client.failedState(label, error) }
     if let refusal = registration.collectiveRefusal(
       targets: targets, engineCount: client.engines.count, how: "on engines \(targets)")
     {
-      return failedMap(label, ParallelError.invalidArgument(refusal))
+      return client.failedState(label, ParallelError.invalidArgument(refusal))
     }
-    let (state, jobs) = perEngine(label: label, function: registration.name) { taskID in
-      Client.callRequest(taskID: taskID, function: registration, batch: false, count: 1) { sink in
-        encoded.withUnsafeBytes { sink.writer.writeRaw($0) }
+    let ids = client.hub.table.allocate(function: registration.name, count: targets.count)
+    let state = ResultState(label: label, taskIDs: ids, hub: client.hub)
+    var jobs: [Job] = []
+    jobs.reserveCapacity(targets.count)
+    do {
+      let first = ArgumentSink(
+        HubRequest.callHeader(taskID: ids.lowerBound, callSignature: registration.callSignature, count: nil))
+      let argumentsStart = first.writer.count
+      try arguments(first)
+      let message = first.writer.bytes
+      for (index, engine) in targets.enumerated() {
+        var bytes = message
+        if index > 0 {
+          var writer = HubRequest.callHeader(
+            taskID: ids.lowerBound + index, callSignature: registration.callSignature, count: nil,
+            capacity: message.count)
+          message.withUnsafeBytes { writer.writeRaw(UnsafeRawBufferPointer(rebasing: $0[argumentsStart...])) }
+          bytes = writer.bytes
+        }
+        jobs.append(
+          Job(
+            taskID: ids.lowerBound + index, message: bytes, result: state, slot: index, targets: nil,
+            engine: engine, loadBalanced: false))
       }
+    } catch {
+      let failure = ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)")
+      for index in 0..<state.slotCount { state.complete(slot: index, engineID: nil, outcome: .failed(failure)) }
+      return state
     }
-    return submit(jobs, state: state, count: targets.count, decoder: decoder)
+    postRequests(jobs, state: state)
+    return state
   }
 
   /// Splits the inputs into one block per engine (as IPython's
@@ -104,7 +145,7 @@ public struct DirectView: Sendable {
           taskID: taskID, function: function.registration, batch: true, count: range.count
         ) { sink in
           for index in range {
-            try function.encodeArguments(repeat .value((each sequences)[index]), into: sink)
+            try function.encodeValues(repeat (each sequences)[index], into: sink)
           }
         }
         jobs.append(
@@ -121,12 +162,14 @@ public struct DirectView: Sendable {
 
   func submit<R>(
     _ jobs: [Job], state: ResultState, count: Int, decoder: @escaping AsyncMapResult<R>.SlotDecoder
-  )
-    -> AsyncMapResult<R>
-  {
-    let result = AsyncMapResult(
-      state: state, context: client.context, count: count, ordered: true, decodeSlot: decoder)
-    guard !jobs.isEmpty else { return result }
+  ) -> AsyncMapResult<R> {
+    postRequests(jobs, state: state)
+    return AsyncMapResult(state: state, context: client.context, count: count, ordered: true, decodeSlot: decoder)
+  }
+
+  /// Hands requests to the hub as one direct operation; fails their slots when it is closed.
+  private func postRequests(_ jobs: [Job], state: ResultState) {
+    guard !jobs.isEmpty else { return }
     do {
       try client.hub.post(
         .direct(
@@ -136,12 +179,11 @@ public struct DirectView: Sendable {
     } catch {
       for job in jobs { state.complete(slot: job.slot, engineID: nil, outcome: .failed(error)) }
     }
-    return result
   }
 
   func failedMap<R>(_ label: String, _ error: any Error) -> AsyncMapResult<R> {
     AsyncMapResult(
       state: client.failedState(label, error), context: client.context, count: 1, ordered: true,
-      decodeSlot: { _, _ in [] })
+      decodeSlot: { _, _, _ in })
   }
 }

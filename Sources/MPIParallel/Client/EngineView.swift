@@ -13,8 +13,10 @@ public struct EngineView: Sendable {
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
   ) -> AsyncResult<R> {
-    AsyncResult.single(
-      directView.apply(function, arguments: repeat .value(each arguments)))
+    let state = directView.submitCall(function.registration, label: function.registration.applyLabel) { sink in
+      try function.encodeValues(repeat each arguments, into: sink)
+    }
+    return AsyncResult.call(state, context: client.context)
   }
 
   /// Runs a one-argument function with this engine's namespace value `reference`.
@@ -22,8 +24,7 @@ public struct EngineView: Sendable {
   public func apply<A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<A, R>, _ reference: Reference
   ) -> AsyncResult<R> {
-    AsyncResult.single(
-      directView.apply(function, arguments: .reference(reference.name)))
+    apply(function, arguments: .reference(reference.name))
   }
 
   /// Runs `function` with arguments that are values or namespace references.
@@ -32,7 +33,10 @@ public struct EngineView: Sendable {
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncResult<R> {
-    AsyncResult.single(directView.apply(function, arguments: repeat each arguments))
+    let state = directView.submitCall(function.registration, label: function.registration.applyLabel) { sink in
+      try function.encodeArguments(repeat each arguments, into: sink)
+    }
+    return AsyncResult.call(state, context: client.context)
   }
 
   /// Runs `function` over the inputs on this engine, in one chunk.

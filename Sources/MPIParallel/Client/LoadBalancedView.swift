@@ -78,7 +78,7 @@ public struct LoadBalancedView: Sendable {
       label: label, registration: function.registration, count: count, chunkSize: chunkSize,
       ordered: ordered, batch: true, costs: costs, decoder: Client.callDecoder(batch: true, label: label)
     ) { index, sink in
-      try function.encodeArguments(repeat .value((each sequences)[index]), into: sink)
+      try function.encodeValues(repeat (each sequences)[index], into: sink)
     }
   }
 
@@ -92,7 +92,7 @@ public struct LoadBalancedView: Sendable {
     let failed = { (error: any Error) in
       AsyncMapResult<R>(
         state: client.failedState(label, error), context: client.context, count: 1, ordered: true,
-        decodeSlot: { _, _ in [] })
+        decodeSlot: { _, _, _ in })
     }
     guard chunkSize > 0 else {
       return failed(ParallelError.invalidArgument("chunkSize must be at least 1, not \(chunkSize)"))

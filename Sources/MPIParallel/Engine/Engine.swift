@@ -19,7 +19,7 @@ final class Engine {
   /// The last call's function name and types as they arrived, and the
   /// function they named: a repeated call skips decoding and lookup.
   private var lastSignature: [UInt8] = []
-  private var lastFunction: FunctionRegistration?
+  private var lastFunction: LastFunction?
   /// Replies held back while a bundle runs (sent together), and when the first was held.
   private var heldReplies: WireWriter?
   private var heldCount = 0
@@ -112,10 +112,8 @@ final class Engine {
   private func handleOne(_ bytes: [UInt8]) throws -> Bool {
     if bytes.first == HubRequest.Kind.guarded.rawValue { return try handleGuarded(bytes) }
     if CrashReporter.recordsCrashes { CrashReporter.running(key: JournalKey.hash(ofRequest: bytes)) }
-    if let call = fastCall(bytes) {
-      call.registration.map {
-        run(taskID: call.taskID, registration: $0, count: call.count, reader: call.reader)
-      }
+    if let last = lastFunction, let call = fastCall(bytes) {
+      run(taskID: call.taskID, registration: last.registration, count: call.count, reader: call.reader)
       return true
     }
     var reader = WireReader(bytes)
@@ -171,10 +169,8 @@ final class Engine {
 
   /// A call whose function name and types are byte for byte the last call's:
   /// its task id, count and argument reader, with the function already known.
-  private func fastCall(_ bytes: [UInt8]) -> (
-    taskID: Int, registration: FunctionRegistration?, count: Int?, reader: WireReader
-  )? {
-    guard let registration = lastFunction, let kind = bytes.first,
+  private func fastCall(_ bytes: [UInt8]) -> (taskID: Int, count: Int?, reader: WireReader)? {
+    guard let kind = bytes.first,
       kind == HubRequest.Kind.call.rawValue || kind == HubRequest.Kind.batch.rawValue
     else { return nil }
     var reader = WireReader(bytes)
@@ -189,7 +185,7 @@ final class Engine {
         })
       else { return nil }
       let count = kind == HubRequest.Kind.batch.rawValue ? Int(try reader.read(UInt32.self)) : nil
-      return (taskID, registration, count, reader)
+      return (taskID, count, reader)
     } catch {
       return nil
     }
@@ -210,7 +206,7 @@ final class Engine {
     signature.write(argumentTypes)
     signature.write(resultType)
     lastSignature = signature.bytes
-    lastFunction = registration
+    lastFunction = LastFunction(registration: registration)
     run(taskID: taskID, registration: registration, count: count, reader: reader)
   }
 
@@ -326,4 +322,11 @@ final class Engine {
     }
     return communicator
   }
+}
+
+/// The function of the last call, held by reference: a repeated call takes
+/// it with one retain instead of copying every field of the registration.
+private final class LastFunction {
+  let registration: FunctionRegistration
+  init(registration: FunctionRegistration) { self.registration = registration }
 }

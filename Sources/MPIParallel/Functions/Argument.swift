@@ -18,16 +18,12 @@ public enum Argument<Value: Codable & Sendable>: Sendable {
   /// The argument `reference` names.
   public static func ref(_ reference: Reference) -> Argument { .reference(reference.name) }
 
-  static var valueTag: UInt8 { 0 }
-  static var referenceTag: UInt8 { 1 }
-
   func write(to sink: ArgumentSink) throws {
     switch self {
     case .value(let value):
-      sink.writer.write(Self.valueTag)
-      try sink.writer.encode(value)
+      try ArgumentSink.writeValue(value, to: sink)
     case .reference(let name):
-      sink.writer.write(Self.referenceTag)
+      sink.writer.write(ArgumentSink.referenceTag)
       sink.writer.write(name)
     }
   }
@@ -35,8 +31,8 @@ public enum Argument<Value: Codable & Sendable>: Sendable {
   static func read(from source: ArgumentSource) throws -> Value {
     let tag = try source.reader.read(UInt8.self)
     switch tag {
-    case valueTag: return try source.reader.decode(Value.self)
-    case referenceTag:
+    case ArgumentSink.valueTag: return try source.reader.decode(Value.self)
+    case ArgumentSink.referenceTag:
       let name = try source.reader.readString()
       return try source.namespace.value(name, as: Value.self)
     default: throw EngineError.malformedMessage("argument tag \(tag) at byte \(source.reader.offset - 1)")
@@ -49,6 +45,17 @@ public enum Argument<Value: Codable & Sendable>: Sendable {
 final class ArgumentSink {
   var writer: WireWriter
   init(_ writer: WireWriter) { self.writer = writer }
+
+  /// What precedes each argument: a value follows, or a namespace name.
+  /// (Constants of a non-generic type: reading them costs no generic metadata.)
+  static let valueTag: UInt8 = 0
+  static let referenceTag: UInt8 = 1
+
+  /// Writes one argument given by value.
+  static func writeValue<T: Encodable>(_ value: T, to sink: ArgumentSink) throws {
+    sink.writer.write(valueTag)
+    try sink.writer.encode(value)
+  }
 }
 
 /// Where an engine reads a call's arguments from, resolving references in its namespace.

@@ -35,7 +35,10 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
     let signature = FunctionSignature(
       argumentTypes: "(" + types.joined(separator: ", ") + ")", resultType: Wire.typeName(Result.self))
     registration = FunctionRegistration(
-      name: name, signature: signature, argumentTypes: Array(types), collective: collective,
+      name: name, signature: signature,
+      callSignature: HubRequest.callSignature(
+        function: name, argumentTypes: signature.argumentTypes, resultType: signature.resultType),
+      argumentTypes: Array(types), collective: collective,
       applyLabel: "apply(\(name))", mapLabel: "map(\(name))",
       invoke: { source, writer in
         let arguments = (repeat try MPIParallel.Argument<each Argument>.read(from: source))
@@ -62,6 +65,13 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
       })
   }
 
+  /// Writes the call's arguments, all values, after the call header (no
+  /// `Argument` wrapper: in unspecialized code each one would cost a
+  /// metadata lookup per call).
+  func encodeValues(_ values: repeat each Argument, into sink: ArgumentSink) throws {
+    for value in repeat each values { try ArgumentSink.writeValue(value, to: sink) }
+  }
+
   /// Writes the call's arguments (values or references) after the call header.
   func encodeArguments(_ arguments: repeat MPIParallel.Argument<each Argument>, into sink: ArgumentSink)
     throws
@@ -82,6 +92,8 @@ public struct FunctionSignature: Hashable, Sendable, CustomStringConvertible {
 public struct FunctionRegistration: Sendable {
   public let name: String
   public let signature: FunctionSignature
+  /// The name and signature as a call's request carries them, encoded once.
+  let callSignature: [UInt8]
   /// The argument types one by one: `["Int", "Int"]`.
   let argumentTypes: [String]
   /// Whether every engine must run it at once (it makes MPI calls among engines).

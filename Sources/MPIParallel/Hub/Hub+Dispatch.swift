@@ -207,6 +207,13 @@ extension Hub {
     guard !directQueue.isEmpty else {
       return false
     }
+    // The common case, one operation of plain requests and no engine held
+    // back: it goes out at once, with no bookkeeping of blocked engines.
+    if directQueue.count == 1, !hasReservedEngines, case .requests(let jobs) = directQueue[0].kind {
+      directQueue.removeAll(keepingCapacity: true)
+      for job in jobs { try send(job) }
+      return true
+    }
     var progressed = false
     var blocked = Set<Int>()
     var index = 0
@@ -225,6 +232,7 @@ extension Hub {
         index += 1
       }
     }
+    hasReservedEngines = !blocked.isEmpty
     for id in engines.indices { engines[id].reserved = blocked.contains(id) }
     return progressed
   }

@@ -54,6 +54,8 @@ final class Hub: @unchecked Sendable {
   var engines: [EngineSlot]
   var queue = JobQueue()
   var directQueue: [DirectOperation] = []
+  /// Whether some engine is held for a direct operation waiting on it.
+  var hasReservedEngines = false
   var sends: [PendingSend] = []
   var collectives: [CollectiveOperation] = []
   var inFlight: [Int: Job] = [:]

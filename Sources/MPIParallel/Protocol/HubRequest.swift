@@ -29,17 +29,23 @@ enum HubRequest: Equatable {
   }
 
   /// The header of a call; the caller appends the arguments.
-  static func callHeader(
-    taskID: Int, function: String, signature: FunctionSignature, count: Int?, capacity: Int = 64
-  ) -> WireWriter {
-    var writer = WireWriter(reservingCapacity: capacity)
+  /// `callSignature` is the function's name and types as `callSignature(...)` encodes them.
+  static func callHeader(taskID: Int, callSignature: [UInt8], count: Int?, capacity: Int = 64) -> WireWriter {
+    var writer = WireWriter(reservingCapacity: Swift.max(capacity, callSignature.count + 32))
     writer.write(count == nil ? Kind.call.rawValue : Kind.batch.rawValue)
     writer.write(UInt64(taskID))
-    writer.write(function)
-    writer.write(signature.argumentTypes)
-    writer.write(signature.resultType)
+    callSignature.withUnsafeBytes { writer.writeRaw($0) }
     if let count { writer.write(UInt32(count)) }
     return writer
+  }
+
+  /// A function's name, argument types and result type as a call carries them.
+  static func callSignature(function: String, argumentTypes: String, resultType: String) -> [UInt8] {
+    var writer = WireWriter()
+    writer.write(function)
+    writer.write(argumentTypes)
+    writer.write(resultType)
+    return writer.bytes
   }
 
   /// Wraps a request so the engine runs it only when `predicate` holds there.
@@ -58,8 +64,9 @@ enum HubRequest: Equatable {
     switch self {
     case .call(let taskID, let function, let argumentTypes, let resultType, let count):
       writer = Self.callHeader(
-        taskID: taskID, function: function,
-        signature: FunctionSignature(argumentTypes: argumentTypes, resultType: resultType), count: count)
+        taskID: taskID,
+        callSignature: Self.callSignature(function: function, argumentTypes: argumentTypes, resultType: resultType),
+        count: count)
     case .pull(let taskID, let name):
       writer.write(Kind.pull.rawValue)
       writer.write(UInt64(taskID))

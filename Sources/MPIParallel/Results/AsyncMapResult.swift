@@ -7,7 +7,8 @@ import Synchronization
 /// (`unordered`), blocking (`for item in result`) or suspending
 /// (`for await item in result`).
 public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
-  typealias SlotDecoder = @Sendable (ResultState.Slot, ResultContext) throws -> [Element]
+  /// Appends a finished slot's values (one, or a chunk's) to the array it is given.
+  typealias SlotDecoder = @Sendable (ResultState.Slot, ResultContext, inout [Element]) throws -> Void
 
   let state: ResultState
   let context: ResultContext
@@ -145,12 +146,26 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     values.reserveCapacity(count)
     var remote: [RemoteError] = []
     var other: (any Error)?
+    func failed(_ error: any Error) {
+      switch error {
+      case let error as RemoteError: remote.append(error)
+      case let error as CompositeError: remote.append(contentsOf: error.failures)
+      default: other = other ?? error
+      }
+    }
+    // Each slot's values are decoded straight into the result (no array per slot).
     for slot in state.snapshot() {
-      switch decode(slot) {
-      case .success(let part): values.append(contentsOf: part)
-      case .failure(let error as RemoteError): remote.append(error)
-      case .failure(let error as CompositeError): remote.append(contentsOf: error.failures)
-      case .failure(let error): other = other ?? error
+      switch slot.outcome {
+      case nil: failed(ParallelError.invalidArgument("task \(slot.taskID) has not finished"))
+      case .failed(let error): failed(error)
+      default:
+        let before = values.count
+        do {
+          try decodeSlot(slot, context, &values)
+        } catch {
+          values.removeSubrange(before...)
+          failed(error)
+        }
       }
     }
     if let other { throw other }
@@ -171,7 +186,12 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     switch slot.outcome {
     case nil: result = .failure(ParallelError.invalidArgument("task \(slot.taskID) has not finished"))
     case .failed(let error): result = .failure(error)
-    default: result = Result { try decodeSlot(slot, context) }
+    default:
+      result = Result {
+        var values: [Element] = []
+        try decodeSlot(slot, context, &values)
+        return values
+      }
     }
     return result
   }

@@ -9,10 +9,15 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   let state: ResultState
   let context: ResultContext
   private let finish: Finish
-  /// Guards `cached` (a mutex stored inline, of a concrete type: no
-  /// allocation and no generic metadata per result).
+  /// Guards the cached outcome (a mutex stored inline, of a concrete type:
+  /// no allocation and no generic metadata per result).
   private let lock = Mutex(())
-  private var cached: Result<Value, any Error>?
+  /// The value once decoded, in memory of its own, as an untyped pointer:
+  /// a `Value?` or `Result<Value, Error>` field would cost a generic
+  /// metadata lookup per result in code not specialized for `Value`.
+  private var cachedValue: UnsafeMutableRawPointer?
+  /// The error once finished and failed.
+  private var cachedError: (any Error)?
 
   private let resubmitter: (@Sendable () throws -> AsyncResult<Value>)?
 
@@ -24,6 +29,13 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
     self.context = context
     self.resubmitter = resubmit
     self.finish = finish
+  }
+
+  deinit {
+    if let cachedValue {
+      cachedValue.assumingMemoryBound(to: Value.self).deinitialize(count: 1)
+      cachedValue.deallocate()
+    }
   }
 
   /// Runs the same task again as a new task (IPython's `resubmit`) and
@@ -54,28 +66,32 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
     guard wait(timeout: timeout) else {
       throw ParallelError.timeout(taskIDs: taskIDs, seconds: timeout.map(ResultContext.seconds) ?? 0)
     }
-    return try outcome.get()
+    return try settle()
   }
 
   /// The value, suspending until it is there.
   public var value: Value {
     get async throws {
       await state.waitAsync { $0.pending == 0 }
-      return try outcome.get()
+      return try settle()
     }
   }
 
   /// nil until finished; then whether it succeeded.
   public var successful: Bool? {
     guard isReady else { return nil }
-    if case .success = outcome { return true }
-    return false
+    return (try? settle()) != nil
   }
 
   /// The error, once finished and failed.
   public var error: (any Error)? {
-    guard isReady, case .failure(let error) = outcome else { return nil }
-    return error
+    guard isReady else { return nil }
+    do {
+      _ = try settle()
+      return nil
+    } catch {
+      return error
+    }
   }
 
   /// Where and when each task ran.
@@ -87,20 +103,45 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   @discardableResult
   public func abort() throws -> [Int] { try context.hub.abort(Set(taskIDs)) }
 
-  private var outcome: Result<Value, any Error> {
-    if let done = lock.withLock({ _ in cached }) { return done }
+  /// The finished value, or its error: computed once, then kept.
+  private func settle() throws -> Value {
+    let (value, error) = lock.withLock { _ in (cachedValue, cachedError) }
+    if let value { return value.assumingMemoryBound(to: Value.self).pointee }
+    if let error { throw error }
     let slots = state.snapshot()
-    let result: Result<Value, any Error>
-    if let failed = slots.lazy.compactMap({ slot -> (any Error)? in
-      if case .failed(let error) = slot.outcome { return error }
-      return nil
-    }).first {
-      result = .failure(failed)
-    } else {
-      result = Result { try finish(slots, context) }
+    do {
+      for slot in slots {
+        if case .failed(let error) = slot.outcome { throw error }
+      }
+      let value = try finish(slots, context)
+      lock.withLock { _ in
+        guard cachedValue == nil, cachedError == nil else { return }
+        let memory = UnsafeMutableRawPointer.allocate(
+          byteCount: MemoryLayout<Value>.size, alignment: MemoryLayout<Value>.alignment)
+        memory.initializeMemory(as: Value.self, to: value)
+        cachedValue = memory
+      }
+      return value
+    } catch {
+      lock.withLock { _ in
+        if cachedValue == nil, cachedError == nil { cachedError = error }
+      }
+      throw error
     }
-    lock.withLock { _ in cached = result }
-    return result
+  }
+}
+
+extension AsyncResult where Value: Decodable {
+  /// The result of one call on one engine: `state`'s only slot, decoded
+  /// straight from the reply (no map result in between).
+  static func call(_ state: ResultState, context: ResultContext) -> AsyncResult<Value> {
+    AsyncResult(state: state, context: context) { slots, context in
+      guard let slot = slots.first, case .reply(let bytes) = slot.outcome else {
+        throw ParallelError.noEngines(state.label)
+      }
+      guard try EngineReply(header: bytes).succeeded else { throw context.remoteError(reply: bytes, slot: slot) }
+      return try ResultContext.decodeSingleCall(bytes, as: Value.self, label: state.label)
+    }
   }
 }
 

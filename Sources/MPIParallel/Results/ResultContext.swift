@@ -50,16 +50,35 @@ struct ResultContext: Sendable {
   static func decodeCall<T: Decodable>(_ reply: [UInt8], batch: Bool, as type: T.Type, label: String) throws
     -> [T]
   {
+    var values: [T] = []
+    try decodeCall(reply, batch: batch, as: type, label: label, into: &values)
+    return values
+  }
+
+  /// Decodes a successful reply of a single call: its one value.
+  static func decodeSingleCall<T: Decodable>(_ reply: [UInt8], as type: T.Type, label: String) throws -> T {
+    do {
+      var reader = try EngineReply.payloadReader(of: reply)
+      return try reader.decode(T.self)
+    } catch {
+      throw ParallelError.decodingFailed(
+        what: "the result of \(label)", expected: Wire.typeName(T.self), reason: "\(error)")
+    }
+  }
+
+  /// Decodes a successful call reply, appending its values to `values`.
+  static func decodeCall<T: Decodable>(
+    _ reply: [UInt8], batch: Bool, as type: T.Type, label: String, into values: inout [T]
+  ) throws {
     do {
       var reader = try EngineReply.payloadReader(of: reply)
       if batch {
         let count = Int(try reader.read(UInt32.self))
-        var values: [T] = []
-        values.reserveCapacity(count)
+        values.reserveCapacity(values.count + count)
         for _ in 0..<count { values.append(try reader.decode(T.self)) }
-        return values
+      } else {
+        values.append(try reader.decode(T.self))
       }
-      return [try reader.decode(T.self)]
     } catch {
       throw ParallelError.decodingFailed(
         what: "the result of \(label)", expected: Wire.typeName(T.self), reason: "\(error)")

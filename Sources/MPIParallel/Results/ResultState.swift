@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The shared state of one submitted operation: one slot per task (a call on
 /// one engine, or one chunk of a map), filled by the hub as replies arrive
 /// and read by the driver. The hub stores replies undecoded; the driver
@@ -41,7 +43,9 @@ final class ResultState: @unchecked Sendable {
     case failed(Error)
   }
 
-  private let lock = ConditionLock()
+  /// Guards the fields below: a mutex stored inline (no allocation per
+  /// result). Threads that sleep wait on `sleepers`, shared by all results.
+  private let lock = Mutex(())
   private var outcomes: [Stored?]
   private var engines: [Int32]
   private var gatheredParts: [(destination: any GatherDestination, range: Range<Int>, failed: Bool)] = []
@@ -80,45 +84,48 @@ final class ResultState: @unchecked Sendable {
 
   var slotCount: Int { itemStarts.count - 1 }
   var taskIDs: Range<Int> { firstTaskID..<(firstTaskID + slotCount) }
-  var isReady: Bool { lock.withLock { pending == 0 } }
+  var isReady: Bool { lock.withLock { _ in pending == 0 } }
   /// Slots finished so far.
-  var completedCount: Int { lock.withLock { slotCount - pending } }
+  var completedCount: Int { lock.withLock { _ in slotCount - pending } }
+
+  /// Where threads that cannot drive the hub sleep until some result
+  /// completes (one for all results: sleeping is rare, and a condition per
+  /// result would cost three allocations per call).
+  private static let sleepers = ConditionLock()
 
   /// Fills a slot (hub side); later fills of the same slot are ignored.
   func complete(slot index: Int, engineID: Int?, outcome: Outcome) {
-    lock.lock()
-    guard outcomes[index] == nil else {
-      lock.unlock()
-      return
+    let (wake, waiting): (Bool, [UnsafeContinuation<Void, Never>]) = lock.withLock { _ in
+      guard outcomes[index] == nil else { return (false, []) }
+      switch outcome {
+      case .reply(let bytes): outcomes[index] = .reply(bytes)
+      case .failed(let error): outcomes[index] = .failed(error)
+      case .gathered(let destination, let range, let failed):
+        outcomes[index] = .gathered(gatheredParts.count)
+        gatheredParts.append((destination, range, failed))
+      }
+      if let engineID { engines[index] = Int32(engineID) }
+      pending -= 1
+      arrivals.append(Int32(index))
+      guard !continuations.isEmpty else { return (blocked > 0, []) }
+      let waiting = continuations
+      continuations.removeAll()
+      return (blocked > 0, waiting)
     }
-    switch outcome {
-    case .reply(let bytes): outcomes[index] = .reply(bytes)
-    case .failed(let error): outcomes[index] = .failed(error)
-    case .gathered(let destination, let range, let failed):
-      outcomes[index] = .gathered(gatheredParts.count)
-      gatheredParts.append((destination, range, failed))
+    if wake {
+      // A sleeper holds `sleepers` from its last check until it waits, so
+      // taking it here orders this completion before or after that check.
+      Self.sleepers.withLock {}
+      Self.sleepers.broadcast()
     }
-    if let engineID { engines[index] = Int32(engineID) }
-    pending -= 1
-    arrivals.append(Int32(index))
-    let wake = blocked > 0
-    guard !continuations.isEmpty else {
-      lock.unlock()
-      if wake { lock.broadcast() }
-      return
-    }
-    let waiting = continuations
-    continuations.removeAll()
-    lock.unlock()
-    if wake { lock.broadcast() }
     for continuation in waiting { continuation.resume() }
   }
 
   /// Slot `index` as it stands.
-  func slot(_ index: Int) -> Slot { lock.withLock { unlockedSlot(index) } }
+  func slot(_ index: Int) -> Slot { lock.withLock { _ in unlockedSlot(index) } }
 
   /// Every slot as it stands.
-  func snapshot() -> [Slot] { lock.withLock { (0..<slotCount).map(unlockedSlot) } }
+  func snapshot() -> [Slot] { lock.withLock { _ in (0..<slotCount).map(unlockedSlot) } }
 
   private func unlockedSlot(_ index: Int) -> Slot {
     let outcome: Outcome?
@@ -137,10 +144,10 @@ final class ResultState: @unchecked Sendable {
   }
 
   /// Slot indices in the order they completed.
-  func arrivalOrder() -> [Int] { lock.withLock { arrivals.map(Int.init) } }
+  func arrivalOrder() -> [Int] { lock.withLock { _ in arrivals.map(Int.init) } }
 
   /// The slot that completed `position`-th (it must have).
-  func arrival(at position: Int) -> Int { lock.withLock { Int(arrivals[position]) } }
+  func arrival(at position: Int) -> Int { lock.withLock { _ in Int(arrivals[position]) } }
 
   /// The slot covering `item`.
   func slotIndex(ofItem item: Int) -> Int {
@@ -158,7 +165,7 @@ final class ResultState: @unchecked Sendable {
   /// thread runs the hub's loop itself when no other thread does.
   @discardableResult
   func wait(until deadline: Double?, for condition: (Progress) -> Bool) -> Bool {
-    func holds() -> Bool { lock.withLock { condition(progress) } }
+    func holds() -> Bool { lock.withLock { _ in condition(progress) } }
     while true {
       if holds() { return true }
       if let deadline, MonotonicClock.now() >= deadline { return false }
@@ -169,13 +176,19 @@ final class ResultState: @unchecked Sendable {
         case .busy: break
         }
       }
-      let satisfied: Bool = lock.withLock {
-        if condition(progress) { return true }
-        blocked += 1
+      let satisfied: Bool = Self.sleepers.withLock {
+        let holds = lock.withLock { _ in
+          if condition(progress) { return true }
+          blocked += 1
+          return false
+        }
+        if holds { return true }
         let slice = MonotonicClock.now() + 2e-3
-        lock.wait(until: deadline.map { Swift.min($0, slice) } ?? slice)
-        blocked -= 1
-        return condition(progress)
+        Self.sleepers.wait(until: deadline.map { Swift.min($0, slice) } ?? slice)
+        return lock.withLock { _ in
+          blocked -= 1
+          return condition(progress)
+        }
       }
       if satisfied { return true }
     }
@@ -183,16 +196,14 @@ final class ResultState: @unchecked Sendable {
 
   /// Suspends until `condition` holds.
   func waitAsync(for condition: (Progress) -> Bool) async {
-    while !lock.withLock({ condition(progress) }) {
+    while !lock.withLock({ _ in condition(progress) }) {
       await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-        lock.lock()
-        if condition(progress) {
-          lock.unlock()
-          continuation.resume()
-        } else {
+        let ready = lock.withLock { _ in
+          if condition(progress) { return true }
           continuations.append(continuation)
-          lock.unlock()
+          return false
         }
+        if ready { continuation.resume() }
       }
     }
   }

@@ -370,17 +370,15 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
   static func jsonDecoder(_ registration: FunctionRegistration, batch: Bool, label: String)
     -> AsyncMapResult<JSONValue>.SlotDecoder
   {
-    { slot, context in
-      guard case .reply(let bytes) = slot.outcome else { return [] }
+    { slot, context, values in
+      guard case .reply(let bytes) = slot.outcome else { return }
       let header = try EngineReply(header: bytes)
       guard header.succeeded else { throw context.remoteError(reply: bytes, slot: slot) }
       do {
         var reader = try EngineReply.payloadReader(of: bytes)
         let count = batch ? Int(try reader.read(UInt32.self)) : 1
-        var values: [JSONValue] = []
-        values.reserveCapacity(count)
+        values.reserveCapacity(values.count + count)
         for _ in 0..<count { values.append(try registration.jsonResult(&reader)) }
-        return values
       } catch {
         throw ParallelError.decodingFailed(
           what: "the result of \(label)", expected: registration.signature.resultType, reason: "\(error)")
