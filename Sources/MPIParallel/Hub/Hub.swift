@@ -50,39 +50,119 @@ final class Hub: @unchecked Sendable {
   /// When a driver last stopped running the loop (monotonic seconds, as bits).
   let lastHelp = Atomic<Int>(0)
 
-  // Owned by the hub thread.
-  var engines: [EngineSlot]
-  var queue = JobQueue()
-  var directQueue: [DirectOperation] = []
+  // Owned by the thread running the loop (the baton's holder), kept in `loop`.
+  var engines: [EngineSlot] {
+    _read { yield loop.pointee.engines }
+    _modify { yield &loop.pointee.engines }
+  }
+  var queue: JobQueue {
+    _read { yield loop.pointee.queue }
+    _modify { yield &loop.pointee.queue }
+  }
+  var directQueue: [DirectOperation] {
+    _read { yield loop.pointee.directQueue }
+    _modify { yield &loop.pointee.directQueue }
+  }
   /// Whether some engine is held for a direct operation waiting on it.
-  var hasReservedEngines = false
-  var sends: [PendingSend] = []
-  var collectives: [CollectiveOperation] = []
-  var inFlight: [Int: Job] = [:]
-  var communicators: [[Int]: (id: Int, communicator: Communicator)] = [:]
-  var nextCommunicatorID = 1
+  var hasReservedEngines: Bool {
+    _read { yield loop.pointee.hasReservedEngines }
+    _modify { yield &loop.pointee.hasReservedEngines }
+  }
+  var sends: [PendingSend] {
+    _read { yield loop.pointee.sends }
+    _modify { yield &loop.pointee.sends }
+  }
+  var collectives: [CollectiveOperation] {
+    _read { yield loop.pointee.collectives }
+    _modify { yield &loop.pointee.collectives }
+  }
+  var inFlight: [Int: Job] {
+    _read { yield loop.pointee.inFlight }
+    _modify { yield &loop.pointee.inFlight }
+  }
+  var communicators: [[Int]: (id: Int, communicator: Communicator)] {
+    _read { yield loop.pointee.communicators }
+    _modify { yield &loop.pointee.communicators }
+  }
+  var nextCommunicatorID: Int {
+    _read { yield loop.pointee.nextCommunicatorID }
+    _modify { yield &loop.pointee.nextCommunicatorID }
+  }
+  var defaultScheme: AnyScheme {
+    _read { yield loop.pointee.defaultScheme }
+    _modify { yield &loop.pointee.defaultScheme }
+  }
+  var schemes: [SchemeName: AnyScheme] {
+    _read { yield loop.pointee.schemes }
+    _modify { yield &loop.pointee.schemes }
+  }
+  /// Flagged tasks waiting for their dependencies.
+  var blocked: [Job] {
+    _read { yield loop.pointee.blocked }
+    _modify { yield &loop.pointee.blocked }
+  }
+  var completedSinceReview: Bool {
+    _read { yield loop.pointee.completedSinceReview }
+    _modify { yield &loop.pointee.completedSinceReview }
+  }
+  var nextBlockedReview: Double {
+    _read { yield loop.pointee.nextBlockedReview }
+    _modify { yield &loop.pointee.nextBlockedReview }
+  }
+  /// The journal, this run's number in it, what earlier runs completed, and crash counts.
+  var journal: Journal? {
+    _read { yield loop.pointee.journal }
+    _modify { yield &loop.pointee.journal }
+  }
+  var journalRun: Int {
+    _read { yield loop.pointee.journalRun }
+    _modify { yield &loop.pointee.journalRun }
+  }
+  var resumable: [JournalKey: [UInt8]] {
+    _read { yield loop.pointee.resumable }
+    _modify { yield &loop.pointee.resumable }
+  }
+  var crashCounts: [JournalKey: Int] {
+    _read { yield loop.pointee.crashCounts }
+    _modify { yield &loop.pointee.crashCounts }
+  }
+  var heldForJournal: [HeldResult] {
+    _read { yield loop.pointee.heldForJournal }
+    _modify { yield &loop.pointee.heldForJournal }
+  }
+  var heldHead: Int {
+    _read { yield loop.pointee.heldHead }
+    _modify { yield &loop.pointee.heldHead }
+  }
+  /// Running tasks with a timeout, soonest first, and those already timed out.
+  var runDeadlines: [(deadline: Double, taskID: Int, seconds: Double)] {
+    _read { yield loop.pointee.runDeadlines }
+    _modify { yield &loop.pointee.runDeadlines }
+  }
+  var timedOut: Set<Int> {
+    _read { yield loop.pointee.timedOut }
+    _modify { yield &loop.pointee.timedOut }
+  }
+  var useClock: UInt64 {
+    _read { yield loop.pointee.useClock }
+    _modify { yield &loop.pointee.useClock }
+  }
+  var state: Hub.State {
+    _read { yield loop.pointee.state }
+    _modify { yield &loop.pointee.state }
+  }
+  var stopDeadline: Double? {
+    _read { yield loop.pointee.stopDeadline }
+    _modify { yield &loop.pointee.stopDeadline }
+  }
+  var shutdownResult: ResultState? {
+    _read { yield loop.pointee.shutdownResult }
+    _modify { yield &loop.pointee.shutdownResult }
+  }
   /// The cluster's scheme, and the others tasks asked for by name.
   let clusterScheme: SchemeName
-  var defaultScheme: AnyScheme
-  var schemes: [SchemeName: AnyScheme] = [:]
-  /// Flagged tasks waiting for their dependencies.
-  var blocked: [Job] = []
-  var completedSinceReview = false
-  var nextBlockedReview = 0.0
-  /// The journal, this run's number in it, what earlier runs completed, and crash counts.
-  var journal: Journal?
-  var journalRun = 0
-  var resumable: [JournalKey: [UInt8]] = [:]
-  var crashCounts: [JournalKey: Int] = [:]
-  var heldForJournal: [HeldResult] = []
-  var heldHead = 0
-  /// Running tasks with a timeout, soonest first, and those already timed out.
-  var runDeadlines: [(deadline: Double, taskID: Int, seconds: Double)] = []
-  var timedOut = Set<Int>()
-  var useClock: UInt64 = 0
-  var state = State.running
-  var stopDeadline: Double?
-  var shutdownResult: ResultState?
+  /// The loop's state (see `HubLoop`).
+  let loop: UnsafeMutablePointer<HubLoop>
   private var thread: Thread?
   private let finished = ConditionLock()
   private var isFinished = false
@@ -106,7 +186,7 @@ final class Hub: @unchecked Sendable {
     self.world = world
     self.highWaterMark = highWaterMark
     clusterScheme = scheme
-    defaultScheme = scheme.makeScheme(seed: Self.schemeSeed)
+    let defaultScheme = scheme.makeScheme(seed: Self.schemeSeed)
     var infos: [EngineInfo?] = Array(repeating: nil, count: world.size - 1)
     var remaining = infos.count
     var backoff = Backoff(now: MonotonicClock.now())
@@ -128,7 +208,13 @@ final class Hub: @unchecked Sendable {
       backoff.reset(now: MonotonicClock.now())
     }
     engineInfos = infos.map { $0! }
-    engines = engineInfos.map { EngineSlot(id: $0.id) }
+    loop = .allocate(capacity: 1)
+    loop.initialize(to: HubLoop(engines: engineInfos.map { EngineSlot(id: $0.id) }, defaultScheme: defaultScheme))
+  }
+
+  deinit {
+    loop.deinitialize(count: 1)
+    loop.deallocate()
   }
 
   // MARK: Driver side

@@ -1,0 +1,36 @@
+/// What the hub's loop owns: only the thread holding the baton touches it.
+/// It lives behind a pointer so that each access is a plain load and store:
+/// as stored properties of the hub (a class), every access paid a dynamic
+/// exclusivity check, tens of them per task.
+struct HubLoop {
+  var engines: [EngineSlot]
+  var queue: JobQueue = JobQueue()
+  var directQueue: [DirectOperation] = []
+  /// Whether some engine is held for a direct operation waiting on it.
+  var hasReservedEngines: Bool = false
+  var sends: [PendingSend] = []
+  var collectives: [CollectiveOperation] = []
+  var inFlight: [Int: Job] = [:]
+  var communicators: [[Int]: (id: Int, communicator: Communicator)] = [:]
+  var nextCommunicatorID: Int = 1
+  var defaultScheme: AnyScheme
+  var schemes: [SchemeName: AnyScheme] = [:]
+  /// Flagged tasks waiting for their dependencies.
+  var blocked: [Job] = []
+  var completedSinceReview: Bool = false
+  var nextBlockedReview: Double = 0.0
+  /// The journal, this run's number in it, what earlier runs completed, and crash counts.
+  var journal: Journal?
+  var journalRun: Int = 0
+  var resumable: [JournalKey: [UInt8]] = [:]
+  var crashCounts: [JournalKey: Int] = [:]
+  var heldForJournal: [HeldResult] = []
+  var heldHead: Int = 0
+  /// Running tasks with a timeout, soonest first, and those already timed out.
+  var runDeadlines: [(deadline: Double, taskID: Int, seconds: Double)] = []
+  var timedOut: Set<Int> = Set<Int>()
+  var useClock: UInt64 = 0
+  var state: Hub.State = .running
+  var stopDeadline: Double?
+  var shutdownResult: ResultState?
+}
