@@ -53,8 +53,23 @@ final class ArgumentSink {
 
   /// Writes one argument given by value.
   static func writeValue<T: Encodable>(_ value: T, to sink: ArgumentSink) throws {
-    sink.writer.write(valueTag)
-    try sink.writer.encode(value)
+    try sink.writer.writeArgument(value)
+  }
+}
+
+extension WireWriter {
+  /// Writes one argument given by value: its tag, then the value (one
+  /// access to a sink's writer instead of two). On failure the writer is
+  /// left as it was.
+  mutating func writeArgument<T: Encodable>(_ value: T) throws {
+    let start = count
+    write(ArgumentSink.valueTag)
+    do {
+      try encode(value)
+    } catch {
+      truncate(to: start)
+      throw error
+    }
   }
 }
 

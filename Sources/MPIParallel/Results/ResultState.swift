@@ -31,29 +31,41 @@ final class ResultState: @unchecked Sendable {
     let pending: Int
     /// Slots finished so far.
     let arrived: Int
-    fileprivate let state: ResultState
+    fileprivate let outcomes: [Stored?]
+
+    fileprivate init(pending: Int, arrived: Int, outcomes: [Stored?]) {
+      self.pending = pending
+      self.arrived = arrived
+      self.outcomes = outcomes
+    }
+
     /// Whether slot `index` has finished.
-    func isComplete(_ index: Int) -> Bool { state.outcomes[index] != nil }
+    func isComplete(_ index: Int) -> Bool { outcomes[index] != nil }
   }
 
   /// How a slot ended, compactly (gathers keep their parts in a side table).
-  private enum Stored {
+  fileprivate enum Stored {
     case reply([UInt8])
     case gathered(Int)
     case failed(Error)
   }
 
-  /// Guards the fields below: a mutex stored inline (no allocation per
-  /// result). Threads that sleep wait on `sleepers`, shared by all results.
-  private let lock = Mutex(())
-  private var outcomes: [Stored?]
-  private var engines: [Int32]
-  private var gatheredParts: [(destination: any GatherDestination, range: Range<Int>, failed: Bool)] = []
-  private var pending: Int
-  private var arrivals: [Int32] = []
-  private var continuations: [UnsafeContinuation<Void, Never>] = []
-  /// Threads blocked in `wait` (completions wake them only when there are some).
-  private var blocked = 0
+  /// What changes as slots finish.
+  private struct Fields {
+    var outcomes: [Stored?]
+    var engines: [Int32]
+    var gatheredParts: [(destination: any GatherDestination, range: Range<Int>, failed: Bool)] = []
+    var pending: Int
+    var arrivals: [Int32] = []
+    var continuations: [UnsafeContinuation<Void, Never>] = []
+    /// Threads blocked in `wait` (completions wake them only when there are some).
+    var blocked = 0
+  }
+
+  /// The fields, in a mutex stored inline: no allocation per result, and no
+  /// dynamic exclusivity checks (the fields are a struct, not class
+  /// properties). Threads that sleep wait on `sleepers`, shared by all results.
+  private let lock: Mutex<Fields>
   /// Task id of slot 0.
   let firstTaskID: Int
   /// Slot `i` covers items `itemStarts[i]..<itemStarts[i + 1]`.
@@ -71,9 +83,9 @@ final class ResultState: @unchecked Sendable {
     self.itemStarts = itemStarts
     self.hub = hub
     let count = itemStarts.count - 1
-    outcomes = Array(repeating: nil, count: count)
-    engines = Array(repeating: -1, count: count)
-    pending = count
+    lock = Mutex(
+      Fields(
+        outcomes: Array(repeating: nil, count: count), engines: Array(repeating: -1, count: count), pending: count))
     submitted = MonotonicClock.wallNow()
   }
 
@@ -84,9 +96,9 @@ final class ResultState: @unchecked Sendable {
 
   var slotCount: Int { itemStarts.count - 1 }
   var taskIDs: Range<Int> { firstTaskID..<(firstTaskID + slotCount) }
-  var isReady: Bool { lock.withLock { _ in pending == 0 } }
+  var isReady: Bool { lock.withLock { $0.pending == 0 } }
   /// Slots finished so far.
-  var completedCount: Int { lock.withLock { _ in slotCount - pending } }
+  var completedCount: Int { lock.withLock { slotCount - $0.pending } }
 
   /// Where threads that cannot drive the hub sleep until some result
   /// completes (one for all results: sleeping is rare, and a condition per
@@ -95,22 +107,22 @@ final class ResultState: @unchecked Sendable {
 
   /// Fills a slot (hub side); later fills of the same slot are ignored.
   func complete(slot index: Int, engineID: Int?, outcome: Outcome) {
-    let (wake, waiting): (Bool, [UnsafeContinuation<Void, Never>]) = lock.withLock { _ in
-      guard outcomes[index] == nil else { return (false, []) }
+    let (wake, waiting): (Bool, [UnsafeContinuation<Void, Never>]) = lock.withLock { fields in
+      guard fields.outcomes[index] == nil else { return (false, []) }
       switch outcome {
-      case .reply(let bytes): outcomes[index] = .reply(bytes)
-      case .failed(let error): outcomes[index] = .failed(error)
+      case .reply(let bytes): fields.outcomes[index] = .reply(bytes)
+      case .failed(let error): fields.outcomes[index] = .failed(error)
       case .gathered(let destination, let range, let failed):
-        outcomes[index] = .gathered(gatheredParts.count)
-        gatheredParts.append((destination, range, failed))
+        fields.outcomes[index] = .gathered(fields.gatheredParts.count)
+        fields.gatheredParts.append((destination, range, failed))
       }
-      if let engineID { engines[index] = Int32(engineID) }
-      pending -= 1
-      arrivals.append(Int32(index))
-      guard !continuations.isEmpty else { return (blocked > 0, []) }
-      let waiting = continuations
-      continuations.removeAll()
-      return (blocked > 0, waiting)
+      if let engineID { fields.engines[index] = Int32(engineID) }
+      fields.pending -= 1
+      fields.arrivals.append(Int32(index))
+      guard !fields.continuations.isEmpty else { return (fields.blocked > 0, []) }
+      let waiting = fields.continuations
+      fields.continuations.removeAll()
+      return (fields.blocked > 0, waiting)
     }
     if wake {
       // A sleeper holds `sleepers` from its last check until it waits, so
@@ -122,32 +134,32 @@ final class ResultState: @unchecked Sendable {
   }
 
   /// Slot `index` as it stands.
-  func slot(_ index: Int) -> Slot { lock.withLock { _ in unlockedSlot(index) } }
+  func slot(_ index: Int) -> Slot { lock.withLock { slot(index, of: $0) } }
 
   /// Every slot as it stands.
-  func snapshot() -> [Slot] { lock.withLock { _ in (0..<slotCount).map(unlockedSlot) } }
+  func snapshot() -> [Slot] { lock.withLock { fields in (0..<slotCount).map { slot($0, of: fields) } } }
 
-  private func unlockedSlot(_ index: Int) -> Slot {
+  private func slot(_ index: Int, of fields: Fields) -> Slot {
     let outcome: Outcome?
-    switch outcomes[index] {
+    switch fields.outcomes[index] {
     case nil: outcome = nil
     case .reply(let bytes): outcome = .reply(bytes)
     case .failed(let error): outcome = .failed(error)
     case .gathered(let part):
-      let (destination, range, failed) = gatheredParts[part]
+      let (destination, range, failed) = fields.gatheredParts[part]
       outcome = .gathered(destination, range, failed: failed)
     }
-    let engine = engines[index]
+    let engine = fields.engines[index]
     return Slot(
       taskID: firstTaskID + index, items: itemStarts[index]..<itemStarts[index + 1],
       engineID: engine >= 0 ? Int(engine) : nil, outcome: outcome)
   }
 
   /// Slot indices in the order they completed.
-  func arrivalOrder() -> [Int] { lock.withLock { _ in arrivals.map(Int.init) } }
+  func arrivalOrder() -> [Int] { lock.withLock { $0.arrivals.map(Int.init) } }
 
   /// The slot that completed `position`-th (it must have).
-  func arrival(at position: Int) -> Int { lock.withLock { _ in Int(arrivals[position]) } }
+  func arrival(at position: Int) -> Int { lock.withLock { Int($0.arrivals[position]) } }
 
   /// The slot covering `item`.
   func slotIndex(ofItem item: Int) -> Int {
@@ -165,7 +177,7 @@ final class ResultState: @unchecked Sendable {
   /// thread runs the hub's loop itself when no other thread does.
   @discardableResult
   func wait(until deadline: Double?, for condition: (Progress) -> Bool) -> Bool {
-    func holds() -> Bool { lock.withLock { _ in condition(progress) } }
+    func holds() -> Bool { lock.withLock { condition(Self.progress($0)) } }
     while true {
       if holds() { return true }
       if let deadline, MonotonicClock.now() >= deadline { return false }
@@ -177,17 +189,17 @@ final class ResultState: @unchecked Sendable {
         }
       }
       let satisfied: Bool = Self.sleepers.withLock {
-        let holds = lock.withLock { _ in
-          if condition(progress) { return true }
-          blocked += 1
+        let holds = lock.withLock { fields in
+          if condition(Self.progress(fields)) { return true }
+          fields.blocked += 1
           return false
         }
         if holds { return true }
         let slice = MonotonicClock.now() + 2e-3
         Self.sleepers.wait(until: deadline.map { Swift.min($0, slice) } ?? slice)
-        return lock.withLock { _ in
-          blocked -= 1
-          return condition(progress)
+        return lock.withLock { fields in
+          fields.blocked -= 1
+          return condition(Self.progress(fields))
         }
       }
       if satisfied { return true }
@@ -196,11 +208,11 @@ final class ResultState: @unchecked Sendable {
 
   /// Suspends until `condition` holds.
   func waitAsync(for condition: (Progress) -> Bool) async {
-    while !lock.withLock({ _ in condition(progress) }) {
+    while !lock.withLock({ condition(Self.progress($0)) }) {
       await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-        let ready = lock.withLock { _ in
-          if condition(progress) { return true }
-          continuations.append(continuation)
+        let ready = lock.withLock { fields in
+          if condition(Self.progress(fields)) { return true }
+          fields.continuations.append(continuation)
           return false
         }
         if ready { continuation.resume() }
@@ -208,6 +220,8 @@ final class ResultState: @unchecked Sendable {
     }
   }
 
-  /// The state's progress; call with the lock held.
-  private var progress: Progress { Progress(pending: pending, arrived: arrivals.count, state: self) }
+  /// What a waiter's condition sees of these fields.
+  private static func progress(_ fields: Fields) -> Progress {
+    Progress(pending: fields.pending, arrived: fields.arrivals.count, outcomes: fields.outcomes)
+  }
 }
