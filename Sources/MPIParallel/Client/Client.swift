@@ -137,7 +137,8 @@ public final class Client: @unchecked Sendable {
     arguments: (ArgumentSink) throws -> Void
   ) rethrows -> [UInt8] {
     let sink = ArgumentSink(
-      HubRequest.callHeader(taskID: taskID, callSignature: function.callSignature, count: batch ? count : nil))
+      HubRequest.callHeader(taskID: taskID, callSignature: function.callSignature, count: batch ? count : nil)
+    )
     try arguments(sink)
     return sink.writer.bytes
   }

@@ -108,7 +108,9 @@ public struct DirectView: Sendable {
       }
     } catch {
       let failure = ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)")
-      for index in 0..<state.slotCount { state.complete(slot: index, engineID: nil, outcome: .failed(failure)) }
+      for index in 0..<state.slotCount {
+        state.complete(slot: index, engineID: nil, outcome: .failed(failure))
+      }
       return state
     }
     postRequests(jobs, state: state)
@@ -164,7 +166,8 @@ public struct DirectView: Sendable {
     _ jobs: [Job], state: ResultState, count: Int, decoder: @escaping AsyncMapResult<R>.SlotDecoder
   ) -> AsyncMapResult<R> {
     postRequests(jobs, state: state)
-    return AsyncMapResult(state: state, context: client.context, count: count, ordered: true, decodeSlot: decoder)
+    return AsyncMapResult(
+      state: state, context: client.context, count: count, ordered: true, decodeSlot: decoder)
   }
 
   /// Hands requests to the hub as one direct operation; fails their slots when it is closed.

@@ -13,7 +13,8 @@ public struct EngineView: Sendable {
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
   ) -> AsyncResult<R> {
-    let state = directView.submitCall(function.registration, label: function.registration.applyLabel) { sink in
+    let state = directView.submitCall(function.registration, label: function.registration.applyLabel) {
+      sink in
       try function.encodeValues(repeat each arguments, into: sink)
     }
     return AsyncResult.call(state, context: client.context)
@@ -33,7 +34,8 @@ public struct EngineView: Sendable {
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncResult<R> {
-    let state = directView.submitCall(function.registration, label: function.registration.applyLabel) { sink in
+    let state = directView.submitCall(function.registration, label: function.registration.applyLabel) {
+      sink in
       try function.encodeArguments(repeat each arguments, into: sink)
     }
     return AsyncResult.call(state, context: client.context)

@@ -209,7 +209,8 @@ final class Hub: @unchecked Sendable {
     }
     engineInfos = infos.map { $0! }
     loop = .allocate(capacity: 1)
-    loop.initialize(to: HubLoop(engines: engineInfos.map { EngineSlot(id: $0.id) }, defaultScheme: defaultScheme))
+    loop.initialize(
+      to: HubLoop(engines: engineInfos.map { EngineSlot(id: $0.id) }, defaultScheme: defaultScheme))
   }
 
   deinit {

@@ -65,7 +65,8 @@ enum HubRequest: Equatable {
     case .call(let taskID, let function, let argumentTypes, let resultType, let count):
       writer = Self.callHeader(
         taskID: taskID,
-        callSignature: Self.callSignature(function: function, argumentTypes: argumentTypes, resultType: resultType),
+        callSignature: Self.callSignature(
+          function: function, argumentTypes: argumentTypes, resultType: resultType),
         count: count)
     case .pull(let taskID, let name):
       writer.write(Kind.pull.rawValue)

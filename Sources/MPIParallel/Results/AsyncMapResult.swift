@@ -60,7 +60,9 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     let deadline = ResultContext.deadline(timeout)
     let start = MonotonicClock.now()
     // Most waits end within a second: no bar, and no question to the terminal.
-    if state.wait(until: Swift.min(deadline ?? .infinity, start + 1), for: { $0.pending == 0 }) { return true }
+    if state.wait(until: Swift.min(deadline ?? .infinity, start + 1), for: { $0.pending == 0 }) {
+      return true
+    }
     if let deadline, MonotonicClock.now() >= deadline { return false }
     guard ProgressBar.isTerminal && state.slotCount > 1 else {
       return state.wait(until: deadline) { $0.pending == 0 }

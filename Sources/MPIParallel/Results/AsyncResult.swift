@@ -139,7 +139,9 @@ extension AsyncResult where Value: Decodable {
       guard let slot = slots.first, case .reply(let bytes) = slot.outcome else {
         throw ParallelError.noEngines(state.label)
       }
-      guard try EngineReply(header: bytes).succeeded else { throw context.remoteError(reply: bytes, slot: slot) }
+      guard try EngineReply(header: bytes).succeeded else {
+        throw context.remoteError(reply: bytes, slot: slot)
+      }
       return try ResultContext.decodeSingleCall(bytes, as: Value.self, label: state.label)
     }
   }

@@ -33,12 +33,6 @@ final class ResultState: @unchecked Sendable {
     let arrived: Int
     fileprivate let outcomes: [Stored?]
 
-    fileprivate init(pending: Int, arrived: Int, outcomes: [Stored?]) {
-      self.pending = pending
-      self.arrived = arrived
-      self.outcomes = outcomes
-    }
-
     /// Whether slot `index` has finished.
     func isComplete(_ index: Int) -> Bool { outcomes[index] != nil }
   }
@@ -85,7 +79,8 @@ final class ResultState: @unchecked Sendable {
     let count = itemStarts.count - 1
     lock = Mutex(
       Fields(
-        outcomes: Array(repeating: nil, count: count), engines: Array(repeating: -1, count: count), pending: count))
+        outcomes: Array(repeating: nil, count: count), engines: Array(repeating: -1, count: count),
+        pending: count))
     submitted = MonotonicClock.wallNow()
   }
 
