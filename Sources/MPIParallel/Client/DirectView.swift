@@ -82,36 +82,42 @@ public struct DirectView: Sendable {
     {
       return client.failedState(label, ParallelError.invalidArgument(refusal))
     }
+    // The arguments are encoded before any task id is taken, so a value that
+    // fails to encode leaves no task behind; the id is written in afterwards.
+    let first = ArgumentSink(
+      HubRequest.callHeader(taskID: 0, callSignature: registration.callSignature, count: nil))
+    let argumentsStart = first.writer.count
+    do {
+      try arguments(first)
+    } catch {
+      return client.failedState(
+        label, ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)"))
+    }
     let ids = client.hub.table.allocate(function: registration.name, count: targets.count)
     let state = ResultState(label: label, taskIDs: ids, hub: client.hub)
     var jobs: [Job] = []
     jobs.reserveCapacity(targets.count)
-    do {
-      let first = ArgumentSink(
-        HubRequest.callHeader(taskID: ids.lowerBound, callSignature: registration.callSignature, count: nil))
-      let argumentsStart = first.writer.count
-      try arguments(first)
-      let message = first.writer.bytes
-      for (index, engine) in targets.enumerated() {
-        var bytes = message
-        if index > 0 {
-          var writer = HubRequest.callHeader(
-            taskID: ids.lowerBound + index, callSignature: registration.callSignature, count: nil,
-            capacity: message.count)
-          message.withUnsafeBytes { writer.writeRaw(UnsafeRawBufferPointer(rebasing: $0[argumentsStart...])) }
-          bytes = writer.bytes
-        }
-        jobs.append(
-          Job(
-            taskID: ids.lowerBound + index, message: bytes, result: state, slot: index, targets: nil,
-            engine: engine, loadBalanced: false))
+    // Engines after the first get copies; the first takes the request itself.
+    var requests: [WireWriter] = []
+    for _ in targets.dropFirst() {
+      var writer = HubRequest.callHeader(
+        taskID: 0, callSignature: registration.callSignature, count: nil, capacity: first.writer.count)
+      first.writer.bytes.withUnsafeBytes {
+        writer.writeRaw(UnsafeRawBufferPointer(rebasing: $0[argumentsStart...]))
       }
-    } catch {
-      let failure = ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)")
-      for index in 0..<state.slotCount {
-        state.complete(slot: index, engineID: nil, outcome: .failed(failure))
-      }
-      return state
+      requests.append(writer)
+    }
+    var own = WireWriter(reservingCapacity: 0)
+    swap(&own, &first.writer)
+    requests.insert(own, at: 0)
+    for (index, engine) in targets.enumerated() {
+      var writer = requests[index]
+      requests[index] = WireWriter(reservingCapacity: 0)
+      writer.patch(UInt64(ids.lowerBound + index), at: HubRequest.callTaskIDOffset)
+      jobs.append(
+        Job(
+          taskID: ids.lowerBound + index, message: writer.bytes, result: state, slot: index, targets: nil,
+          engine: engine, loadBalanced: false))
     }
     postRequests(jobs, state: state)
     return state

@@ -28,6 +28,9 @@ enum HubRequest: Equatable {
     case guarded
   }
 
+  /// Where a call's task id sits in its request (after the kind byte).
+  static var callTaskIDOffset: Int { 1 }
+
   /// The header of a call; the caller appends the arguments.
   /// `callSignature` is the function's name and types as `callSignature(...)` encodes them.
   static func callHeader(taskID: Int, callSignature: [UInt8], count: Int?, capacity: Int = 64) -> WireWriter {
