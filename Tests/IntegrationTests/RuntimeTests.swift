@@ -45,6 +45,10 @@ final class RuntimeTests: XCTestCase {
     for ranks in [2, 3] {
       let result = try scenario("errors", ranks: ranks)
       XCTAssertTrue(result.stdout.contains("ERROR unknown: EngineError in 'unregistered'"), result.describe())
+      XCTAssertTrue(
+        result.stdout.contains(
+          "ERROR unencodable: could not encode the arguments of apply(takesUnencodable)"),
+        result.describe())
     }
   }
 

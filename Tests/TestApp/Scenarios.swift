@@ -191,6 +191,24 @@ enum Scenarios {
       checks.check("pull missing", error.message.contains("'missing' is not defined"), error.message)
       checks.equal("pull missing engine", error.engineID, 0)
     }
+    // An argument that cannot be encoded fails the call on the driver's
+    // side, before any task is made: the hub's history does not grow.
+    let tasksBefore = client.history.count
+    for (name, call) in [
+      ("all engines", { try all.apply(takesUnencodable, Unencodable()).get() as Any }),
+      ("one engine", { try client[0].apply(takesUnencodable, Unencodable()).get() as Any }),
+    ] {
+      do {
+        _ = try call()
+        checks.check("unencodable argument, \(name)", false, "no error")
+      } catch let error as ParallelError {
+        print("ERROR unencodable: \(error)")
+        checks.check(
+          "unencodable argument, \(name)",
+          "\(error)".contains("could not encode the arguments of apply(takesUnencodable)"), "\(error)")
+      }
+    }
+    checks.equal("no task for an unencodable argument", client.history.count, tasksBefore)
     client[0]["word"] = "hello"
     do {
       _ = try client[0].pull("word", as: Int.self).get()

@@ -92,6 +92,14 @@ let flagSet = RemoteFunction("flagSet") { (name: String) -> Bool in
   (try? EngineContext.current.get(name, as: Bool.self)) ?? false
 }
 let unregistered = RemoteFunction("unregistered") { (x: Int) -> Int in x }
+/// A value whose encoding always fails, and a function taking it (never sent).
+struct Unencodable: Codable, Sendable {
+  struct Refused: Error {}
+  init() {}
+  init(from decoder: Decoder) throws { throw Refused() }
+  func encode(to encoder: Encoder) throws { throw Refused() }
+}
+let takesUnencodable = RemoteFunction("takesUnencodable") { (_: Unencodable) -> Int in 0 }
 /// Same name as `square`, other types: calling it must fail with a signature error.
 let squareWrongTypes = RemoteFunction("square") { (x: String) -> String in x }
 
