@@ -86,7 +86,6 @@ public struct DirectView: Sendable {
     // fails to encode leaves no task behind; the id is written in afterwards.
     let first = ArgumentSink(
       HubRequest.callHeader(taskID: 0, callSignature: registration.callSignature, count: nil))
-    let argumentsStart = first.writer.count
     do {
       try arguments(first)
     } catch {
@@ -97,22 +96,11 @@ public struct DirectView: Sendable {
     let state = ResultState(label: label, taskIDs: ids, hub: client.hub)
     var jobs: [Job] = []
     jobs.reserveCapacity(targets.count)
-    // Engines after the first get copies; the first takes the request itself.
-    var requests: [WireWriter] = []
-    for _ in targets.dropFirst() {
-      var writer = HubRequest.callHeader(
-        taskID: 0, callSignature: registration.callSignature, count: nil, capacity: first.writer.count)
-      first.writer.bytes.withUnsafeBytes {
-        writer.writeRaw(UnsafeRawBufferPointer(rebasing: $0[argumentsStart...]))
-      }
-      requests.append(writer)
-    }
-    var own = WireWriter(reservingCapacity: 0)
-    swap(&own, &first.writer)
-    requests.insert(own, at: 0)
     for (index, engine) in targets.enumerated() {
-      var writer = requests[index]
-      requests[index] = WireWriter(reservingCapacity: 0)
+      // Each engine's request is the encoded one with its own task id: the
+      // patch copies the bytes for all engines but the last, which takes them.
+      var writer = first.writer
+      if index == targets.count - 1 { first.writer = WireWriter(reservingCapacity: 0) }
       writer.patch(UInt64(ids.lowerBound + index), at: HubRequest.callTaskIDOffset)
       jobs.append(
         Job(

@@ -21,7 +21,7 @@ public enum Argument<Value: Codable & Sendable>: Sendable {
   func write(to sink: ArgumentSink) throws {
     switch self {
     case .value(let value):
-      try ArgumentSink.writeValue(value, to: sink)
+      try sink.writer.writeArgument(value)
     case .reference(let name):
       sink.writer.write(ArgumentSink.referenceTag)
       sink.writer.write(name)
@@ -50,11 +50,6 @@ final class ArgumentSink {
   /// (Constants of a non-generic type: reading them costs no generic metadata.)
   static let valueTag: UInt8 = 0
   static let referenceTag: UInt8 = 1
-
-  /// Writes one argument given by value.
-  static func writeValue<T: Encodable>(_ value: T, to sink: ArgumentSink) throws {
-    try sink.writer.writeArgument(value)
-  }
 }
 
 extension WireWriter {

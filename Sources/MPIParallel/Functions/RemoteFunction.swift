@@ -69,7 +69,7 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
   /// `Argument` wrapper: in unspecialized code each one would cost a
   /// metadata lookup per call).
   func encodeValues(_ values: repeat each Argument, into sink: ArgumentSink) throws {
-    for value in repeat each values { try ArgumentSink.writeValue(value, to: sink) }
+    for value in repeat each values { try sink.writer.writeArgument(value) }
   }
 
   /// Writes the call's arguments (values or references) after the call header.
