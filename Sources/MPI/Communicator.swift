@@ -26,8 +26,9 @@ public final class Communicator: @unchecked Sendable {
   public let size: Int
   /// Whether this is `world`, which is never freed.
   private let isWorld: Bool
-  /// Set by `free()`; every later operation throws.
-  private var isFreed = false
+  /// Set by `free()`; every later operation throws. (A communicator is used
+  /// by one thread at a time, as MPI requires: no dynamic exclusivity check.)
+  @exclusivity(unchecked) private var isFreed = false
 
   /// Wraps `handle`, reading its rank and size. Communicators other than world get MPI_ERRORS_RETURN.
   private init(handle: MPI_Comm, isWorld: Bool) throws {

@@ -16,7 +16,7 @@ public struct Message: @unchecked Sendable {
 
   /// Holds the MPI message handle; `nil` once the message has been received.
   private final class Handle {
-    var message: MPI_Message?
+    @exclusivity(unchecked) var message: MPI_Message?
     init(_ message: MPI_Message?) { self.message = message }
   }
 
@@ -53,11 +53,30 @@ public struct Message: @unchecked Sendable {
     try check(rc, "MPI_Mrecv")
   }
 
-  /// Receives the message into a new array of exactly `byteCount` bytes (MPI_Mrecv straight into its storage).
+  /// Receives the message into a new array of exactly `byteCount` bytes.
+  ///
+  /// A small message lands on the stack and is copied into an array made by
+  /// `reserveCapacity` and `append`: here, where the standard library's
+  /// array allocation runs unspecialized (a generic metadata lookup per
+  /// call), that costs less than receiving straight into a new array.
+  /// Larger messages are received straight into their array's storage.
   public func receive() throws -> [UInt8] {
-    try [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
+    if byteCount <= Self.stackLimit {
+      return try withUnsafeTemporaryAllocation(byteCount: Self.stackLimit, alignment: 16) { buffer in
+        try receive(into: buffer)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(byteCount)
+        bytes.append(
+          contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<byteCount]).bindMemory(to: UInt8.self))
+        return bytes
+      }
+    }
+    return try [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
       try receive(into: UnsafeMutableRawBufferPointer(buffer))
       initialized = byteCount
     }
   }
+
+  /// The largest message `receive()` takes through the stack.
+  private static var stackLimit: Int { 1024 }
 }

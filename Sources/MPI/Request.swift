@@ -9,12 +9,14 @@ import CMPI
 public final class Request: @unchecked Sendable {
   /// The MPI function that started the operation, for error messages.
   private let function: String
+  // One thread at a time uses a request (see above): its fields skip the
+  // dynamic exclusivity checks, two per `test()`.
   /// The MPI request handle; `MPI_REQUEST_NULL` once MPI has completed it.
-  private var handle: MPI_Request?
+  @exclusivity(unchecked) private var handle: MPI_Request?
   /// Argument arrays MPI reads until completion (counts, displacements); freed on completion.
-  private var storage: [UnsafeMutableBufferPointer<Int32>]
+  @exclusivity(unchecked) private var storage: [UnsafeMutableBufferPointer<Int32>]
   /// Whether the operation has completed (successfully or with an error).
-  public private(set) var isComplete: Bool = false
+  @exclusivity(unchecked) public private(set) var isComplete: Bool = false
 
   /// Copies `arrays` into storage the request owns, then calls `start` with a pointer to the request
   /// handle and the storage's base addresses (in the order of `arrays`). Throws if `start` fails.

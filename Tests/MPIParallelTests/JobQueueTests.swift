@@ -102,8 +102,9 @@ final class JobQueueTests: XCTestCase {
     }
     queue.append(first)
     queue.append(second)
-    var hinted = job(30, state)
-    hinted.flags = TaskFlags(cost: 4.5)
+    let hinted = Job(
+      taskID: 30, message: [], result: state, slot: 0, targets: nil, engine: -1, loadBalanced: true,
+      flags: SharedFlags(TaskFlags(cost: 4.5)))
     queue.append(hinted)
     XCTAssertEqual(queue.count, 7)
     XCTAssertEqual(drain(&queue), [11, 30, 20, 12, 21, 10, 1])

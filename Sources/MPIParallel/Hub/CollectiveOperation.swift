@@ -37,7 +37,7 @@ extension Hub {
     case .requests:
       preconditionFailure("requests are not collective")
     case .broadcast(let blob, let jobs):
-      for var job in jobs {
+      for job in jobs {
         job.message = HubRequest.broadcast(taskID: job.taskID, communicator: id, byteCount: blob.count)
           .encode()
         try send(job)
@@ -50,7 +50,7 @@ extension Hub {
       collective.keepAlive = [blob]
       collectives.append(collective)
     case .scatter(let plan):
-      for (index, var job) in plan.jobs.enumerated() {
+      for (index, job) in plan.jobs.enumerated() {
         job.message = HubRequest.scatter(
           taskID: job.taskID, communicator: id, name: plan.name, mode: plan.mode,
           typeName: plan.typeNames[index],

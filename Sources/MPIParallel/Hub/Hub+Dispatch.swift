@@ -15,22 +15,26 @@ extension Hub {
   /// check a functional dependency first (the job keeps the bare request,
   /// so a retry on another engine is wrapped again).
   private func wire(_ job: Job) -> [UInt8] {
-    guard let predicate = job.flags?.dependsOn else { return job.message }
+    guard job.sharedFlags != nil, let predicate = job.flags?.dependsOn else { return job.message }
     return HubRequest.guarded(job.message, taskID: job.taskID, predicate: predicate)
   }
 
   /// Counts a job against its engine and waits for its reply.
   private func register(_ job: Job) {
-    inFlight[job.taskID] = job
+    engines[job.engine].inFlight.append(job)
+    inFlightCount += 1
     engines[job.engine].outstanding += 1
     if job.loadBalanced { engines[job.engine].loadBalanced += 1 }
     table.markRunning(job.taskID, engine: job.engine)
   }
 
+  /// A small message usually completes within `isend` (MPI copies it out
+  /// at once); only one still in progress is kept, with its bytes, to test later.
   private func transmit(_ message: [UInt8], to engine: Int) throws {
     let request = try message.withUnsafeBytes {
       try world.isend($0, to: engine + 1, tag: MessageTag.request)
     }
+    if try request.test() { return }
     sends.append(PendingSend(request: request, bytes: message))
   }
 
@@ -99,15 +103,17 @@ extension Hub {
   }
 
   private func complete(reply bytes: [UInt8], from engine: Int) {
-    guard let header = try? EngineReply(header: bytes), let job = inFlight.removeValue(forKey: header.taskID)
+    guard engine >= 0 && engine < engines.count, let header = try? EngineReply(header: bytes),
+      let job = engines[engine].inFlight.remove(taskID: header.taskID)
     else {
       fputs("MPIParallel: the hub dropped a reply it cannot match from engine \(engine)\n", stderr)
       return
     }
     let taskID = header.taskID
+    inFlightCount -= 1
     engines[job.engine].outstanding -= 1
     if job.loadBalanced { engines[job.engine].loadBalanced -= 1 }
-    if job.flags != nil {
+    if job.sharedFlags != nil {
       completedSinceReview = true
       if timedOut.remove(taskID) != nil { return }
       if retryIfWanted(job, unmet: header.unmet, succeeded: header.succeeded) { return }
@@ -132,24 +138,30 @@ extension Hub {
   /// as the scheme chooses; true when any went out.
   func dispatchQueued() throws -> Bool {
     var progressed = false
-    var candidates: [EngineLoad] = []
+    // The candidates' array is kept between calls (no allocation per task).
+    var candidates = loop.pointee.candidates
+    loop.pointee.candidates = []
+    defer { loop.pointee.candidates = candidates }
     // With room for several tasks per engine, each engine's tasks of this
     // round travel as one message; the choices are the same either way.
     let bundling = highWaterMark != 1
     var bundles: [Int: [Job]] = [:]
-    while !queue.isEmpty {
+    // Between replies every engine is usually full: taking a task only to
+    // put it back would cost more than this look.
+    while !queue.isEmpty && engines.indices.contains(where: hasRoom) {
       let taken = queue.removeFirst { job, error in
         fail(
           job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"),
           state: .failed)
       }
-      guard var next = taken else { break }
-      if journal != nil, settleFromJournal(&next) {
+      guard let next = taken else { break }
+      if journal != nil, settleFromJournal(next) {
         progressed = true
         continue
       }
       var allowed = next.targets
-      if let flags = next.flags {
+      let flags = next.flags
+      if let flags {
         switch admit(next, flags) {
         case .blocked:
           blocked.append(next)
@@ -159,26 +171,27 @@ extension Hub {
         }
       }
       candidates.removeAll(keepingCapacity: true)
-      for engine in engines
-      where !engine.reserved && (highWaterMark == 0 || engine.loadBalanced < highWaterMark) {
-        if let allowed, !allowed.contains(engine.id) { continue }
+      // Field by field: a copy of each engine's slot would retain its in-flight list.
+      for id in engines.indices {
+        guard hasRoom(id) else { continue }
+        if let allowed, !allowed.contains(id) { continue }
         candidates.append(
-          EngineLoad(id: engine.id, outstanding: engine.loadBalanced, lastUsed: engine.lastUsed))
+          EngineLoad(id: id, outstanding: engines[id].loadBalanced, lastUsed: engines[id].lastUsed))
       }
-      guard let chosen = select(next.flags?.scheme, from: candidates) else {
+      guard let chosen = select(flags?.scheme, from: candidates) else {
         queue.pushFront(next)
         break
       }
       next.engine = chosen
       if logsDecisions {
         RuntimeLog.hub.debug(
-          "task \(next.taskID) -> engine \(chosen) (\((next.flags?.scheme ?? clusterScheme).rawValue); loads \(candidates.map { "\($0.id):\($0.outstanding)" }.joined(separator: " ")))"
+          "task \(next.taskID) -> engine \(chosen) (\((flags?.scheme ?? clusterScheme).rawValue); loads \(candidates.map { "\($0.id):\($0.outstanding)" }.joined(separator: " ")))"
         )
       }
       useClock += 1
       engines[chosen].lastUsed = useClock
       progressed = true
-      if let timeout = next.flags?.timeout {
+      if let timeout = flags?.timeout {
         let seconds = ResultContext.seconds(timeout)
         let deadline = MonotonicClock.now() + seconds
         let position = runDeadlines.firstIndex { $0.deadline > deadline } ?? runDeadlines.endIndex
@@ -196,6 +209,11 @@ extension Hub {
     }
     for (engine, jobs) in bundles { try transmit(bundle: jobs, to: engine) }
     return progressed
+  }
+
+  /// Whether engine `id` may take another load-balanced task.
+  private func hasRoom(_ id: Int) -> Bool {
+    !engines[id].reserved && (highWaterMark == 0 || engines[id].loadBalanced < highWaterMark)
   }
 
   /// The most tasks one message carries.

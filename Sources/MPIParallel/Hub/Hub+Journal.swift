@@ -36,7 +36,7 @@ extension JournalKey {
 extension Hub {
   /// Answers a load-balanced task from the journal, or fails it when it is
   /// quarantined; returns whether the task is settled (nothing to send).
-  func settleFromJournal(_ job: inout Job) -> Bool {
+  func settleFromJournal(_ job: Job) -> Bool {
     guard journal != nil, let key = JournalKey.of(request: job.message) else { return false }
     job.journalKey = key
     if let recorded = resumable[key] {

@@ -67,7 +67,7 @@ extension Hub {
       let progressed = iterateOrAbort()
       let stopped = state == .stopped
       let expecting =
-        !inFlight.isEmpty || !sends.isEmpty || !collectives.isEmpty || !blocked.isEmpty || holdsResults
+        inFlightCount > 0 || !sends.isEmpty || !collectives.isEmpty || !blocked.isEmpty || holdsResults
       baton.unlock()
       if stopped { return }
       let now = MonotonicClock.now()

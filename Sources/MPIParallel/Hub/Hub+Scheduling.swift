@@ -95,20 +95,19 @@ extension Hub {
   /// whether the task was queued again.
   func retryIfWanted(_ job: Job, unmet: Bool, succeeded: Bool) -> Bool {
     guard let flags = job.flags, !succeeded else { return false }
-    var again = job
-    again.tried.insert(job.engine)
-    again.engine = -1
-    if !unmet {
-      again.failures += 1
-      guard RetryPolicy.shouldRetry(failures: again.failures, retries: flags.retries) else { return false }
-    }
+    let failures = unmet ? job.failures : job.failures + 1
+    guard unmet || RetryPolicy.shouldRetry(failures: failures, retries: flags.retries) else { return false }
+    let engine = job.engine
+    job.tried.insert(engine)
+    job.failures = failures
+    job.engine = -1
     if logsDecisions {
       RuntimeLog.hub.debug(
-        "task \(job.taskID) \(unmet ? "declined by" : "failed on") engine \(job.engine); trying again (tried \(again.tried.sorted()))"
+        "task \(job.taskID) \(unmet ? "declined by" : "failed on") engine \(engine); trying again (tried \(job.tried.sorted()))"
       )
     }
     table.markQueued(job.taskID)
-    queue.pushFront(again)
+    queue.pushFront(job)
     return true
   }
 
@@ -141,7 +140,9 @@ extension Hub {
     var expired = false
     runDeadlines.removeAll { entry in
       guard now >= entry.deadline else { return false }
-      if let job = inFlight[entry.taskID], !timedOut.contains(entry.taskID) {
+      if !timedOut.contains(entry.taskID),
+        let job = engines.lazy.compactMap({ $0.inFlight.job(taskID: entry.taskID) }).first
+      {
         timedOut.insert(entry.taskID)
         table.markFinished(entry.taskID, state: .failed, started: 0, completed: MonotonicClock.wallNow())
         let sequence = record(

@@ -76,9 +76,9 @@ final class Hub: @unchecked Sendable {
     _read { yield loop.pointee.collectives }
     _modify { yield &loop.pointee.collectives }
   }
-  var inFlight: [Int: Job] {
-    _read { yield loop.pointee.inFlight }
-    _modify { yield &loop.pointee.inFlight }
+  var inFlightCount: Int {
+    _read { yield loop.pointee.inFlightCount }
+    _modify { yield &loop.pointee.inFlightCount }
   }
   var communicators: [[Int]: (id: Int, communicator: Communicator)] {
     _read { yield loop.pointee.communicators }
@@ -346,7 +346,7 @@ final class Hub: @unchecked Sendable {
     case .running, .stopped: return false
     case .draining:
       guard queue.isEmpty, blocked.isEmpty, directQueue.isEmpty, collectives.isEmpty, !holdsResults,
-        inFlight.isEmpty || stopDeadline != nil
+        inFlightCount == 0 || stopDeadline != nil
       else { return checkDeadline() }
       let ids = table.allocate(function: "shutdown", count: engines.count)
       let result = ResultState(label: "shutdown", taskIDs: ids)
@@ -393,6 +393,8 @@ struct EngineSlot {
   var reserved = false
   /// Tasks it has completed.
   var completed = 0
+  /// Jobs sent to it and not yet answered, oldest first.
+  var inFlight = InFlightJobs()
 }
 
 /// A non-blocking send and the bytes it reads from.

@@ -4,13 +4,16 @@
 /// exclusivity check, tens of them per task.
 struct HubLoop {
   var engines: [EngineSlot]
+  /// Scratch space of the dispatch: the engines a task may go to.
+  var candidates: [EngineLoad] = []
   var queue: JobQueue = JobQueue()
   var directQueue: [DirectOperation] = []
   /// Whether some engine is held for a direct operation waiting on it.
   var hasReservedEngines: Bool = false
   var sends: [PendingSend] = []
   var collectives: [CollectiveOperation] = []
-  var inFlight: [Int: Job] = [:]
+  /// Jobs sent and not yet answered, over all engines (each engine keeps its own).
+  var inFlightCount = 0
   var communicators: [[Int]: (id: Int, communicator: Communicator)] = [:]
   var nextCommunicatorID: Int = 1
   var defaultScheme: AnyScheme

@@ -1,5 +1,10 @@
 /// One request bound for one engine, with the result slot its reply fills.
-struct Job {
+///
+/// A class: the hub moves each job through its queue, an engine's in-flight
+/// list and the delivery of its reply, and a reference moves with one retain
+/// where a struct of this size was copied field by field each time. A job has
+/// one owner at a time (the driver until posted, then the hub's loop).
+final class Job {
   let taskID: Int
   /// The encoded request (built by the driver's thread; collectives build theirs at dispatch).
   var message: [UInt8]
@@ -10,17 +15,41 @@ struct Job {
   /// The engine it runs on: chosen by the scheduler for load-balanced jobs, fixed for direct ones.
   var engine: Int
   /// Whether it counts against the engine's load-balanced high-water mark.
-  var loadBalanced: Bool
-  /// Scheduling flags (nil: none, the common case).
-  var flags: TaskFlags? = nil
+  let loadBalanced: Bool
+  /// Scheduling flags (nil: none, the common case), shared by reference:
+  /// an unflagged job checks one pointer, where reading an optional
+  /// `TaskFlags` copied the whole struct.
+  let sharedFlags: SharedFlags?
+  var flags: TaskFlags? { sharedFlags?.value }
   /// Engines that declined it (functional dependency) or on which it failed (retries).
   var tried: Set<Int> = []
   /// Failed runs so far (against `flags.retries`).
   var failures = 0
   /// When it was first queued (monotonic seconds), for its dependency timeout.
-  var queuedAt = 0.0
+  let queuedAt: Double
   /// Its function and arguments' key, when a journal is kept.
   var journalKey: JournalKey? = nil
+
+  init(
+    taskID: Int, message: [UInt8], result: ResultState, slot: Int, targets: [Int]?, engine: Int,
+    loadBalanced: Bool, flags: SharedFlags? = nil, queuedAt: Double = 0
+  ) {
+    self.taskID = taskID
+    self.message = message
+    self.result = result
+    self.slot = slot
+    self.targets = targets
+    self.engine = engine
+    self.loadBalanced = loadBalanced
+    self.sharedFlags = flags
+    self.queuedAt = queuedAt
+  }
+}
+
+/// Scheduling flags held once for every job that carries them.
+final class SharedFlags {
+  let value: TaskFlags
+  init(_ value: TaskFlags) { self.value = value }
 }
 
 /// An operation on a fixed set of engines (a DirectView's), kept in order

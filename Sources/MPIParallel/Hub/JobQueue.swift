@@ -11,7 +11,7 @@ final class MapSource {
   /// Encodes chunk `i`'s request.
   let encode: (Int) throws -> [UInt8]
   /// The chunks' scheduling flags (nil: none).
-  let flags: TaskFlags?
+  let flags: SharedFlags?
   /// Estimated cost per chunk: the hub hands out the longest first (nil: in order).
   let costs: [Double]?
   /// When it was queued (monotonic seconds), for dependency timeouts.
@@ -29,7 +29,7 @@ final class MapSource {
     self.count = count
     self.result = result
     self.targets = targets
-    self.flags = flags
+    self.flags = flags.map(SharedFlags.init)
     self.costs = costs
     self.encode = encode
   }
@@ -38,11 +38,9 @@ final class MapSource {
 
   /// Chunk `index` as a job, its request encoded now.
   func job(_ index: Int) throws -> Job {
-    var job = Job(
-      taskID: firstTaskID + index, message: [], result: result, slot: index, targets: targets, engine: -1,
-      loadBalanced: true, flags: flags, queuedAt: queuedAt)
-    job.message = try encode(index)
-    return job
+    Job(
+      taskID: firstTaskID + index, message: try encode(index), result: result, slot: index, targets: targets,
+      engine: -1, loadBalanced: true, flags: flags, queuedAt: queuedAt)
   }
 
   /// Chunk `index` as a job without its request (to fail or abort it).
@@ -84,7 +82,7 @@ struct JobQueue {
   }
 
   mutating func append(_ job: Job) {
-    if let cost = job.flags?.cost {
+    if job.sharedFlags != nil, let cost = job.flags?.cost {
       hinted.push(cost: cost, item: .job(job))
     } else {
       storage.append(.job(job))

@@ -74,7 +74,8 @@ struct ResultContext: Sendable {
       var reader = try EngineReply.payloadReader(of: reply)
       if batch {
         let count = Int(try reader.read(UInt32.self))
-        values.reserveCapacity(values.count + count)
+        // (One item needs no reservation, and reserving costs a metadata lookup.)
+        if count > 1 { values.reserveCapacity(values.count + count) }
         for _ in 0..<count { values.append(try reader.decode(T.self)) }
       } else {
         values.append(try reader.decode(T.self))

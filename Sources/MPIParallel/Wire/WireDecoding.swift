@@ -15,7 +15,7 @@ enum WireDecoding {
     _ type: T.Type, from reader: inout WireReader, parent: WireDecoder?, key: (any CodingKey)?
   ) throws -> T {
     do {
-      if let value = try readPrimitive(T.self, from: &reader) { return value }
+      if isPrimitive(T.self) { return try readPrimitiveValue(T.self, from: &reader) }
       if let special = T.self as? any WireDecodableSpecial.Type {
         return try special.wireDecode(as: T.self, from: &reader, parent: parent, key: key)
       }
@@ -38,6 +38,32 @@ enum WireDecoding {
   /// for any other type.
   @inline(__always)
   static func readPrimitive<T>(_ type: T.Type, from reader: inout WireReader) throws -> T? {
+    isPrimitive(T.self) ? try readPrimitiveValue(T.self, from: &reader) : nil
+  }
+
+  /// Whether `readPrimitiveValue` reads `T`: a number, `Bool` or `String`.
+  @inline(__always)
+  static func isPrimitive<T>(_ type: T.Type) -> Bool {
+    T.self == Int.self
+      || T.self == Double.self
+      || T.self == String.self
+      || T.self == Bool.self
+      || T.self == Float.self
+      || T.self == Int64.self
+      || T.self == Int32.self
+      || T.self == UInt8.self
+      || T.self == UInt64.self
+      || T.self == UInt32.self
+      || T.self == UInt.self
+      || T.self == Int16.self
+      || T.self == UInt16.self
+      || T.self == Int8.self
+  }
+
+  /// Reads a `T` that `isPrimitive` accepts. Returning `T` itself, not an
+  /// optional, spares unspecialized callers a metadata lookup of `T?`.
+  @inline(__always)
+  static func readPrimitiveValue<T>(_ type: T.Type, from reader: inout WireReader) throws -> T {
     if T.self == Int.self { return wireIdentityCast(try reader.read(Int.self), to: T.self) }
     if T.self == Double.self { return wireIdentityCast(try reader.readDouble(), to: T.self) }
     if T.self == String.self { return wireIdentityCast(try reader.readString(), to: T.self) }
@@ -52,7 +78,7 @@ enum WireDecoding {
     if T.self == Int16.self { return wireIdentityCast(try reader.read(Int16.self), to: T.self) }
     if T.self == UInt16.self { return wireIdentityCast(try reader.read(UInt16.self), to: T.self) }
     if T.self == Int8.self { return wireIdentityCast(try reader.read(Int8.self), to: T.self) }
-    return nil
+    preconditionFailure("readPrimitiveValue of \(T.self), which is not a primitive")
   }
 
   /// Fills `buffer` (room for at least `count` elements) with `count` raw

@@ -1,0 +1,63 @@
+/// The jobs one engine holds, in the order they were sent. An engine answers
+/// its requests in that order, so a reply almost always matches the oldest
+/// job: finding it is one comparison, where a dictionary of every job in
+/// flight hashed each task id twice.
+///
+/// A ring of slots: a job removed out of order leaves a hole that the head
+/// steps over once it gets there. The ring doubles when full.
+struct InFlightJobs {
+  private var slots: [Job?] = Array(repeating: nil, count: 4)
+  /// Index of the oldest occupied slot (or of the next free one when empty).
+  private var head = 0
+  /// Slots from the head to the newest job, holes included.
+  private var span = 0
+  /// Jobs held.
+  private(set) var count = 0
+
+  var isEmpty: Bool { count == 0 }
+
+  mutating func append(_ job: Job) {
+    if span == slots.count { grow() }
+    slots[(head + span) & (slots.count - 1)] = job
+    span += 1
+    count += 1
+  }
+
+  /// Removes and returns the job with `taskID`; nil when the engine holds none.
+  mutating func remove(taskID: Int) -> Job? {
+    let mask = slots.count - 1
+    for offset in 0..<span {
+      let index = (head + offset) & mask
+      guard let job = slots[index], job.taskID == taskID else { continue }
+      slots[index] = nil
+      count -= 1
+      if offset == 0 {
+        // Step over this slot and any holes behind it.
+        while span > 0 && slots[head] == nil {
+          head = (head + 1) & mask
+          span -= 1
+        }
+      }
+      return job
+    }
+    return nil
+  }
+
+  /// The job with `taskID`, left in place.
+  func job(taskID: Int) -> Job? {
+    let mask = slots.count - 1
+    for offset in 0..<span {
+      if let job = slots[(head + offset) & mask], job.taskID == taskID { return job }
+    }
+    return nil
+  }
+
+  /// Doubles the ring, the held jobs moved to its start in order.
+  private mutating func grow() {
+    let mask = slots.count - 1
+    var larger = [Job?](repeating: nil, count: slots.count * 2)
+    for offset in 0..<span { larger[offset] = slots[(head + offset) & mask] }
+    slots = larger
+    head = 0
+  }
+}
