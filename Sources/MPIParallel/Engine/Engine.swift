@@ -113,7 +113,7 @@ final class Engine {
     if bytes.first == HubRequest.Kind.guarded.rawValue { return try handleGuarded(bytes) }
     if CrashReporter.recordsCrashes { CrashReporter.running(key: JournalKey.hash(ofRequest: bytes)) }
     if let last = lastFunction, let call = fastCall(bytes) {
-      run(taskID: call.taskID, registration: last.registration, count: call.count, reader: call.reader)
+      run(taskID: call.taskID, function: last, count: call.count, reader: call.reader)
       return true
     }
     var reader = WireReader(bytes)
@@ -206,13 +206,16 @@ final class Engine {
     signature.write(argumentTypes)
     signature.write(resultType)
     lastSignature = signature.bytes
-    lastFunction = LastFunction(registration: registration)
-    run(taskID: taskID, registration: registration, count: count, reader: reader)
+    let last = LastFunction(registration: registration)
+    lastFunction = last
+    run(taskID: taskID, function: last, count: count, reader: reader)
   }
 
   /// Runs a call (or a chunk of calls) and replies.
-  private func run(taskID: Int, registration: FunctionRegistration, count: Int?, reader: WireReader) {
-    let function = registration.name
+  private func run(taskID: Int, function last: LastFunction, count: Int?, reader: WireReader) {
+    // (Each use reads through `last`: a local copy of the registration
+    // would retain every one of its fields.)
+    let function = last.registration.name
     let started = MonotonicClock.wallNow()
     CrashReporter.running(taskID: taskID, function: function)
     defer { CrashReporter.idle() }
@@ -221,13 +224,13 @@ final class Engine {
       let source = ArgumentSource(reader, namespace: namespace)
       if let count {
         writer.write(UInt32(count))
-        for _ in 0..<count { try registration.invoke(source, &writer) }
+        for _ in 0..<count { try last.registration.invoke(source, &writer) }
       } else {
-        try registration.invoke(source, &writer)
+        try last.registration.invoke(source, &writer)
       }
       if !source.reader.isAtEnd {
         throw EngineError.malformedMessage(
-          "\(source.reader.remaining) bytes left after the arguments of '\(function)' \(registration.signature.argumentTypes)"
+          "\(source.reader.remaining) bytes left after the arguments of '\(function)' \(last.registration.signature.argumentTypes)"
         )
       }
       var bytes = writer.bytes

@@ -22,14 +22,17 @@ extension Hub {
     Termination.passRunning = true
     defer { Termination.passRunning = false }
     guard !Termination.isRequested else { return false }
-    let commands: [Command] = inboxLock.withLock {
-      guard !inbox.isEmpty else { return [] }
-      let taken = inbox
-      inbox.removeAll(keepingCapacity: true)
-      return taken
+    // The inbox and a spare array trade places: taking the commands
+    // allocates nothing.
+    var commands: [Command] = []
+    swap(&commands, &loop.pointee.spareInbox)
+    inboxLock.withLock {
+      if !inbox.isEmpty { swap(&commands, &inbox) }
     }
-    for command in commands { try handle(command) }
     var progressed = !commands.isEmpty
+    for command in commands { try handle(command) }
+    commands.removeAll(keepingCapacity: true)
+    swap(&commands, &loop.pointee.spareInbox)
     if try receiveMessages() { progressed = true }
     if !sends.isEmpty, try progressSends() { progressed = true }
     if !collectives.isEmpty {

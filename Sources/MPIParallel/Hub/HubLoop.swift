@@ -4,6 +4,8 @@
 /// exclusivity check, tens of them per task.
 struct HubLoop {
   var engines: [EngineSlot]
+  /// The array the inbox's commands are swapped into (kept empty between passes).
+  var spareInbox: [Hub.Command] = []
   /// Scratch space of the dispatch: the engines a task may go to.
   var candidates: [EngineLoad] = []
   var queue: JobQueue = JobQueue()

@@ -79,14 +79,17 @@ final class ResultState: @unchecked Sendable {
     let count = itemStarts.count - 1
     lock = Mutex(
       Fields(
-        outcomes: Array(repeating: nil, count: count), engines: Array(repeating: -1, count: count),
+        outcomes: .filled(with: nil, count: count), engines: .filled(with: -1, count: count),
         pending: count))
     submitted = MonotonicClock.wallNow()
   }
 
   /// One item per slot, one slot per task of `taskIDs`.
   convenience init(label: String, taskIDs: Range<Int>, hub: Hub? = nil) {
-    self.init(label: label, firstTaskID: taskIDs.lowerBound, itemStarts: Array(0...taskIDs.count), hub: hub)
+    var itemStarts: [Int] = []
+    itemStarts.reserveCapacity(taskIDs.count + 1)
+    for item in 0...taskIDs.count { itemStarts.append(item) }
+    self.init(label: label, firstTaskID: taskIDs.lowerBound, itemStarts: itemStarts, hub: hub)
   }
 
   var slotCount: Int { itemStarts.count - 1 }
