@@ -147,8 +147,9 @@ extension Hub {
     let bundling = highWaterMark != 1
     var bundles: [Int: [Job]] = [:]
     // Between replies every engine is usually full: taking a task only to
-    // put it back would cost more than this look.
-    while !queue.isEmpty && engines.indices.contains(where: hasRoom) {
+    // put it back would cost more than this look. (With a journal, tasks it
+    // answers need no engine: they are taken whether or not one has room.)
+    while !queue.isEmpty && (journal != nil || engines.indices.contains(where: hasRoom)) {
       let taken = queue.removeFirst { job, error in
         fail(
           job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"),
