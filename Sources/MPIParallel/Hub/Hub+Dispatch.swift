@@ -15,7 +15,7 @@ extension Hub {
   /// check a functional dependency first (the job keeps the bare request,
   /// so a retry on another engine is wrapped again).
   private func wire(_ job: Job) -> [UInt8] {
-    guard job.sharedFlags != nil, let predicate = job.flags?.dependsOn else { return job.message }
+    guard let predicate = job.sharedFlags?.value.dependsOn else { return job.message }
     return HubRequest.guarded(job.message, taskID: job.taskID, predicate: predicate)
   }
 
@@ -139,9 +139,9 @@ extension Hub {
   func dispatchQueued() throws -> Bool {
     var progressed = false
     // The candidates' array is kept between calls (no allocation per task).
-    var candidates = loop.pointee.candidates
-    loop.pointee.candidates = []
-    defer { loop.pointee.candidates = candidates }
+    var candidates: [EngineLoad] = []
+    swap(&candidates, &loop.pointee.candidates)
+    defer { swap(&candidates, &loop.pointee.candidates) }
     // With room for several tasks per engine, each engine's tasks of this
     // round travel as one message; the choices are the same either way.
     let bundling = highWaterMark != 1

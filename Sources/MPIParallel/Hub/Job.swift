@@ -18,7 +18,8 @@ final class Job {
   let loadBalanced: Bool
   /// Scheduling flags (nil: none, the common case), shared by reference:
   /// an unflagged job checks one pointer, where reading an optional
-  /// `TaskFlags` copied the whole struct.
+  /// `TaskFlags` copied the whole struct. Hot paths read one field through
+  /// it (`sharedFlags?.value.cost`); `flags` copies them all.
   let sharedFlags: SharedFlags?
   var flags: TaskFlags? { sharedFlags?.value }
   /// Engines that declined it (functional dependency) or on which it failed (retries).

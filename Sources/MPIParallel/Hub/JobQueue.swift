@@ -82,7 +82,7 @@ struct JobQueue {
   }
 
   mutating func append(_ job: Job) {
-    if job.sharedFlags != nil, let cost = job.flags?.cost {
+    if let cost = job.sharedFlags?.value.cost {
       hinted.push(cost: cost, item: .job(job))
     } else {
       storage.append(.job(job))
