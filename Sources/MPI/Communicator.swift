@@ -140,6 +140,50 @@ public final class Communicator: @unchecked Sendable {
     }
   }
 
+  /// MPI_Isend, then one MPI_Test: nil when the send completed at once (a
+  /// small message usually does; no request object is made), else its
+  /// request, to test until complete while `bytes` stays valid.
+  public func isendUnlessDone(_ bytes: UnsafeRawBufferPointer, to destination: Int, tag: Int) throws
+    -> Request?
+  {
+    let f = "MPI_Isend"
+    let comm = try live(f)
+    let count = try count32(bytes.count, f)
+    let destination32 = try int32(destination, f, "rank")
+    let tag32 = try int32(tag, f, "tag")
+    var handle: MPI_Request? = cmpi_request_null()
+    try check(MPI_Isend(bytes.baseAddress, count, cmpi_byte(), destination32, tag32, comm, &handle), f)
+    var flag: Int32 = 0
+    try check(MPI_Test(&handle, &flag, cmpi_status_ignore()), "MPI_Test (\(f))")
+    return flag != 0 ? nil : Request(f, pending: handle)
+  }
+
+  /// The next message as bytes, with its source and tag, or nil when none
+  /// is waiting: MPI_Improbe, then MPI_Mrecv into a new array (no `Message`
+  /// in between). source/tag nil = any.
+  public func receiveMessage(from source: Int?, tag: Int?) throws -> (bytes: [UInt8], source: Int, tag: Int)?
+  {
+    let f = "MPI_Improbe"
+    let comm = try live(f)
+    let source32 = try rank32(source, f, nilValue: cmpi_any_source())
+    let tag32 = try tag.map { try int32($0, f, "tag") } ?? cmpi_any_tag()
+    var flag: Int32 = 0
+    var message: MPI_Message? = nil
+    var status = MPI_Status()
+    try check(MPI_Improbe(source32, tag32, comm, &flag, &message, &status), f)
+    guard flag != 0 else { return nil }
+    var count: Int32 = 0
+    try check(MPI_Get_count(&status, cmpi_byte(), &count), "MPI_Get_count")
+    guard count != cmpi_undefined() else {
+      throw MPIError.usage("MPI_Get_count", "message size is not a whole number of bytes")
+    }
+    let bytes = try Message.bytes(count: Int(count)) { buffer in
+      try check(
+        MPI_Mrecv(buffer.baseAddress, count, cmpi_byte(), &message, cmpi_status_ignore()), "MPI_Mrecv")
+    }
+    return (bytes, Int(cmpi_status_source(&status)), Int(cmpi_status_tag(&status)))
+  }
+
   /// MPI_Improbe: a matched message or nil. source/tag nil = any.
   public func probeMessage(from source: Int?, tag: Int?) throws -> Message? {
     let f = "MPI_Improbe"

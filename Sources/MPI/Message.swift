@@ -61,19 +61,25 @@ public struct Message: @unchecked Sendable {
   /// call), that costs less than receiving straight into a new array.
   /// Larger messages are received straight into their array's storage.
   public func receive() throws -> [UInt8] {
-    if byteCount <= Self.stackLimit {
-      return try withUnsafeTemporaryAllocation(byteCount: Self.stackLimit, alignment: 16) { buffer in
-        try receive(into: buffer)
+    try Self.bytes(count: byteCount) { try receive(into: $0) }
+  }
+
+  /// A new array of `count` bytes that `fill` writes (through the stack
+  /// for a small message, as `receive()` says).
+  static func bytes(count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows -> [UInt8] {
+    if count <= stackLimit {
+      return try withUnsafeTemporaryAllocation(byteCount: stackLimit, alignment: 16) { buffer in
+        try fill(buffer)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(byteCount)
+        bytes.reserveCapacity(count)
         bytes.append(
-          contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<byteCount]).bindMemory(to: UInt8.self))
+          contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<count]).bindMemory(to: UInt8.self))
         return bytes
       }
     }
-    return try [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
-      try receive(into: UnsafeMutableRawBufferPointer(buffer))
-      initialized = byteCount
+    return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+      try fill(UnsafeMutableRawBufferPointer(buffer))
+      initialized = count
     }
   }
 

@@ -39,6 +39,13 @@ public final class Request: @unchecked Sendable {
     }
   }
 
+  /// A request MPI has started and not completed (no storage).
+  init(_ function: String, pending handle: MPI_Request?) {
+    self.function = function
+    self.handle = handle
+    self.storage = []
+  }
+
   /// Marks the request complete and releases its storage.
   private func finish() {
     isComplete = true

@@ -18,9 +18,9 @@ final class RemoteFunctionTests: XCTestCase {
     _ function: RemoteFunction<repeat each A, R>, namespace: Namespace = Namespace(),
     _ arguments: repeat Argument<each A>
   ) throws -> R {
-    let sink = ArgumentSink(WireWriter())
-    try function.encodeArguments(repeat each arguments, into: sink)
-    let source = ArgumentSource(WireReader(sink.writer.bytes), namespace: namespace)
+    var writer = WireWriter()
+    try function.encodeArguments(repeat each arguments, into: &writer)
+    let source = ArgumentSource(WireReader(writer.bytes), namespace: namespace)
     var result = WireWriter()
     try function.registration.invoke(source, &result)
     XCTAssertTrue(source.reader.isAtEnd)

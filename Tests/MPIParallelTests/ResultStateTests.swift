@@ -32,6 +32,31 @@ final class ResultStateTests: XCTestCase {
     XCTAssertNil(state.slot(2).engineID)
   }
 
+  func testOneItemSlotsNeedNoItemTable() {
+    let state = ResultState(label: "map", taskIDs: 20..<24)
+    XCTAssertEqual(state.slotCount, 4)
+    XCTAssertEqual(state.snapshot().map(\.items), [0..<1, 1..<2, 2..<3, 3..<4])
+    XCTAssertEqual((0..<4).map(state.slotIndex(ofItem:)), [0, 1, 2, 3])
+    state.complete(slot: 2, engineID: 5, outcome: .reply([7]))
+    state.complete(slot: 0, engineID: nil, outcome: .failed(ParallelError.clientClosed))
+    XCTAssertEqual(state.arrivalOrder(), [2, 0])
+    XCTAssertEqual(state.slot(2).engineID, 5)
+    XCTAssertNil(state.slot(0).engineID)
+    guard case .reply(let bytes)? = state.slot(2).outcome else { return XCTFail("slot 2 holds its reply") }
+    XCTAssertEqual(bytes, [7])
+  }
+
+  func testASingleSlotArrivesWithoutAnOrderArray() {
+    let state = ResultState(label: "apply", taskIDs: 9..<10)
+    XCTAssertEqual(state.arrivalOrder(), [])
+    XCTAssertFalse(state.wait(until: MonotonicClock.now() + 0.01) { $0.arrived >= 1 })
+    state.complete(slot: 0, engineID: 1, outcome: .reply([1, 2]))
+    XCTAssertTrue(state.wait(until: MonotonicClock.now() + 0.01) { $0.arrived >= 1 && $0.isComplete(0) })
+    XCTAssertEqual(state.arrivalOrder(), [0])
+    XCTAssertEqual(state.arrival(at: 0), 0)
+    XCTAssertEqual(state.slot(0).engineID, 1)
+  }
+
   func testWaitersOnOtherThreadsWake() {
     let state = ResultState(label: "t", taskIDs: 1..<2)
     let woke = expectation(description: "woke")

@@ -20,9 +20,9 @@ final class SteeringTranscodingTests: XCTestCase {
     throws
     -> JSONValue
   {
-    let sink = ArgumentSink(WireWriter())
-    try registration.encodeJSON(json, sink)
-    let source = ArgumentSource(WireReader(sink.writer.bytes), namespace: namespace)
+    var writer = WireWriter()
+    try registration.encodeJSON(json, &writer)
+    let source = ArgumentSource(WireReader(writer.bytes), namespace: namespace)
     var result = WireWriter()
     try registration.invoke(source, &result)
     var reader = WireReader(result.bytes)

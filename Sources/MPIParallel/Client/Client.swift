@@ -12,7 +12,7 @@ import Foundation
 /// ```
 public final class Client: @unchecked Sendable {
   let hub: Hub
-  let context: ResultContext
+  @usableFromInline let context: ResultContext
   /// The engines, by id.
   public let engines: [EngineInfo]
   /// The program's remote functions (what steering clients may call).
@@ -111,19 +111,29 @@ public final class Client: @unchecked Sendable {
   }
 
   /// Decodes call replies of a slot (one value, or a chunk's values).
+  /// (Inlinable, so that a program's calls decode their values specialized
+  /// for the result type: no generic metadata lookup per value.)
+  @inlinable
   static func callDecoder<R: Decodable & Sendable>(batch: Bool, label: String)
     -> AsyncMapResult<R>.SlotDecoder
   {
     { slot, context, values in
-      guard case .reply(let bytes) = slot.outcome else { return }
-      let header = try EngineReply(header: bytes)
-      guard header.succeeded else { throw context.remoteError(reply: bytes, slot: slot) }
-      try ResultContext.decodeCall(bytes, batch: batch, as: R.self, label: label, into: &values)
+      guard
+        var (reader, count) = try context.callPayload(of: slot, batch: batch, label: label, expected: R.self)
+      else { return }
+      do {
+        // (One value needs no reservation, and reserving has a cost.)
+        if count > 1 { values.reserveCapacity(values.count + count) }
+        for _ in 0..<count { values.append(try reader.decode(R.self)) }
+      } catch {
+        throw ResultContext.decodingFailed(label: label, expected: R.self, error)
+      }
     }
   }
 
   /// How many calls a map over these sequences makes: they are zipped, so
   /// the shortest decides (no sequence at all: none).
+  @inlinable
   static func zippedCount<each A>(_ sequences: repeat [each A]) -> Int {
     var count: Int?
     for sequence in repeat each sequences { count = Swift.min(count ?? .max, sequence.count) }
@@ -134,12 +144,11 @@ public final class Client: @unchecked Sendable {
   /// `arguments`) as one request: a single call, or a chunk.
   static func callRequest(
     taskID: Int, function: FunctionRegistration, batch: Bool, count: Int,
-    arguments: (ArgumentSink) throws -> Void
+    arguments: (inout WireWriter) throws -> Void
   ) rethrows -> [UInt8] {
-    let sink = ArgumentSink(
-      HubRequest.callHeader(taskID: taskID, callSignature: function.callSignature, count: batch ? count : nil)
-    )
-    try arguments(sink)
-    return sink.writer.bytes
+    var writer = HubRequest.callHeader(
+      taskID: taskID, callSignature: function.callSignature, count: batch ? count : nil)
+    try arguments(&writer)
+    return writer.bytes
   }
 }

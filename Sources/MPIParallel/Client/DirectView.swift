@@ -21,8 +21,8 @@ public struct DirectView: Sendable {
     _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
   ) -> AsyncMapResult<R> {
     let label = function.registration.applyLabel
-    let state = submitCall(function.registration, label: label) { sink in
-      try function.encodeValues(repeat each arguments, into: sink)
+    let state = submitCall(function.registration, label: label) { writer in
+      try function.encodeValues(repeat each arguments, into: &writer)
     }
     return callResult(state, label: label)
   }
@@ -44,8 +44,8 @@ public struct DirectView: Sendable {
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncMapResult<R> {
     let label = function.registration.applyLabel
-    let state = submitCall(function.registration, label: label) { sink in
-      try function.encodeArguments(repeat each arguments, into: sink)
+    let state = submitCall(function.registration, label: label) { writer in
+      try function.encodeArguments(repeat each arguments, into: &writer)
     }
     return callResult(state, label: label)
   }
@@ -55,8 +55,8 @@ public struct DirectView: Sendable {
     label: String, registration: FunctionRegistration, encodedArguments encoded: [UInt8],
     decoder: @escaping AsyncMapResult<R>.SlotDecoder
   ) -> AsyncMapResult<R> {
-    let state = submitCall(registration, label: label) { sink in
-      encoded.withUnsafeBytes { sink.writer.writeRaw($0) }
+    let state = submitCall(registration, label: label) { writer in
+      encoded.withUnsafeBytes { writer.writeRaw($0) }
     }
     return AsyncMapResult(
       state: state, context: client.context, count: state.slotCount, ordered: true, decodeSlot: decoder)
@@ -73,8 +73,9 @@ public struct DirectView: Sendable {
   /// `arguments` (once, then copied into each engine's request); the state
   /// its replies fill, or a failed one when the call cannot be sent. Nothing
   /// here is generic, so a call costs no generic metadata lookups.
+  @usableFromInline
   func submitCall(
-    _ registration: FunctionRegistration, label: String, arguments: (ArgumentSink) throws -> Void
+    _ registration: FunctionRegistration, label: String, arguments: (inout WireWriter) throws -> Void
   ) -> ResultState {
     if let error = client.invalidTarget(targets) { return client.failedState(label, error) }
     if let refusal = registration.collectiveRefusal(
@@ -84,10 +85,9 @@ public struct DirectView: Sendable {
     }
     // The arguments are encoded before any task id is taken, so a value that
     // fails to encode leaves no task behind; the id is written in afterwards.
-    let first = ArgumentSink(
-      HubRequest.callHeader(taskID: 0, callSignature: registration.callSignature, count: nil))
+    var first = HubRequest.callHeader(taskID: 0, callSignature: registration.callSignature, count: nil)
     do {
-      try arguments(first)
+      try arguments(&first)
     } catch {
       return client.failedState(
         label, ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)"))
@@ -99,8 +99,8 @@ public struct DirectView: Sendable {
     for (index, engine) in targets.enumerated() {
       // Each engine's request is the encoded one with its own task id: the
       // patch copies the bytes for all engines but the last, which takes them.
-      var writer = first.writer
-      if index == targets.count - 1 { first.writer = WireWriter(reservingCapacity: 0) }
+      var writer = first
+      if index == targets.count - 1 { first = WireWriter(reservingCapacity: 0) }
       writer.patch(UInt64(ids.lowerBound + index), at: HubRequest.callTaskIDOffset)
       jobs.append(
         Job(
@@ -139,9 +139,9 @@ public struct DirectView: Sendable {
         let taskID = ids.lowerBound + slot
         let message = try Client.callRequest(
           taskID: taskID, function: function.registration, batch: true, count: range.count
-        ) { sink in
+        ) { writer in
           for index in range {
-            try function.encodeValues(repeat (each sequences)[index], into: sink)
+            try function.encodeValues(repeat (each sequences)[index], into: &writer)
           }
         }
         jobs.append(

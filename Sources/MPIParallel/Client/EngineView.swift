@@ -1,21 +1,28 @@
 /// A view of one engine (`rc[0]`): the DirectView calls, with single values
 /// instead of one per engine.
 public struct EngineView: Sendable {
-  let client: Client
+  @usableFromInline let client: Client
   /// The engine's id.
   public let id: Int
+  /// The same engine as a DirectView of one (made once: a call then costs no array for its target).
+  public let directView: DirectView
 
-  /// The same engine as a DirectView of one.
-  public var directView: DirectView { DirectView(client: client, targets: [id]) }
+  init(client: Client, id: Int) {
+    self.client = client
+    self.id = id
+    directView = DirectView(client: client, targets: [id])
+  }
 
-  /// Runs `function(arguments...)` on this engine.
+  /// Runs `function(arguments...)` on this engine. (Inlinable, as the
+  /// other calls: a program's calls are specialized for their types.)
+  @inlinable
   @discardableResult
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
   ) -> AsyncResult<R> {
     let state = directView.submitCall(function.registration, label: function.registration.applyLabel) {
-      sink in
-      try function.encodeValues(repeat each arguments, into: sink)
+      writer in
+      try function.encodeValues(repeat each arguments, into: &writer)
     }
     return AsyncResult.call(state, context: client.context)
   }
@@ -30,13 +37,14 @@ public struct EngineView: Sendable {
 
   /// Runs `function` with arguments that are values or namespace references.
   @_disfavoredOverload
+  @inlinable
   @discardableResult
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncResult<R> {
     let state = directView.submitCall(function.registration, label: function.registration.applyLabel) {
-      sink in
-      try function.encodeArguments(repeat each arguments, into: sink)
+      writer in
+      try function.encodeArguments(repeat each arguments, into: &writer)
     }
     return AsyncResult.call(state, context: client.context)
   }

@@ -37,26 +37,46 @@ public struct LoadBalancedView: Sendable {
   }
 
   /// Runs `function(arguments...)` once, on whichever engine the scheme picks.
+  @inlinable
   @discardableResult
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, _ arguments: repeat each A
   ) -> AsyncResult<R> {
-    apply(function, arguments: repeat .value(each arguments))
+    applyCall(
+      function.registration,
+      decoder: Client.callDecoder(batch: false, label: function.registration.applyLabel)
+    ) { writer in
+      try function.encodeValues(repeat each arguments, into: &writer)
+    }
   }
 
   /// Runs `function` once with arguments that are values or references to the
   /// chosen engine's namespace.
   @_disfavoredOverload
+  @inlinable
   @discardableResult
   public func apply<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, arguments: repeat Argument<each A>
   ) -> AsyncResult<R> {
-    let label = function.registration.applyLabel
+    applyCall(
+      function.registration,
+      decoder: Client.callDecoder(batch: false, label: function.registration.applyLabel)
+    ) { writer in
+      try function.encodeArguments(repeat each arguments, into: &writer)
+    }
+  }
+
+  /// Submits one call of `registration`, its arguments written by `arguments`.
+  @usableFromInline
+  func applyCall<R>(
+    _ registration: FunctionRegistration, decoder: @escaping AsyncMapResult<R>.SlotDecoder,
+    arguments: @escaping (inout WireWriter) throws -> Void
+  ) -> AsyncResult<R> {
     let many: AsyncMapResult<R> = submit(
-      label: label, registration: function.registration, count: 1, chunkSize: 1, ordered: true, batch: false,
-      costs: flags.cost.map { [$0] }, decoder: Client.callDecoder(batch: false, label: label)
-    ) { _, sink in
-      try function.encodeArguments(repeat each arguments, into: sink)
+      label: registration.applyLabel, registration: registration, count: 1, chunkSize: 1, ordered: true,
+      batch: false, costs: flags.cost.map { [$0] }, decoder: decoder
+    ) { _, writer in
+      try arguments(&writer)
     }
     return AsyncResult.single(many)
   }
@@ -67,6 +87,10 @@ public struct LoadBalancedView: Sendable {
   /// order when `ordered`, else completion order. With `costs` (an estimate
   /// per item) the hub hands out the costliest chunks first (LPT), which
   /// finishes sooner than any order-keeping balancer.
+  ///
+  /// (Inlinable, as the other entry points: a program's calls read and
+  /// encode its inputs specialized for their types.)
+  @inlinable
   @discardableResult
   public func map<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, _ sequences: repeat [each A], chunkSize: Int = 1,
@@ -77,17 +101,18 @@ public struct LoadBalancedView: Sendable {
     return submit(
       label: label, registration: function.registration, count: count, chunkSize: chunkSize,
       ordered: ordered, batch: true, costs: costs, decoder: Client.callDecoder(batch: true, label: label)
-    ) { index, sink in
-      try function.encodeValues(repeat (each sequences)[index], into: sink)
+    ) { index, writer in
+      try function.encodeValues(repeat (each sequences)[index], into: &writer)
     }
   }
 
   /// Submits `count` calls of a registered function in chunks; `arguments`
   /// writes call `index`'s arguments.
+  @usableFromInline
   func submit<R>(
     label: String, registration: FunctionRegistration, count: Int, chunkSize: Int, ordered: Bool,
     batch: Bool, costs: [Double]?, decoder: @escaping AsyncMapResult<R>.SlotDecoder,
-    arguments: @escaping (Int, ArgumentSink) throws -> Void
+    arguments: @escaping (Int, inout WireWriter) throws -> Void
   ) -> AsyncMapResult<R> {
     let failed = { (error: any Error) in
       AsyncMapResult<R>(
@@ -128,9 +153,12 @@ public struct LoadBalancedView: Sendable {
           try DependencyRules.checkCycles(Dictionary(uniqueKeysWithValues: ids.map { ($0, dependencies) }))
         }
       }
-      let state = ResultState(
-        label: label, firstTaskID: ids.lowerBound,
-        itemStarts: Array(stride(from: 0, to: count, by: chunkSize)) + [count], hub: hubClient.hub)
+      let state =
+        chunkSize == 1
+        ? ResultState(label: label, taskIDs: ids, hub: hubClient.hub)
+        : ResultState(
+          label: label, firstTaskID: ids.lowerBound,
+          itemStarts: Array(stride(from: 0, to: count, by: chunkSize)) + [count], hub: hubClient.hub)
       let result = AsyncMapResult(
         state: state, context: hubClient.context, count: count, ordered: ordered, resubmit: run,
         decodeSlot: decoder)
@@ -144,8 +172,8 @@ public struct LoadBalancedView: Sendable {
         let items = (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)
         return try Client.callRequest(
           taskID: first + chunk, function: registration, batch: batch, count: items.count
-        ) { sink in
-          for index in items { try arguments(index, sink) }
+        ) { writer in
+          for index in items { try arguments(index, &writer) }
         }
       }
       do {

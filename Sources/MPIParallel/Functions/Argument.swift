@@ -18,21 +18,21 @@ public enum Argument<Value: Codable & Sendable>: Sendable {
   /// The argument `reference` names.
   public static func ref(_ reference: Reference) -> Argument { .reference(reference.name) }
 
-  func write(to sink: ArgumentSink) throws {
+  func write(to writer: inout WireWriter) throws {
     switch self {
     case .value(let value):
-      try sink.writer.writeArgument(value)
+      try writer.writeArgument(value)
     case .reference(let name):
-      sink.writer.write(ArgumentSink.referenceTag)
-      sink.writer.write(name)
+      writer.write(ArgumentTag.reference)
+      writer.write(name)
     }
   }
 
   static func read(from source: ArgumentSource) throws -> Value {
     let tag = try source.reader.read(UInt8.self)
     switch tag {
-    case ArgumentSink.valueTag: return try source.reader.decode(Value.self)
-    case ArgumentSink.referenceTag:
+    case ArgumentTag.value: return try source.reader.decode(Value.self)
+    case ArgumentTag.reference:
       let name = try source.reader.readString()
       return try source.namespace.value(name, as: Value.self)
     default: throw EngineError.malformedMessage("argument tag \(tag) at byte \(source.reader.offset - 1)")
@@ -40,25 +40,20 @@ public enum Argument<Value: Codable & Sendable>: Sendable {
   }
 }
 
-/// Where a call's encoded arguments are written (a class so parameter-pack
-/// expansions can share it).
-final class ArgumentSink {
-  var writer: WireWriter
-  init(_ writer: WireWriter) { self.writer = writer }
-
-  /// What precedes each argument: a value follows, or a namespace name.
-  /// (Constants of a non-generic type: reading them costs no generic metadata.)
-  static let valueTag: UInt8 = 0
-  static let referenceTag: UInt8 = 1
+/// What precedes each argument of a call: a value follows, or a namespace
+/// name. (Constants of a non-generic type: reading them costs no generic metadata.)
+enum ArgumentTag {
+  static let value: UInt8 = 0
+  static let reference: UInt8 = 1
 }
 
 extension WireWriter {
-  /// Writes one argument given by value: its tag, then the value (one
-  /// access to a sink's writer instead of two). On failure the writer is
-  /// left as it was.
+  /// Writes one argument given by value: its tag, then the value. On
+  /// failure the writer is left as it was.
+  @usableFromInline
   mutating func writeArgument<T: Encodable>(_ value: T) throws {
     let start = count
-    write(ArgumentSink.valueTag)
+    write(ArgumentTag.value)
     do {
       try encode(value)
     } catch {

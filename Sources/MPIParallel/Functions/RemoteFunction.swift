@@ -45,7 +45,7 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
         let result = try body(repeat each arguments)
         try writer.encode(result)
       },
-      encodeJSON: { values, sink in
+      encodeJSON: { values, writer in
         guard values.count == arity else {
           throw SteeringFailure(
             "badArguments",
@@ -55,7 +55,7 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
         var index = 0
         for type in repeat (each Argument).self {
           try FunctionRegistration.writeJSON(
-            values[index], as: type, position: index, function: name, signature: signature, into: sink)
+            values[index], as: type, position: index, function: name, signature: signature, into: &writer)
           index += 1
         }
       },
@@ -68,15 +68,17 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
   /// Writes the call's arguments, all values, after the call header (no
   /// `Argument` wrapper: in unspecialized code each one would cost a
   /// metadata lookup per call).
-  func encodeValues(_ values: repeat each Argument, into sink: ArgumentSink) throws {
-    for value in repeat each values { try sink.writer.writeArgument(value) }
+  @usableFromInline
+  func encodeValues(_ values: repeat each Argument, into writer: inout WireWriter) throws {
+    for value in repeat each values { try writer.writeArgument(value) }
   }
 
   /// Writes the call's arguments (values or references) after the call header.
-  func encodeArguments(_ arguments: repeat MPIParallel.Argument<each Argument>, into sink: ArgumentSink)
+  @usableFromInline
+  func encodeArguments(_ arguments: repeat MPIParallel.Argument<each Argument>, into writer: inout WireWriter)
     throws
   {
-    for argument in repeat each arguments { try argument.write(to: sink) }
+    for argument in repeat each arguments { try argument.write(to: &writer) }
   }
 }
 
@@ -99,13 +101,13 @@ public struct FunctionRegistration: Sendable {
   /// Whether every engine must run it at once (it makes MPI calls among engines).
   public let collective: Bool
   /// `apply(name)` and `map(name)`, for results and errors (made once, not per call).
-  let applyLabel: String
-  let mapLabel: String
+  @usableFromInline let applyLabel: String
+  @usableFromInline let mapLabel: String
   /// Reads one call's arguments from the source, runs the body, writes the result.
   let invoke: @Sendable (ArgumentSource, inout WireWriter) throws -> Void
   /// Writes a call's arguments given as JSON (a steering client's), each
   /// checked against its type here, on the hub, before any engine sees it.
-  let encodeJSON: @Sendable ([JSONValue], ArgumentSink) throws -> Void
+  let encodeJSON: @Sendable ([JSONValue], inout WireWriter) throws -> Void
   /// Reads one result from a reply and gives its JSON form.
   let jsonResult: @Sendable (inout WireReader) throws -> JSONValue
 
@@ -121,10 +123,10 @@ public struct FunctionRegistration: Sendable {
   /// Writes one JSON argument as a `T` (or, for `{"$ref": "name"}`, as a reference).
   static func writeJSON<T: Codable & Sendable>(
     _ value: JSONValue, as type: T.Type, position: Int, function: String, signature: FunctionSignature,
-    into sink: ArgumentSink
+    into writer: inout WireWriter
   ) throws {
     if case .object(let fields) = value, fields.count == 1, case .string(let name)? = fields["$ref"] {
-      try Argument<T>.reference(name).write(to: sink)
+      try Argument<T>.reference(name).write(to: &writer)
       return
     }
     let typed: T
@@ -136,7 +138,7 @@ public struct FunctionRegistration: Sendable {
         "argument \(position + 1) of \(function) must be \(Wire.typeName(T.self)) (\(function) takes \(signature.argumentTypes)), not \(value)"
       )
     }
-    try Argument<T>.value(typed).write(to: sink)
+    try Argument<T>.value(typed).write(to: &writer)
   }
 }
 

@@ -31,10 +31,11 @@ extension Hub {
   /// A small message usually completes within `isend` (MPI copies it out
   /// at once); only one still in progress is kept, with its bytes, to test later.
   private func transmit(_ message: [UInt8], to engine: Int) throws {
-    let request = try message.withUnsafeBytes {
-      try world.isend($0, to: engine + 1, tag: MessageTag.request)
-    }
-    if try request.test() { return }
+    guard
+      let request = try message.withUnsafeBytes({
+        try world.isendUnlessDone($0, to: engine + 1, tag: MessageTag.request)
+      })
+    else { return }
     sends.append(PendingSend(request: request, bytes: message))
   }
 
@@ -71,8 +72,8 @@ extension Hub {
   /// Receives what the engines sent; true when something arrived.
   func receiveMessages() throws -> Bool {
     var received = 0
-    while received < 256, let message = try world.probeMessage(from: nil, tag: nil) {
-      let bytes = try message.receive()
+    while received < 256, let message = try world.receiveMessage(from: nil, tag: nil) {
+      let bytes = message.bytes
       received += 1
       switch message.tag {
       case MessageTag.reply:

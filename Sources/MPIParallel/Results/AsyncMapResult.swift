@@ -8,6 +8,7 @@ import Synchronization
 /// (`for await item in result`).
 public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   /// Appends a finished slot's values (one, or a chunk's) to the array it is given.
+  @usableFromInline
   typealias SlotDecoder = @Sendable (ResultState.Slot, ResultContext, inout [Element]) throws -> Void
 
   let state: ResultState

@@ -4,10 +4,11 @@ import Synchronization
 /// of an operation with one combined value (`gather`, `push`, `scatter`).
 /// Block with `get(timeout:)` or suspend with `try await result.value`.
 public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
+  @usableFromInline
   typealias Finish = @Sendable ([ResultState.Slot], ResultContext) throws -> Value
 
-  let state: ResultState
-  let context: ResultContext
+  @usableFromInline let state: ResultState
+  @usableFromInline let context: ResultContext
   private let finish: Finish
   /// Guards the cached outcome (a mutex stored inline, of a concrete type:
   /// no allocation and no generic metadata per result).
@@ -21,6 +22,7 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
 
   private let resubmitter: (@Sendable () throws -> AsyncResult<Value>)?
 
+  @usableFromInline
   init(
     state: ResultState, context: ResultContext, resubmit: (@Sendable () throws -> AsyncResult<Value>)? = nil,
     finish: @escaping Finish
@@ -133,16 +135,20 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
 
 extension AsyncResult where Value: Decodable {
   /// The result of one call on one engine: `state`'s only slot, decoded
-  /// straight from the reply (no map result in between).
+  /// straight from the reply (no map result in between). Inlinable, so that
+  /// a program's calls make and decode it specialized for the result type.
+  @inlinable
   static func call(_ state: ResultState, context: ResultContext) -> AsyncResult<Value> {
     AsyncResult(state: state, context: context) { slots, context in
-      guard let slot = slots.first, case .reply(let bytes) = slot.outcome else {
-        throw ParallelError.noEngines(state.label)
+      let label = state.label
+      guard let slot = slots.first,
+        var (reader, _) = try context.callPayload(of: slot, batch: false, label: label, expected: Value.self)
+      else { throw ParallelError.noEngines(label) }
+      do {
+        return try reader.decode(Value.self)
+      } catch {
+        throw ResultContext.decodingFailed(label: label, expected: Value.self, error)
       }
-      guard try EngineReply(header: bytes).succeeded else {
-        throw context.remoteError(reply: bytes, slot: slot)
-      }
-      return try ResultContext.decodeSingleCall(bytes, as: Value.self, label: state.label)
     }
   }
 }

@@ -2,6 +2,7 @@ import Foundation
 
 /// What results need besides their state: the hub (for abort) and the
 /// engines (to say where errors happened).
+@usableFromInline
 struct ResultContext: Sendable {
   let hub: Hub
   let engines: [EngineInfo]
@@ -46,6 +47,31 @@ struct ResultContext: Sendable {
       started: started, completed: completed)
   }
 
+  /// The values of `slot`'s reply to a call: a reader at the first of them
+  /// and their count (a chunk's reply, `batch`, starts with its count; a
+  /// single call's holds one). Nil when the slot holds no reply; throws the
+  /// remote error a failure reply carries.
+  @usableFromInline
+  func callPayload(of slot: ResultState.Slot, batch: Bool, label: String, expected: Any.Type) throws
+    -> (reader: WireReader, count: Int)?
+  {
+    guard case .reply(let bytes) = slot.outcome else { return nil }
+    guard try EngineReply(header: bytes).succeeded else { throw remoteError(reply: bytes, slot: slot) }
+    do {
+      var reader = try EngineReply.payloadReader(of: bytes)
+      let count = batch ? Int(try reader.read(UInt32.self)) : 1
+      return (reader, count)
+    } catch {
+      throw Self.decodingFailed(label: label, expected: expected, error)
+    }
+  }
+
+  /// The error of a call's result that could not be decoded as `expected`.
+  @usableFromInline
+  static func decodingFailed(label: String, expected: Any.Type, _ error: any Error) -> ParallelError {
+    .decodingFailed(what: "the result of \(label)", expected: Wire.typeName(expected), reason: "\(error)")
+  }
+
   /// Decodes a successful call reply: one value, or a chunk's count and values.
   static func decodeCall<T: Decodable>(_ reply: [UInt8], batch: Bool, as type: T.Type, label: String) throws
     -> [T]
@@ -53,17 +79,6 @@ struct ResultContext: Sendable {
     var values: [T] = []
     try decodeCall(reply, batch: batch, as: type, label: label, into: &values)
     return values
-  }
-
-  /// Decodes a successful reply of a single call: its one value.
-  static func decodeSingleCall<T: Decodable>(_ reply: [UInt8], as type: T.Type, label: String) throws -> T {
-    do {
-      var reader = try EngineReply.payloadReader(of: reply)
-      return try reader.decode(T.self)
-    } catch {
-      throw ParallelError.decodingFailed(
-        what: "the result of \(label)", expected: Wire.typeName(T.self), reason: "\(error)")
-    }
   }
 
   /// Decodes a successful call reply, appending its values to `values`.

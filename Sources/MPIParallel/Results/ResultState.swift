@@ -4,7 +4,9 @@ import Synchronization
 /// one engine, or one chunk of a map), filled by the hub as replies arrive
 /// and read by the driver. The hub stores replies undecoded; the driver
 /// decodes them when it reads them. Task ids are consecutive from
-/// `firstTaskID`; slot `i` covers items `itemStarts[i]..<itemStarts[i+1]`.
+/// `firstTaskID`; slot `i` covers items `itemStarts[i]..<itemStarts[i+1]`,
+/// or item `i` alone when every slot is one item.
+@usableFromInline
 final class ResultState: @unchecked Sendable {
   /// What arrived for a slot.
   enum Outcome {
@@ -17,6 +19,7 @@ final class ResultState: @unchecked Sendable {
   }
 
   /// A view of one task of the operation.
+  @usableFromInline
   struct Slot {
     let taskID: Int
     /// The items of the operation this slot covers (a map's chunk).
@@ -37,19 +40,28 @@ final class ResultState: @unchecked Sendable {
     func isComplete(_ index: Int) -> Bool { outcomes[index] != nil }
   }
 
-  /// How a slot ended, compactly (gathers keep their parts in a side table).
+  /// How a slot ended and on which engine (-1: none), compactly (gathers
+  /// keep their parts in a side table). The engine rides in the payload's
+  /// spare bytes: no array of its own.
   fileprivate enum Stored {
-    case reply([UInt8])
-    case gathered(Int)
-    case failed(Error)
+    case reply([UInt8], engine: Int32)
+    case gathered(Int, engine: Int32)
+    case failed(Error, engine: Int32)
+
+    var engine: Int32 {
+      switch self {
+      case .reply(_, let engine), .gathered(_, let engine), .failed(_, let engine): engine
+      }
+    }
   }
 
   /// What changes as slots finish.
   private struct Fields {
     var outcomes: [Stored?]
-    var engines: [Int32]
     var gatheredParts: [(destination: any GatherDestination, range: Range<Int>, failed: Bool)] = []
     var pending: Int
+    /// Slot indices in completion order (kept only for several slots: one
+    /// slot's order needs no array, and a call then allocates one less).
     var arrivals: [Int32] = []
     var continuations: [UnsafeContinuation<Void, Never>] = []
     /// Threads blocked in `wait` (completions wake them only when there are some).
@@ -62,10 +74,14 @@ final class ResultState: @unchecked Sendable {
   private let lock: Mutex<Fields>
   /// Task id of slot 0.
   let firstTaskID: Int
-  /// Slot `i` covers items `itemStarts[i]..<itemStarts[i + 1]`.
-  let itemStarts: [Int]
+  /// Slot `i` covers items `itemStarts[i]..<itemStarts[i + 1]`; empty
+  /// when slot `i` is item `i` (no array of a million entries for a map
+  /// of a million items in chunks of one).
+  private let itemStarts: [Int]
+  /// Number of slots (tasks).
+  let slotCount: Int
   /// What the operation is, for messages ("apply(area)").
-  let label: String
+  @usableFromInline let label: String
   let submitted: Double
   /// The hub a waiting thread can drive instead of sleeping (nil in tests without MPI).
   private weak var hub: Hub?
@@ -75,24 +91,30 @@ final class ResultState: @unchecked Sendable {
     self.label = label
     self.firstTaskID = firstTaskID
     self.itemStarts = itemStarts
+    slotCount = itemStarts.count - 1
     self.hub = hub
     let count = itemStarts.count - 1
     lock = Mutex(
       Fields(
-        outcomes: .filled(with: nil, count: count), engines: .filled(with: -1, count: count),
-        pending: count))
+        outcomes: .filled(with: nil, count: count), pending: count))
     submitted = MonotonicClock.wallNow()
   }
 
   /// One item per slot, one slot per task of `taskIDs`.
-  convenience init(label: String, taskIDs: Range<Int>, hub: Hub? = nil) {
-    var itemStarts: [Int] = []
-    itemStarts.reserveCapacity(taskIDs.count + 1)
-    for item in 0...taskIDs.count { itemStarts.append(item) }
-    self.init(label: label, firstTaskID: taskIDs.lowerBound, itemStarts: itemStarts, hub: hub)
+  init(label: String, taskIDs: Range<Int>, hub: Hub? = nil) {
+    self.label = label
+    firstTaskID = taskIDs.lowerBound
+    itemStarts = []
+    slotCount = taskIDs.count
+    self.hub = hub
+    lock = Mutex(Fields(outcomes: .filled(with: nil, count: taskIDs.count), pending: taskIDs.count))
+    submitted = MonotonicClock.wallNow()
   }
 
-  var slotCount: Int { itemStarts.count - 1 }
+  /// The items slot `index` covers.
+  func items(ofSlot index: Int) -> Range<Int> {
+    itemStarts.isEmpty ? index..<(index + 1) : itemStarts[index]..<itemStarts[index + 1]
+  }
   var taskIDs: Range<Int> { firstTaskID..<(firstTaskID + slotCount) }
   var isReady: Bool { lock.withLock { $0.pending == 0 } }
   /// Slots finished so far.
@@ -107,16 +129,16 @@ final class ResultState: @unchecked Sendable {
   func complete(slot index: Int, engineID: Int?, outcome: Outcome) {
     let (wake, waiting): (Bool, [UnsafeContinuation<Void, Never>]) = lock.withLock { fields in
       guard fields.outcomes[index] == nil else { return (false, []) }
+      let engine = Int32(engineID ?? -1)
       switch outcome {
-      case .reply(let bytes): fields.outcomes[index] = .reply(bytes)
-      case .failed(let error): fields.outcomes[index] = .failed(error)
+      case .reply(let bytes): fields.outcomes[index] = .reply(bytes, engine: engine)
+      case .failed(let error): fields.outcomes[index] = .failed(error, engine: engine)
       case .gathered(let destination, let range, let failed):
-        fields.outcomes[index] = .gathered(fields.gatheredParts.count)
+        fields.outcomes[index] = .gathered(fields.gatheredParts.count, engine: engine)
         fields.gatheredParts.append((destination, range, failed))
       }
-      if let engineID { fields.engines[index] = Int32(engineID) }
       fields.pending -= 1
-      fields.arrivals.append(Int32(index))
+      if slotCount > 1 { fields.arrivals.append(Int32(index)) }
       guard !fields.continuations.isEmpty else { return (fields.blocked > 0, []) }
       let waiting = fields.continuations
       fields.continuations.removeAll()
@@ -139,28 +161,36 @@ final class ResultState: @unchecked Sendable {
 
   private func slot(_ index: Int, of fields: Fields) -> Slot {
     let outcome: Outcome?
-    switch fields.outcomes[index] {
+    let stored = fields.outcomes[index]
+    switch stored {
     case nil: outcome = nil
-    case .reply(let bytes): outcome = .reply(bytes)
-    case .failed(let error): outcome = .failed(error)
-    case .gathered(let part):
+    case .reply(let bytes, _): outcome = .reply(bytes)
+    case .failed(let error, _): outcome = .failed(error)
+    case .gathered(let part, _):
       let (destination, range, failed) = fields.gatheredParts[part]
       outcome = .gathered(destination, range, failed: failed)
     }
-    let engine = fields.engines[index]
+    let engine = stored?.engine ?? -1
     return Slot(
-      taskID: firstTaskID + index, items: itemStarts[index]..<itemStarts[index + 1],
-      engineID: engine >= 0 ? Int(engine) : nil, outcome: outcome)
+      taskID: firstTaskID + index, items: items(ofSlot: index), engineID: engine >= 0 ? Int(engine) : nil,
+      outcome: outcome)
   }
 
   /// Slot indices in the order they completed.
-  func arrivalOrder() -> [Int] { lock.withLock { $0.arrivals.map(Int.init) } }
+  func arrivalOrder() -> [Int] {
+    lock.withLock { fields in
+      slotCount == 1 ? (fields.pending == 0 ? [0] : []) : fields.arrivals.map(Int.init)
+    }
+  }
 
   /// The slot that completed `position`-th (it must have).
-  func arrival(at position: Int) -> Int { lock.withLock { Int($0.arrivals[position]) } }
+  func arrival(at position: Int) -> Int {
+    slotCount == 1 ? 0 : lock.withLock { Int($0.arrivals[position]) }
+  }
 
   /// The slot covering `item`.
   func slotIndex(ofItem item: Int) -> Int {
+    if itemStarts.isEmpty { return item }
     var low = 0
     var high = slotCount - 1
     while low < high {
@@ -220,6 +250,7 @@ final class ResultState: @unchecked Sendable {
 
   /// What a waiter's condition sees of these fields.
   private static func progress(_ fields: Fields) -> Progress {
-    Progress(pending: fields.pending, arrived: fields.arrivals.count, outcomes: fields.outcomes)
+    Progress(
+      pending: fields.pending, arrived: fields.outcomes.count - fields.pending, outcomes: fields.outcomes)
   }
 }

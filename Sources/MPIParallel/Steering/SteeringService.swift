@@ -150,9 +150,9 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
   }
 
   private func encode(_ arguments: [JSONValue], for registration: FunctionRegistration) throws -> [UInt8] {
-    let sink = ArgumentSink(WireWriter())
-    try registration.encodeJSON(arguments, sink)
-    return sink.writer.bytes
+    var writer = WireWriter()
+    try registration.encodeJSON(arguments, &writer)
+    return writer.bytes
   }
 
   private func apply(_ registration: FunctionRegistration, _ encoded: [UInt8], on view: DirectView)
@@ -200,8 +200,8 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
     let result: AsyncMapResult<JSONValue> = client.loadBalancedView(targets: targets).submit(
       label: label, registration: registration, count: items.count, chunkSize: chunkSize, ordered: ordered,
       batch: true, costs: nil, decoder: Self.jsonDecoder(registration, batch: true, label: label)
-    ) { index, sink in
-      encoded[index].withUnsafeBytes { sink.writer.writeRaw($0) }
+    ) { index, writer in
+      encoded[index].withUnsafeBytes { writer.writeRaw($0) }
     }
     return register(Job(parts: [result], kind: .values, function: name))
   }

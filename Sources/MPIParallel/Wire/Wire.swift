@@ -38,7 +38,7 @@ enum Wire {
 
   /// The name used on the wire and in error messages for a type:
   /// `String(describing: type)`, e.g. `"Int"`, `"Array<Double>"`, `"Optional<String>"`.
-  static func typeName<T>(_ type: T.Type) -> String {
+  static func typeName(_ type: any Any.Type) -> String {
     String(describing: type)
   }
 

@@ -3,6 +3,7 @@
 /// Every read checks bounds first and throws ``WireError/truncated(needed:available:offset:)``
 /// instead of trapping; ``offset`` is always an absolute position in the
 /// buffer given to ``init(_:)``, so error messages point at the real byte.
+@usableFromInline
 struct WireReader {
   /// The whole message (shared, never copied).
   let bytes: [UInt8]
@@ -106,6 +107,7 @@ struct WireReader {
   /// Decodes any `Decodable` value written by ``WireWriter/encode(_:)``,
   /// leaving the reader just after it. Bytes after the value are not checked
   /// (use `Wire.decode` for a whole buffer).
+  @usableFromInline
   mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
     try WireDecoding.decodeValue(T.self, from: &self, parent: nil, key: nil)
   }

@@ -10,6 +10,7 @@
 ///
 /// ``encode(_:)`` writes any `Encodable` (see `WireEncoder` for the layout of
 /// containers, optionals and the raw-memory fast path for numeric arrays).
+@usableFromInline
 struct WireWriter {
   /// Everything written so far.
   private(set) var bytes: [UInt8]
