@@ -35,6 +35,17 @@ final class ProtocolTests: XCTestCase {
     XCTAssertThrowsError(try HubRequest.decode(&truncated))
   }
 
+  func testRequestsFromAHeaderMatchThoseWrittenWhole() {
+    let signature = HubRequest.callSignature(function: "area", argumentTypes: "(Int, Int)", resultType: "Int")
+    for count in [nil, 1, 7] as [Int?] {
+      let header = HubRequest.callHeader(taskID: 0, callSignature: signature, count: count.map { _ in 0 })
+        .bytes
+      let copied = HubRequest.call(from: header, taskID: 123_456, count: count)
+      let whole = HubRequest.callHeader(taskID: 123_456, callSignature: signature, count: count)
+      XCTAssertEqual(copied.bytes, whole.bytes, "count \(String(describing: count))")
+    }
+  }
+
   func testReplyHeaders() throws {
     var writer = EngineReply.success(taskID: 42, started: 10.5)
     writer.write(UInt8(9))

@@ -143,12 +143,15 @@ public final class Client: @unchecked Sendable {
   /// Encodes `count` calls of `function` (each writing its arguments through
   /// `arguments`) as one request: a single call, or a chunk.
   static func callRequest(
-    taskID: Int, function: FunctionRegistration, batch: Bool, count: Int,
-    arguments: (inout WireWriter) throws -> Void
+    header: [UInt8], taskID: Int, batch: Bool, count: Int, arguments: (inout WireWriter) throws -> Void
   ) rethrows -> [UInt8] {
-    var writer = HubRequest.callHeader(
-      taskID: taskID, callSignature: function.callSignature, count: batch ? count : nil)
+    var writer = HubRequest.call(from: header, taskID: taskID, count: batch ? count : nil)
     try arguments(&writer)
     return writer.bytes
+  }
+
+  /// The header `callRequest` starts each request of `function` from.
+  static func callHeader(_ function: FunctionRegistration, batch: Bool) -> [UInt8] {
+    HubRequest.callHeader(taskID: 0, callSignature: function.callSignature, count: batch ? 0 : nil).bytes
   }
 }

@@ -134,12 +134,13 @@ public struct DirectView: Sendable {
       label: label, firstTaskID: ids.lowerBound,
       itemStarts: parts.map(\.element.lowerBound) + [parts.last?.element.upperBound ?? 0], hub: client.hub)
     var jobs: [Job] = []
+    let header = Client.callHeader(function.registration, batch: true)
     do {
       for (slot, (engineIndex, range)) in parts.enumerated() {
         let taskID = ids.lowerBound + slot
-        let message = try Client.callRequest(
-          taskID: taskID, function: function.registration, batch: true, count: range.count
-        ) { writer in
+        let message = try Client.callRequest(header: header, taskID: taskID, batch: true, count: range.count)
+        {
+          writer in
           for index in range {
             try function.encodeValues(repeat (each sequences)[index], into: &writer)
           }

@@ -163,15 +163,17 @@ public struct LoadBalancedView: Sendable {
         state: state, context: hubClient.context, count: count, ordered: ordered, resubmit: run,
         decodeSlot: decoder)
       guard chunkCount > 0 else { return result }
-      // Chunks are encoded when an engine takes them, not all up front.
+      // Chunks are encoded when an engine takes them, not all up front,
+      // each from one header made here.
       let first = ids.lowerBound
+      let header = Client.callHeader(registration, batch: batch)
       let source = MapSource(
         firstTaskID: first, count: chunkCount, result: state, targets: targets, flags: flags,
         costs: chunkCosts
       ) { chunk in
         let items = (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)
         return try Client.callRequest(
-          taskID: first + chunk, function: registration, batch: batch, count: items.count
+          header: header, taskID: first + chunk, batch: batch, count: items.count
         ) { writer in
           for index in items { try arguments(index, &writer) }
         }

@@ -69,24 +69,28 @@ extension Hub {
     return progressed
   }
 
-  /// Receives what the engines sent; true when something arrived.
+  /// Receives one message an engine sent, if any; true when one arrived.
+  ///
+  /// One per pass of the loop, not all that are waiting: the engine a reply
+  /// frees gets its next task at once, a waiting driver sees its reply
+  /// sooner, and the probe that would find nothing more is spared. Measured
+  /// with `Scripts/bench`'s cases against draining up to 256 per pass: the
+  /// farm ran about a fifth more tasks per second at hwm 1 and about a
+  /// quarter more at hwm 64 (smaller, sooner bundles), and the round trip
+  /// was no slower.
   func receiveMessages() throws -> Bool {
-    var received = 0
-    while received < 256, let message = try world.receiveMessage(from: nil, tag: nil) {
-      let bytes = message.bytes
-      received += 1
-      switch message.tag {
-      case MessageTag.reply:
-        complete(reply: bytes, from: message.source - 1)
-      case MessageTag.replyBundle:
-        completeBundle(bytes, from: message.source - 1)
-      default:
-        fputs(
-          "MPIParallel: the hub dropped a message with tag \(message.tag) from rank \(message.source)\n",
-          stderr)
-      }
+    guard let message = try world.receiveMessage(from: nil, tag: nil) else { return false }
+    switch message.tag {
+    case MessageTag.reply:
+      complete(reply: message.bytes, from: message.source - 1)
+    case MessageTag.replyBundle:
+      completeBundle(message.bytes, from: message.source - 1)
+    default:
+      fputs(
+        "MPIParallel: the hub dropped a message with tag \(message.tag) from rank \(message.source)\n",
+        stderr)
     }
-    return received > 0
+    return true
   }
 
   /// Splits an engine's bundle of replies (count, then length and reply each).

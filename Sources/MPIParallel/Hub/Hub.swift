@@ -37,7 +37,8 @@ final class Hub: @unchecked Sendable {
 
   // Shared with the driver.
   let inboxLock = ConditionLock()
-  var inbox: [Command] = []
+  /// Read and written under `inboxLock` only (no dynamic exclusivity checks on top).
+  @exclusivity(unchecked) var inbox: [Command] = []
   /// Whether the thread running the loop sleeps on `inboxLock` (a post must wake it).
   var runnerSleeping = false
   private var closed = false

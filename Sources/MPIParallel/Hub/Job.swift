@@ -3,17 +3,18 @@
 /// A class: the hub moves each job through its queue, an engine's in-flight
 /// list and the delivery of its reply, and a reference moves with one retain
 /// where a struct of this size was copied field by field each time. A job has
-/// one owner at a time (the driver until posted, then the hub's loop).
+/// one owner at a time (the driver until posted, then the hub's loop), so
+/// its fields skip dynamic exclusivity checks (`@exclusivity(unchecked)`).
 final class Job {
   let taskID: Int
   /// The encoded request (built by the driver's thread; collectives build theirs at dispatch).
-  var message: [UInt8]
+  @exclusivity(unchecked) var message: [UInt8]
   let result: ResultState
   let slot: Int
   /// Engines a load-balanced job may run on (nil: any).
   let targets: [Int]?
   /// The engine it runs on: chosen by the scheduler for load-balanced jobs, fixed for direct ones.
-  var engine: Int
+  @exclusivity(unchecked) var engine: Int
   /// Whether it counts against the engine's load-balanced high-water mark.
   let loadBalanced: Bool
   /// Scheduling flags (nil: none, the common case), shared by reference:
@@ -23,13 +24,13 @@ final class Job {
   let sharedFlags: SharedFlags?
   var flags: TaskFlags? { sharedFlags?.value }
   /// Engines that declined it (functional dependency) or on which it failed (retries).
-  var tried: Set<Int> = []
+  @exclusivity(unchecked) var tried: Set<Int> = []
   /// Failed runs so far (against `flags.retries`).
-  var failures = 0
+  @exclusivity(unchecked) var failures = 0
   /// When it was first queued (monotonic seconds), for its dependency timeout.
   let queuedAt: Double
   /// Its function and arguments' key, when a journal is kept.
-  var journalKey: JournalKey? = nil
+  @exclusivity(unchecked) var journalKey: JournalKey? = nil
 
   init(
     taskID: Int, message: [UInt8], result: ResultState, slot: Int, targets: [Int]?, engine: Int,

@@ -16,10 +16,11 @@ final class MapSource {
   let costs: [Double]?
   /// When it was queued (monotonic seconds), for dependency timeouts.
   let queuedAt = MonotonicClock.now()
-  /// The next chunk to hand out (in order; hinted sources go through the queue's heap).
-  var next = 0
+  /// The next chunk to hand out (in order; hinted sources go through the
+  /// queue's heap). Only the hub's loop touches it (no dynamic exclusivity checks).
+  @exclusivity(unchecked) var next = 0
   /// Chunks aborted, or handed out from the heap.
-  var skipped = Set<Int>()
+  @exclusivity(unchecked) var skipped = Set<Int>()
 
   init(
     firstTaskID: Int, count: Int, result: ResultState, targets: [Int]?, flags: TaskFlags? = nil,

@@ -46,7 +46,8 @@ final class TaskTable: @unchecked Sendable {
   }
 
   private let lock = ConditionLock()
-  private var rows: [Row] = []
+  /// Read and written under `lock` only (no dynamic exclusivity checks on top).
+  @exclusivity(unchecked) private var rows: [Row] = []
 
   /// Allocates `count` consecutive ids for tasks of `function`.
   func allocate(function: String, count: Int) -> Range<Int> {

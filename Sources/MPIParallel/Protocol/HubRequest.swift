@@ -42,6 +42,18 @@ enum HubRequest: Equatable {
     return writer
   }
 
+  /// A request of one call (`count` nil) or of a chunk of `count` calls
+  /// from `header`, a `callHeader` made once for many requests (with a
+  /// count, of any value, exactly when `count` is given): a copy of it in
+  /// one piece, with this request's task id and count written in.
+  static func call(from header: [UInt8], taskID: Int, count: Int?) -> WireWriter {
+    var writer = WireWriter(reservingCapacity: Swift.max(64, header.count + 32))
+    header.withUnsafeBytes { writer.writeRaw($0) }
+    writer.patch(UInt64(taskID), at: callTaskIDOffset)
+    if let count { writer.patch(UInt32(count), at: header.count - MemoryLayout<UInt32>.size) }
+    return writer
+  }
+
   /// A function's name, argument types and result type as a call carries them.
   static func callSignature(function: String, argumentTypes: String, resultType: String) -> [UInt8] {
     var writer = WireWriter()
