@@ -49,8 +49,8 @@ final class ProtocolTests: XCTestCase {
   func testReplyHeaders() throws {
     var writer = EngineReply.success(taskID: 42, started: 10.5)
     writer.write(UInt8(9))
-    var bytes = writer.bytes
-    EngineReply.stamp(completed: 11.25, in: &bytes)
+    EngineReply.stamp(completed: 11.25, in: &writer)
+    let bytes = writer.bytes
     let header = try EngineReply(header: bytes)
     XCTAssertEqual(header.taskID, 42)
     XCTAssertTrue(header.succeeded)

@@ -127,8 +127,8 @@ extension DirectView {
         if kind == nil { return ByteDestination(byteCount: byteCount) }
         return ArrayDestination<T>(byteCount: byteCount)
       }, jobs: jobs)
-    let result = AsyncResult<[T]>(state: state, context: client.context) { slots, context in
-      try DirectView.assembleGather(slots, context: context, kind: kind, label: label)
+    let result = AsyncResult<[T]>(state: state, context: client.context) { state, context in
+      try DirectView.assembleGather(state.snapshot(), context: context, kind: kind, label: label)
     }
     post(DirectOperation(engines: targets, kind: .gather(plan)), state: state)
     return result
@@ -189,7 +189,8 @@ extension DirectView {
 
   private func submitCollective(_ kind: DirectOperation.Kind, state: ResultState) -> AsyncResult<Void> {
     post(DirectOperation(engines: targets, kind: kind), state: state)
-    return AsyncResult(state: state, context: client.context) { slots, context in
+    return AsyncResult(state: state, context: client.context) { state, context in
+      let slots = state.snapshot()
       var failures: [RemoteError] = []
       for slot in slots {
         guard case .reply(let bytes) = slot.outcome else { continue }

@@ -9,27 +9,30 @@ import MPI
 /// An engine (every rank but 0): receives requests from the hub in order,
 /// runs them, replies, and never stops because a task threw. Between messages
 /// it polls with an adaptive back-off instead of MPI's spinning receive.
+///
+/// One thread runs an engine, so its fields skip dynamic exclusivity checks
+/// (`@exclusivity(unchecked)`).
 final class Engine {
   let world: Communicator
   let registry: FunctionRegistry
   let namespace = Namespace()
   let context: EngineContext
   /// Communicators of the hub and a set of engines, by the hub's id.
-  var communicators: [Int: Communicator] = [:]
+  @exclusivity(unchecked) var communicators: [Int: Communicator] = [:]
   /// The last call's function name and types as they arrived, and the
   /// function they named: a repeated call skips decoding and lookup.
-  private var lastSignature: [UInt8] = []
-  private var lastFunction: LastFunction?
+  @exclusivity(unchecked) private var lastSignature: [UInt8] = []
+  @exclusivity(unchecked) private var lastFunction: LastFunction?
   /// Replies held back while a bundle runs (sent together), and when the first was held.
-  private var heldReplies: WireWriter?
-  private var heldCount = 0
-  private var heldSince = 0.0
+  @exclusivity(unchecked) private var heldReplies: WireWriter?
+  @exclusivity(unchecked) private var heldCount = 0
+  @exclusivity(unchecked) private var heldSince = 0.0
   /// Replies sent together at most: a quarter of the bundle, so the hub can
   /// refill this engine while it runs the rest.
-  private var flushEvery = Int.max
-  private var backoff = Backoff(now: MonotonicClock.now())
-  private var idlePolls = 0
-  private var lastIdleAction = Backoff.Action.spin
+  @exclusivity(unchecked) private var flushEvery = Int.max
+  @exclusivity(unchecked) private var backoff = Backoff(now: MonotonicClock.now())
+  @exclusivity(unchecked) private var idlePolls = 0
+  @exclusivity(unchecked) private var lastIdleAction = Backoff.Action.spin
 
   init(
     world: Communicator, engines: Communicator, registry: FunctionRegistry, host: String,
@@ -58,12 +61,11 @@ final class Engine {
     EngineContext.active = context
     defer { EngineContext.active = nil }
     while true {
-      guard let message = try world.probeMessage(from: 0, tag: MessageTag.request) else {
+      guard let message = try world.receiveMessage(from: 0, tag: MessageTag.request) else {
         idle()
         continue
       }
-      let bytes = try message.receive()
-      let keepServing = try handle(bytes)
+      let keepServing = try handle(message.bytes)
       backoff.reset(now: MonotonicClock.now())
       lastIdleAction = .spin
       if !keepServing { break }
@@ -233,9 +235,8 @@ final class Engine {
           "\(source.reader.remaining) bytes left after the arguments of '\(function)' \(last.registration.signature.argumentTypes)"
         )
       }
-      var bytes = writer.bytes
-      EngineReply.stamp(completed: MonotonicClock.wallNow(), in: &bytes)
-      try reply(bytes)
+      EngineReply.stamp(completed: MonotonicClock.wallNow(), in: &writer)
+      try reply(writer.bytes)
     } catch {
       try? fail(taskID: taskID, started: started, function: function, error: error)
     }

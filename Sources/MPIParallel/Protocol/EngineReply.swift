@@ -44,11 +44,10 @@ struct EngineReply {
     return writer
   }
 
-  /// Sets the completed time of a header written by `success`.
-  static func stamp(completed: Double, in bytes: inout [UInt8]) {
-    bytes.withUnsafeMutableBytes {
-      $0.storeBytes(of: completed.bitPattern.littleEndian, toByteOffset: 17, as: UInt64.self)
-    }
+  /// Sets the completed time of a header written by `success` (in the
+  /// writer: its bytes, taken after, are not copied).
+  static func stamp(completed: Double, in writer: inout WireWriter) {
+    writer.patch(completed.bitPattern, at: 17)
   }
 
   /// A whole error reply.

@@ -5,7 +5,9 @@ import Synchronization
 /// Block with `get(timeout:)` or suspend with `try await result.value`.
 public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   @usableFromInline
-  typealias Finish = @Sendable ([ResultState.Slot], ResultContext) throws -> Value
+  /// Makes the value from the finished state (which reads what it needs:
+  /// a call's one slot, or a snapshot of all of them).
+  typealias Finish = @Sendable (ResultState, ResultContext) throws -> Value
 
   @usableFromInline let state: ResultState
   @usableFromInline let context: ResultContext
@@ -110,12 +112,9 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
     let (value, error) = lock.withLock { _ in (cachedValue, cachedError) }
     if let value { return value.assumingMemoryBound(to: Value.self).pointee }
     if let error { throw error }
-    let slots = state.snapshot()
     do {
-      for slot in slots {
-        if case .failed(let error) = slot.outcome { throw error }
-      }
-      let value = try finish(slots, context)
+      if let failure = state.firstFailure() { throw failure }
+      let value = try finish(state, context)
       lock.withLock { _ in
         guard cachedValue == nil, cachedError == nil else { return }
         let memory = UnsafeMutableRawPointer.allocate(
@@ -139,10 +138,11 @@ extension AsyncResult where Value: Decodable {
   /// a program's calls make and decode it specialized for the result type.
   @inlinable
   static func call(_ state: ResultState, context: ResultContext) -> AsyncResult<Value> {
-    AsyncResult(state: state, context: context) { slots, context in
+    AsyncResult(state: state, context: context) { state, context in
       let label = state.label
-      guard let slot = slots.first,
-        var (reader, _) = try context.callPayload(of: slot, batch: false, label: label, expected: Value.self)
+      guard state.slotCount > 0,
+        var (reader, _) = try context.callPayload(
+          of: state.slot(0), batch: false, label: label, expected: Value.self)
       else { throw ParallelError.noEngines(label) }
       do {
         return try reader.decode(Value.self)

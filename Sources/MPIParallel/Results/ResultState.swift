@@ -79,7 +79,7 @@ final class ResultState: @unchecked Sendable {
   /// of a million items in chunks of one).
   private let itemStarts: [Int]
   /// Number of slots (tasks).
-  let slotCount: Int
+  @usableFromInline let slotCount: Int
   /// What the operation is, for messages ("apply(area)").
   @usableFromInline let label: String
   let submitted: Double
@@ -154,6 +154,7 @@ final class ResultState: @unchecked Sendable {
   }
 
   /// Slot `index` as it stands.
+  @usableFromInline
   func slot(_ index: Int) -> Slot { lock.withLock { slot(index, of: $0) } }
 
   /// Every slot as it stands.
@@ -174,6 +175,14 @@ final class ResultState: @unchecked Sendable {
     return Slot(
       taskID: firstTaskID + index, items: items(ofSlot: index), engineID: engine >= 0 ? Int(engine) : nil,
       outcome: outcome)
+  }
+
+  /// The error of the first slot the hub failed (aborted, MPI error), if any.
+  func firstFailure() -> (any Error)? {
+    lock.withLock { fields in
+      for case .failed(let error, _)? in fields.outcomes { return error }
+      return nil
+    }
   }
 
   /// Slot indices in the order they completed.
