@@ -142,6 +142,8 @@ extension Hub {
   /// Hands queued load-balanced jobs to engines below their high-water mark,
   /// as the scheme chooses; true when any went out.
   func dispatchQueued() throws -> Bool {
+    // Most passes between replies find every engine full: they stop here.
+    guard journal != nil || engines.indices.contains(where: hasRoom) else { return false }
     var progressed = false
     // The candidates' array is kept between calls (no allocation per task).
     var candidates: [EngineLoad] = []
@@ -150,7 +152,7 @@ extension Hub {
     // With room for several tasks per engine, each engine's tasks of this
     // round travel as one message; the choices are the same either way.
     let bundling = highWaterMark != 1
-    var bundles: [Int: [Job]] = [:]
+    var bundles = [Int: [Job]]()
     // Between replies every engine is usually full: taking a task only to
     // put it back would cost more than this look. (With a journal, tasks it
     // answers need no engine: they are taken whether or not one has room.)
@@ -213,7 +215,7 @@ extension Hub {
         try send(next)
       }
     }
-    for (engine, jobs) in bundles { try transmit(bundle: jobs, to: engine) }
+    if bundling { for (engine, jobs) in bundles { try transmit(bundle: jobs, to: engine) } }
     return progressed
   }
 

@@ -22,17 +22,21 @@ extension Hub {
     Termination.passRunning = true
     defer { Termination.passRunning = false }
     guard !Termination.isRequested else { return false }
-    // The inbox and a spare array trade places: taking the commands
-    // allocates nothing.
-    var commands: [Command] = []
-    swap(&commands, &loop.pointee.spareInbox)
-    inboxLock.withLock {
-      if !inbox.isEmpty { swap(&commands, &inbox) }
+    var progressed = false
+    if hasMail.load(ordering: .acquiring) {
+      // The inbox and a spare array trade places: taking the commands
+      // allocates nothing.
+      var commands: [Command] = []
+      swap(&commands, &loop.pointee.spareInbox)
+      inboxLock.withLock {
+        swap(&commands, &inbox)
+        hasMail.store(false, ordering: .relaxed)
+      }
+      progressed = !commands.isEmpty
+      for command in commands { try handle(command) }
+      commands.removeAll(keepingCapacity: true)
+      swap(&commands, &loop.pointee.spareInbox)
     }
-    var progressed = !commands.isEmpty
-    for command in commands { try handle(command) }
-    commands.removeAll(keepingCapacity: true)
-    swap(&commands, &loop.pointee.spareInbox)
     if try receiveMessages() { progressed = true }
     if !sends.isEmpty, try progressSends() { progressed = true }
     if !collectives.isEmpty {

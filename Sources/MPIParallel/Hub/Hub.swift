@@ -39,6 +39,10 @@ final class Hub: @unchecked Sendable {
   let inboxLock = ConditionLock()
   /// Read and written under `inboxLock` only (no dynamic exclusivity checks on top).
   @exclusivity(unchecked) var inbox: [Command] = []
+  /// Whether the inbox may hold commands: set with each post, cleared when
+  /// the loop takes them (both under `inboxLock`). A pass that finds it
+  /// clear skips the lock.
+  let hasMail = Atomic<Bool>(false)
   /// Whether the thread running the loop sleeps on `inboxLock` (a post must wake it).
   var runnerSleeping = false
   private var closed = false
@@ -240,6 +244,7 @@ final class Hub: @unchecked Sendable {
     let wake: Bool = try inboxLock.withLock {
       guard !closed else { throw ParallelError.clientClosed }
       inbox.append(command)
+      hasMail.store(true, ordering: .releasing)
       return runnerSleeping
     }
     if baton.tryLock() {
