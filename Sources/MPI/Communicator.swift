@@ -163,20 +163,8 @@ public final class Communicator: @unchecked Sendable {
   /// in between). source/tag nil = any.
   public func receiveMessage(from source: Int?, tag: Int?) throws -> (bytes: [UInt8], source: Int, tag: Int)?
   {
-    let f = "MPI_Improbe"
-    let comm = try live(f)
-    let source32 = try rank32(source, f, nilValue: cmpi_any_source())
-    let tag32 = try tag.map { try int32($0, f, "tag") } ?? cmpi_any_tag()
-    var flag: Int32 = 0
-    var message: MPI_Message? = nil
-    var status = MPI_Status()
-    try check(MPI_Improbe(source32, tag32, comm, &flag, &message, &status), f)
-    guard flag != 0 else { return nil }
-    var count: Int32 = 0
-    try check(MPI_Get_count(&status, cmpi_byte(), &count), "MPI_Get_count")
-    guard count != cmpi_undefined() else {
-      throw MPIError.usage("MPI_Get_count", "message size is not a whole number of bytes")
-    }
+    guard var (message, status) = try improbe(from: source, tag: tag) else { return nil }
+    let count = try Message.byteCount(&status)
     let bytes = try Message.bytes(count: Int(count)) { buffer in
       try check(
         MPI_Mrecv(buffer.baseAddress, count, cmpi_byte(), &message, cmpi_status_ignore()), "MPI_Mrecv")
@@ -186,6 +174,12 @@ public final class Communicator: @unchecked Sendable {
 
   /// MPI_Improbe: a matched message or nil. source/tag nil = any.
   public func probeMessage(from source: Int?, tag: Int?) throws -> Message? {
+    guard let (message, status) = try improbe(from: source, tag: tag) else { return nil }
+    return try Message(handle: message, status: status)
+  }
+
+  /// MPI_Improbe: the matched message's handle and status, or nil.
+  private func improbe(from source: Int?, tag: Int?) throws -> (MPI_Message?, MPI_Status)? {
     let f = "MPI_Improbe"
     let comm = try live(f)
     let source32 = try rank32(source, f, nilValue: cmpi_any_source())
@@ -194,8 +188,7 @@ public final class Communicator: @unchecked Sendable {
     var message: MPI_Message? = nil
     var status = MPI_Status()
     try check(MPI_Improbe(source32, tag32, comm, &flag, &message, &status), f)
-    guard flag != 0 else { return nil }
-    return try Message(handle: message, status: status)
+    return flag != 0 ? (message, status) : nil
   }
 
   /// MPI_Mprobe (blocking matched probe; spins in OpenMPI). source/tag nil = any.

@@ -23,14 +23,9 @@ public struct Message: @unchecked Sendable {
   /// Wraps a message matched by MPI_Improbe / MPI_Mprobe and its status.
   init(handle: MPI_Message?, status: MPI_Status) throws {
     var status = status
-    var count: Int32 = 0
-    try check(MPI_Get_count(&status, cmpi_byte(), &count), "MPI_Get_count")
-    guard count != cmpi_undefined() else {
-      throw MPIError.usage("MPI_Get_count", "message size is not a whole number of bytes")
-    }
+    self.byteCount = Int(try Self.byteCount(&status))
     self.source = Int(cmpi_status_source(&status))
     self.tag = Int(cmpi_status_tag(&status))
-    self.byteCount = Int(count)
     self.box = Handle(handle)
   }
 
@@ -62,6 +57,16 @@ public struct Message: @unchecked Sendable {
   /// Larger messages are received straight into their array's storage.
   public func receive() throws -> [UInt8] {
     try Self.bytes(count: byteCount) { try receive(into: $0) }
+  }
+
+  /// The size in bytes of the message `status` describes (MPI_Get_count).
+  static func byteCount(_ status: inout MPI_Status) throws -> Int32 {
+    var count: Int32 = 0
+    try check(MPI_Get_count(&status, cmpi_byte(), &count), "MPI_Get_count")
+    guard count != cmpi_undefined() else {
+      throw MPIError.usage("MPI_Get_count", "message size is not a whole number of bytes")
+    }
+    return count
   }
 
   /// A new array of `count` bytes that `fill` writes (through the stack
