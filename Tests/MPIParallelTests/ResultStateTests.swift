@@ -57,6 +57,17 @@ final class ResultStateTests: XCTestCase {
     XCTAssertEqual(state.slot(0).engineID, 1)
   }
 
+  func testFirstFailureLooksAtEverySlot() {
+    let three = ResultState(label: "map", taskIDs: 1..<4)
+    three.complete(slot: 0, engineID: 0, outcome: .reply([1]))
+    XCTAssertNil(three.firstFailure())
+    three.complete(slot: 2, engineID: 1, outcome: .failed(ParallelError.aborted(taskID: 3)))
+    XCTAssertEqual(three.firstFailure().map { "\($0)" }, "\(ParallelError.aborted(taskID: 3))")
+    let one = ResultState(label: "apply", taskIDs: 7..<8)
+    one.complete(slot: 0, engineID: nil, outcome: .failed(ParallelError.clientClosed))
+    XCTAssertEqual(one.firstFailure().map { "\($0)" }, "\(ParallelError.clientClosed)")
+  }
+
   func testWaitersOnOtherThreadsWake() {
     let state = ResultState(label: "t", taskIDs: 1..<2)
     let woke = expectation(description: "woke")

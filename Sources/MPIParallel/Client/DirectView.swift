@@ -94,6 +94,20 @@ public struct DirectView: Sendable {
     }
     let ids = client.hub.table.allocate(function: registration.name, count: targets.count)
     let state = ResultState(label: label, taskIDs: ids, hub: client.hub)
+    if targets.count == 1 {
+      // One engine (an engine's apply): one job, posted as it is.
+      first.patch(UInt64(ids.lowerBound), at: HubRequest.callTaskIDOffset)
+      let job = Job(
+        taskID: ids.lowerBound, message: first.bytes, result: state, slot: 0, targets: nil,
+        engine: targets[0],
+        loadBalanced: false)
+      do {
+        try client.hub.post(.directCall(job))
+      } catch {
+        state.complete(slot: 0, engineID: nil, outcome: .failed(error))
+      }
+      return state
+    }
     var jobs: [Job] = []
     jobs.reserveCapacity(targets.count)
     for (index, engine) in targets.enumerated() {

@@ -16,6 +16,9 @@ final class Engine {
   let world: Communicator
   let registry: FunctionRegistry
   let namespace = Namespace()
+  /// Where calls read their arguments from: one for every call (set to each
+  /// call's request, then emptied), not an allocation per call.
+  private let source: ArgumentSource
   let context: EngineContext
   /// Communicators of the hub and a set of engines, by the hub's id.
   @exclusivity(unchecked) var communicators: [Int: Communicator] = [:]
@@ -43,6 +46,7 @@ final class Engine {
     context = EngineContext(
       id: world.rank - 1, count: world.size - 1, rank: world.rank, host: host, communicator: engines,
       capabilities: capabilities, namespace: namespace)
+    source = ArgumentSource(WireReader([]), namespace: namespace)
   }
 
   /// Says hello to the hub, then serves until the hub says shutdown.
@@ -223,7 +227,8 @@ final class Engine {
     defer { CrashReporter.idle() }
     do {
       var writer = EngineReply.success(taskID: taskID, started: started)
-      let source = ArgumentSource(reader, namespace: namespace)
+      source.reader = reader
+      defer { source.reader = WireReader([]) }
       if let count {
         writer.write(UInt32(count))
         for _ in 0..<count { try last.registration.invoke(source, &writer) }

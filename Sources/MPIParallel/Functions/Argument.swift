@@ -64,8 +64,9 @@ extension WireWriter {
 }
 
 /// Where an engine reads a call's arguments from, resolving references in its namespace.
+/// One thread uses a source at a time (its reader skips dynamic exclusivity checks).
 final class ArgumentSource {
-  var reader: WireReader
+  @exclusivity(unchecked) var reader: WireReader
   let namespace: Namespace
   init(_ reader: WireReader, namespace: Namespace) {
     self.reader = reader

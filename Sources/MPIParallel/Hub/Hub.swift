@@ -13,6 +13,9 @@ final class Hub: @unchecked Sendable {
     case loadBalanced([Job])
     case loadBalancedMap(MapSource)
     case direct(DirectOperation)
+    /// One request to one engine (an engine's apply): a direct operation of
+    /// one job, without the operation around it.
+    case directCall(Job)
     case abort(Set<Int>, HubReply<[Int]>)
     case status(HubReply<QueueStatus>)
     case shutdown(abortQueued: Bool)
@@ -290,6 +293,13 @@ final class Hub: @unchecked Sendable {
       queue.append(source)
     case .direct(let operation):
       directQueue.append(operation)
+    case .directCall(let job):
+      // With no direct operation waiting, nothing goes before it: it leaves now.
+      if directQueue.isEmpty && !hasReservedEngines {
+        try send(job)
+      } else {
+        directQueue.append(DirectOperation(engines: [job.engine], kind: .requests([job])))
+      }
     case .status(let reply):
       let status = QueueStatus(
         engines: engines.map {

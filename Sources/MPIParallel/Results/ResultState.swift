@@ -34,7 +34,7 @@ final class ResultState: @unchecked Sendable {
     let pending: Int
     /// Slots finished so far.
     let arrived: Int
-    fileprivate let outcomes: [Stored?]
+    fileprivate let outcomes: Outcomes
 
     /// Whether slot `index` has finished.
     func isComplete(_ index: Int) -> Bool { outcomes[index] != nil }
@@ -55,9 +55,30 @@ final class ResultState: @unchecked Sendable {
     }
   }
 
+  /// Every slot's outcome: slot 0's inline, the others' in an array (a
+  /// call's one slot then needs no array of its own).
+  fileprivate struct Outcomes {
+    var first: Stored?
+    var rest: [Stored?]
+    let count: Int
+
+    init(count: Int) {
+      self.count = count
+      first = nil
+      rest = count > 1 ? .filled(with: nil, count: count - 1) : []
+    }
+
+    subscript(index: Int) -> Stored? {
+      get { index == 0 ? first : rest[index - 1] }
+      set {
+        if index == 0 { first = newValue } else { rest[index - 1] = newValue }
+      }
+    }
+  }
+
   /// What changes as slots finish.
   private struct Fields {
-    var outcomes: [Stored?]
+    var outcomes: Outcomes
     var gatheredParts: [(destination: any GatherDestination, range: Range<Int>, failed: Bool)] = []
     var pending: Int
     /// Slot indices in completion order (kept only for several slots: one
@@ -96,7 +117,7 @@ final class ResultState: @unchecked Sendable {
     let count = itemStarts.count - 1
     lock = Mutex(
       Fields(
-        outcomes: .filled(with: nil, count: count), pending: count))
+        outcomes: Outcomes(count: count), pending: count))
     submitted = MonotonicClock.wallNow()
   }
 
@@ -107,7 +128,7 @@ final class ResultState: @unchecked Sendable {
     itemStarts = []
     slotCount = taskIDs.count
     self.hub = hub
-    lock = Mutex(Fields(outcomes: .filled(with: nil, count: taskIDs.count), pending: taskIDs.count))
+    lock = Mutex(Fields(outcomes: Outcomes(count: taskIDs.count), pending: taskIDs.count))
     submitted = MonotonicClock.wallNow()
   }
 
@@ -180,7 +201,8 @@ final class ResultState: @unchecked Sendable {
   /// The error of the first slot the hub failed (aborted, MPI error), if any.
   func firstFailure() -> (any Error)? {
     lock.withLock { fields in
-      for case .failed(let error, _)? in fields.outcomes { return error }
+      if case .failed(let error, _)? = fields.outcomes.first { return error }
+      for case .failed(let error, _)? in fields.outcomes.rest { return error }
       return nil
     }
   }
