@@ -34,6 +34,15 @@ enum Scenarios {
     checks.equal(
       "codable result", try client[0].apply(movePoint, points[1], 1.5).get(), Point(x: 5, y: -1, label: "p"))
     checks.equal("array args", try client[0].apply(scale, [1, 2, 3], 2).get(), [2, 4, 6])
+    // A result read twice gives its value twice, however it is kept: a
+    // small plain value inline, others in memory of their own.
+    let small = client[0].apply(area, 6, 7)
+    let array = client[0].apply(scale, [1, 2], 3)
+    let point = client[0].apply(movePoint, points[0], -1)
+    checks.equal("small result twice", [try small.get(), try small.get()], [42, 42])
+    checks.equal("array result twice", [try array.get(), try array.get()], [[3, 6], [3, 6]])
+    let moved = Point(x: 0, y: 2, label: nil)
+    checks.equal("codable result twice", [try point.get(), try point.get()], [moved, moved])
 
     all.scatter("id", client.ids, flatten: true)
     checks.equal("reference", try all.apply(square, Reference("id")).get(), client.ids.map { $0 * $0 })

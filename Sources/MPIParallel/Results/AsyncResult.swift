@@ -4,9 +4,9 @@ import Synchronization
 /// of an operation with one combined value (`gather`, `push`, `scatter`).
 /// Block with `get(timeout:)` or suspend with `try await result.value`.
 public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
-  @usableFromInline
   /// Makes the value from the finished state (which reads what it needs:
   /// a call's one slot, or a snapshot of all of them).
+  @usableFromInline
   typealias Finish = @Sendable (ResultState, ResultContext) throws -> Value
 
   @usableFromInline let state: ResultState
@@ -19,6 +19,10 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   /// a `Value?` or `Result<Value, Error>` field would cost a generic
   /// metadata lookup per result in code not specialized for `Value`.
   private var cachedValue: UnsafeMutableRawPointer?
+  /// A small plain value (an `Int`, a `Double`: trivial, at most 16 bytes)
+  /// is kept here instead, with no allocation; `hasInlineValue` says so.
+  private var inlineValue: (UInt64, UInt64) = (0, 0)
+  private var hasInlineValue = false
   /// The error once finished and failed.
   private var cachedError: (any Error)?
 
@@ -109,14 +113,22 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
 
   /// The finished value, or its error: computed once, then kept.
   private func settle() throws -> Value {
-    let (value, error) = lock.withLock { _ in (cachedValue, cachedError) }
+    let (value, inline, error) = lock.withLock { _ in
+      (cachedValue, hasInlineValue ? inlineValue : nil, cachedError)
+    }
+    if let inline { return withUnsafeBytes(of: inline) { $0.load(as: Value.self) } }
     if let value { return value.assumingMemoryBound(to: Value.self).pointee }
     if let error { throw error }
     do {
       if let failure = state.firstFailure() { throw failure }
       let value = try finish(state, context)
       lock.withLock { _ in
-        guard cachedValue == nil, cachedError == nil else { return }
+        guard cachedValue == nil, !hasInlineValue, cachedError == nil else { return }
+        if _isPOD(Value.self) && MemoryLayout<Value>.size <= 16 && MemoryLayout<Value>.alignment <= 8 {
+          withUnsafeMutableBytes(of: &inlineValue) { $0.storeBytes(of: value, as: Value.self) }
+          hasInlineValue = true
+          return
+        }
         let memory = UnsafeMutableRawPointer.allocate(
           byteCount: MemoryLayout<Value>.size, alignment: MemoryLayout<Value>.alignment)
         memory.initializeMemory(as: Value.self, to: value)
@@ -125,7 +137,7 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
       return value
     } catch {
       lock.withLock { _ in
-        if cachedValue == nil, cachedError == nil { cachedError = error }
+        if cachedValue == nil, !hasInlineValue, cachedError == nil { cachedError = error }
       }
       throw error
     }
