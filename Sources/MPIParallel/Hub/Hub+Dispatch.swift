@@ -9,6 +9,14 @@ extension Hub {
   func send(_ job: Job) throws {
     register(job)
     try transmit(wire(job), to: job.engine)
+    releaseRequest(of: job)
+  }
+
+  /// Drops a sent job's request when nothing can need it again (no flags,
+  /// so no retry; no journal, so no key to compute from it): its memory is
+  /// freed now, while the engine works, not when the reply is back.
+  private func releaseRequest(of job: Job) {
+    if job.sharedFlags == nil && journal == nil { job.message = [] }
   }
 
   /// The bytes a job travels as: its request, wrapped when the engine must
@@ -41,7 +49,10 @@ extension Hub {
 
   /// Several registered jobs for one engine as one message (a bundle).
   private func transmit(bundle jobs: [Job], to engine: Int) throws {
-    guard jobs.count > 1 else { return try transmit(wire(jobs[0]), to: engine) }
+    guard jobs.count > 1 else {
+      try transmit(wire(jobs[0]), to: engine)
+      return releaseRequest(of: jobs[0])
+    }
     var writer = WireWriter(reservingCapacity: jobs.reduce(5) { $0 + 4 + $1.message.count })
     writer.write(HubRequest.Kind.bundle.rawValue)
     writer.write(UInt32(jobs.count))
@@ -51,6 +62,7 @@ extension Hub {
       message.withUnsafeBytes { writer.writeRaw($0) }
     }
     try transmit(writer.bytes, to: engine)
+    for job in jobs { releaseRequest(of: job) }
   }
 
   /// Drops completed sends; true when some completed.
