@@ -68,6 +68,23 @@ final class ResultStateTests: XCTestCase {
     XCTAssertEqual(one.firstFailure().map { "\($0)" }, "\(ParallelError.clientClosed)")
   }
 
+  func testSlotsAreVisitedInOrderAndAFailureStopsTheVisit() throws {
+    let state = ResultState(label: "map", firstTaskID: 5, itemStarts: [0, 2, 5])
+    state.complete(slot: 1, engineID: 3, outcome: .reply([9]))
+    var seen: [(Int, Range<Int>, Int?)] = []
+    try state.forEachSlot { seen.append(($0.taskID, $0.items, $0.engineID)) }
+    XCTAssertEqual(seen.map(\.0), [5, 6])
+    XCTAssertEqual(seen.map(\.1), [0..<2, 2..<5])
+    XCTAssertEqual(seen.map(\.2), [nil, 3])
+    var visited = 0
+    XCTAssertThrowsError(
+      try state.forEachSlot { _ in
+        visited += 1
+        throw ParallelError.clientClosed
+      })
+    XCTAssertEqual(visited, 1)
+  }
+
   func testWaitersOnOtherThreadsWake() {
     let state = ResultState(label: "t", taskIDs: 1..<2)
     let woke = expectation(description: "woke")

@@ -156,8 +156,9 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
       default: other = other ?? error
       }
     }
-    // Each slot's values are decoded straight into the result (no array per slot).
-    for slot in state.snapshot() {
+    // Each slot's values are decoded straight into the result (no array per
+    // slot, and no array of the slots: they are read one at a time).
+    try state.forEachSlot { slot in
       switch slot.outcome {
       case nil: failed(ParallelError.invalidArgument("task \(slot.taskID) has not finished"))
       case .failed(let error): failed(error)

@@ -178,6 +178,15 @@ final class ResultState: @unchecked Sendable {
   @usableFromInline
   func slot(_ index: Int) -> Slot { lock.withLock { slot(index, of: $0) } }
 
+  /// Calls `body` with every slot in order, as it stands, under the lock:
+  /// no array of a million slots for a map of a million items. `body` must
+  /// not call back into this state.
+  func forEachSlot(_ body: (Slot) throws -> Void) throws {
+    try lock.withLock { fields in
+      for index in 0..<slotCount { try body(slot(index, of: fields)) }
+    }
+  }
+
   /// Every slot as it stands.
   func snapshot() -> [Slot] { lock.withLock { fields in (0..<slotCount).map { slot($0, of: fields) } } }
 
