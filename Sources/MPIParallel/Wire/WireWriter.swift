@@ -30,6 +30,11 @@ struct WireWriter {
     withUnsafeBytes(of: value.littleEndian) { appendRaw($0) }
   }
 
+  /// Appends one byte (one append of an element: cheaper than a copy of
+  /// raw bytes, which suits wider values).
+  @inline(__always)
+  mutating func write(_ value: UInt8) { bytes.append(value) }
+
   /// Appends the 8-byte IEEE-754 bit pattern of `value`.
   @inline(__always)
   mutating func write(_ value: Double) { write(value.bitPattern) }
