@@ -140,8 +140,9 @@ public final class Client: @unchecked Sendable {
     return count ?? 0
   }
 
-  /// Encodes `count` calls of `function` (each writing its arguments through
-  /// `arguments`) as one request: a single call, or a chunk.
+  /// Encodes `count` calls (each writing its arguments through `arguments`)
+  /// as one request from `header` (`callHeader`'s, made once per function
+  /// and kind): a single call, or a chunk of `count` (`batch`).
   static func callRequest(
     header: [UInt8], taskID: Int, batch: Bool, count: Int, arguments: (inout WireWriter) throws -> Void
   ) rethrows -> [UInt8] {

@@ -152,13 +152,11 @@ public struct DirectView: Sendable {
     do {
       for (slot, (engineIndex, range)) in parts.enumerated() {
         let taskID = ids.lowerBound + slot
-        let message = try Client.callRequest(header: header, taskID: taskID, batch: true, count: range.count)
-        {
-          writer in
-          for index in range {
-            try function.encodeValues(repeat (each sequences)[index], into: &writer)
-          }
-        }
+        let message = try Client.callRequest(
+          header: header, taskID: taskID, batch: true, count: range.count,
+          arguments: { writer in
+            for index in range { try function.encodeValues(repeat (each sequences)[index], into: &writer) }
+          })
         jobs.append(
           Job(
             taskID: taskID, message: message, result: state, slot: slot, targets: nil,
