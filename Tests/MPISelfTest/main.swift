@@ -221,6 +221,51 @@ func checkPointToPoint(_ world: Communicator) throws {
   try world.barrier()
 }
 
+/// Workers send messages of 0, 1, 1,500 (past the stack buffer) and 1 MB bytes, which rank 0
+/// takes with receiveMessage; then rank 0 sends to every worker with isendUnlessDone, small and
+/// large, completing those that did not finish at once.
+func checkMatchedReceive(_ world: Communicator) throws {
+  let r = world.rank
+  let n = world.size
+  let sizes = [0, 1, 1_500, 1_000_000]
+  if r == 0 {
+    expect(
+      try world.receiveMessage(from: 1, tag: 999) == nil, "receiveMessage finds nothing that was not sent")
+    for worker in 1..<n {
+      for (k, count) in sizes.enumerated() {
+        var message: (bytes: [UInt8], source: Int, tag: Int)?
+        while message == nil { message = try world.receiveMessage(from: worker, tag: 30 + k) }
+        expectEqual(message!.source, worker, "receiveMessage source")
+        expectEqual(message!.tag, 30 + k, "receiveMessage tag")
+        expect(
+          message!.bytes == pattern(count, seed: worker + k), "receiveMessage contents of \(count) bytes")
+      }
+    }
+    var buffers: [[UInt8]] = []
+    var pending: [Request] = []
+    for worker in 1..<n {
+      for (tag, count) in [(40, 5), (41, 1_000_000)] {
+        buffers.append(pattern(count, seed: worker * 3 + tag))
+        if let request = try buffers.last!.withUnsafeBytes({
+          try world.isendUnlessDone($0, to: worker, tag: tag)
+        }) {
+          expect(!request.isComplete, "a request isendUnlessDone returns is still in progress")
+          pending.append(request)
+        }
+      }
+    }
+    try pollAll(pending)
+  } else {
+    for (k, count) in sizes.enumerated() { try world.send(pattern(count, seed: r + k), to: 0, tag: 30 + k) }
+    for (tag, count) in [(40, 5), (41, 1_000_000)] {
+      let message = try world.waitForMessage(from: 0, tag: tag)
+      expect(
+        try message.receive() == pattern(count, seed: r * 3 + tag), "isendUnlessDone contents, tag \(tag)")
+    }
+  }
+  try world.barrier()
+}
+
 /// Rank 0 sends an array of each scalar type to each worker, which sends it back reversed.
 func checkTyped<T: MPIScalar & Equatable>(_ world: Communicator, _ type: T.Type, tag: Int, _ make: (Int) -> T)
   throws
@@ -457,6 +502,7 @@ do {
   try checkSplit(world)
   try checkSubcommunicator(world)
   try checkPointToPoint(world)
+  try checkMatchedReceive(world)
   try checkAllTyped(world)
   try checkSendReceive(world)
   try checkBroadcastAndBarrier(world)

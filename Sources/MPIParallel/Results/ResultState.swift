@@ -114,10 +114,7 @@ final class ResultState: @unchecked Sendable {
     self.itemStarts = itemStarts
     slotCount = itemStarts.count - 1
     self.hub = hub
-    let count = itemStarts.count - 1
-    lock = Mutex(
-      Fields(
-        outcomes: Outcomes(count: count), pending: count))
+    lock = Mutex(Fields(outcomes: Outcomes(count: slotCount), pending: slotCount))
     submitted = MonotonicClock.wallNow()
   }
 
