@@ -121,13 +121,7 @@ public final class Client: @unchecked Sendable {
       guard
         var (reader, count) = try context.callPayload(of: slot, batch: batch, label: label, expected: R.self)
       else { return }
-      do {
-        // (One value needs no reservation, and reserving has a cost.)
-        if count > 1 { values.reserveCapacity(values.count + count) }
-        for _ in 0..<count { values.append(try reader.decode(R.self)) }
-      } catch {
-        throw ResultContext.decodingFailed(label: label, expected: R.self, error)
-      }
+      try ResultContext.appendValues(count, from: &reader, to: &values, label: label)
     }
   }
 

@@ -47,22 +47,44 @@ struct ResultContext: Sendable {
       started: started, completed: completed)
   }
 
-  /// The values of `slot`'s reply to a call: a reader at the first of them
-  /// and their count (a chunk's reply, `batch`, starts with its count; a
-  /// single call's holds one). Nil when the slot holds no reply; throws the
-  /// remote error a failure reply carries.
+  /// The values of `slot`'s reply to a call (see `callValues`). Nil when
+  /// the slot holds no reply; throws the remote error a failure reply carries.
   @usableFromInline
   func callPayload(of slot: ResultState.Slot, batch: Bool, label: String, expected: Any.Type) throws
     -> (reader: WireReader, count: Int)?
   {
     guard case .reply(let bytes) = slot.outcome else { return nil }
     guard try EngineReply(header: bytes).succeeded else { throw remoteError(reply: bytes, slot: slot) }
+    return try Self.callValues(of: bytes, batch: batch, label: label, expected: expected)
+  }
+
+  /// The values of a successful call reply: a reader at the first of them
+  /// and their count (a chunk's reply, `batch`, starts with its count; a
+  /// single call's holds one).
+  static func callValues(of reply: [UInt8], batch: Bool, label: String, expected: Any.Type) throws
+    -> (reader: WireReader, count: Int)
+  {
     do {
-      var reader = try EngineReply.payloadReader(of: bytes)
+      var reader = try EngineReply.payloadReader(of: reply)
       let count = batch ? Int(try reader.read(UInt32.self)) : 1
       return (reader, count)
     } catch {
-      throw Self.decodingFailed(label: label, expected: expected, error)
+      throw decodingFailed(label: label, expected: expected, error)
+    }
+  }
+
+  /// Appends `count` values of `T` from `reader` to `values`. (Inlinable:
+  /// a program's calls append specialized for their result type.)
+  @inlinable
+  static func appendValues<T: Decodable>(
+    _ count: Int, from reader: inout WireReader, to values: inout [T], label: String
+  ) throws {
+    do {
+      // (One value needs no reservation, and reserving has a cost.)
+      if count > 1 { values.reserveCapacity(values.count + count) }
+      for _ in 0..<count { values.append(try reader.decode(T.self)) }
+    } catch {
+      throw decodingFailed(label: label, expected: T.self, error)
     }
   }
 
@@ -76,29 +98,10 @@ struct ResultContext: Sendable {
   static func decodeCall<T: Decodable>(_ reply: [UInt8], batch: Bool, as type: T.Type, label: String) throws
     -> [T]
   {
+    var (reader, count) = try callValues(of: reply, batch: batch, label: label, expected: T.self)
     var values: [T] = []
-    try decodeCall(reply, batch: batch, as: type, label: label, into: &values)
+    try appendValues(count, from: &reader, to: &values, label: label)
     return values
-  }
-
-  /// Decodes a successful call reply, appending its values to `values`.
-  static func decodeCall<T: Decodable>(
-    _ reply: [UInt8], batch: Bool, as type: T.Type, label: String, into values: inout [T]
-  ) throws {
-    do {
-      var reader = try EngineReply.payloadReader(of: reply)
-      if batch {
-        let count = Int(try reader.read(UInt32.self))
-        // (One item needs no reservation, and reserving costs a metadata lookup.)
-        if count > 1 { values.reserveCapacity(values.count + count) }
-        for _ in 0..<count { values.append(try reader.decode(T.self)) }
-      } else {
-        values.append(try reader.decode(T.self))
-      }
-    } catch {
-      throw ParallelError.decodingFailed(
-        what: "the result of \(label)", expected: Wire.typeName(T.self), reason: "\(error)")
-    }
   }
 
   /// Decodes a pull reply (type name, then the value's encoding) as a `T`.
