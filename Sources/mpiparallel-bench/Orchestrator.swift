@@ -129,6 +129,8 @@ struct Orchestrator {
       ),
       ("idle_engine_cpu_percent", "idle engine CPU, % of a core", results["idle_engine_cpu_percent"], nil),
       ("hub_cpu_us_per_task", "rank 0 CPU per task, us", results["hub_cpu_us_per_task"], nil),
+      ("hub_user_us_per_task", "  of which in user space", results["hub_user_us_per_task"], nil),
+      ("hub_system_us_per_task", "  of which in the kernel (yields)", results["hub_system_us_per_task"], nil),
       (
         "hub_cpu_us_per_task_hwm64", "  the same, hwm 64 (bundled)", results["hub_cpu_us_per_task_hwm64"], nil
       ),

@@ -14,10 +14,19 @@ let sleepSeconds = RemoteFunction("sleepSeconds") { (seconds: Double) -> Double 
 let cpuSeconds = RemoteFunction("cpuSeconds") { () -> Double in processCPUSeconds() }
 
 func processCPUSeconds() -> Double {
+  let (user, system) = processCPUTimes()
+  return user + system
+}
+
+/// This process's CPU time so far: in user space, and in the kernel (where
+/// an oversubscribed node's yields are counted).
+func processCPUTimes() -> (user: Double, system: Double) {
   var usage = rusage()
   getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-  return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-    + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+  return (
+    Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
+    Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+  )
 }
 
 func peakRSSMegabytes() -> Double {
@@ -59,11 +68,13 @@ func runCase(_ name: String) -> Never {
       let suffix = name == "farm" ? "" : name == "farm-hwm64" ? "_hwm64" : "_journal"
       let items = Array(0..<count("TASKS", 200_000))
       _ = try lview.map(noop, Array(0..<10_000)).get()
-      let cpu0 = processCPUSeconds()
+      let cpu0 = processCPUTimes()
       let t0 = now()
       let values = try lview.map(noop, items).get()
       let elapsed = now() - t0
-      let cpu = processCPUSeconds() - cpu0
+      let cpu1 = processCPUTimes()
+      let (user, system) = (cpu1.user - cpu0.user, cpu1.system - cpu0.system)
+      let cpu = user + system
       guard values == items else { throw BenchmarkFailed(description: "farm results differ") }
       if suffix == "_journal" {
         emit(["lb_journal_tasks_per_s": Double(items.count) / elapsed])
@@ -84,6 +95,8 @@ func runCase(_ name: String) -> Never {
         "lb_tasks_per_s": Double(items.count) / elapsed,
         "lb_chunked_tasks_per_s": Double(items.count) / chunkedElapsed,
         "hub_cpu_us_per_task": cpu / Double(items.count) * 1e6,
+        "hub_user_us_per_task": user / Double(items.count) * 1e6,
+        "hub_system_us_per_task": system / Double(items.count) * 1e6,
       ])
     case "rtt":
       let engine = client[0]
