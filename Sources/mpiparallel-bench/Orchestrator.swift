@@ -42,6 +42,9 @@ struct Orchestrator {
       floor = runJSON([cLimit], ranks: 5) ?? [:]
       floorRTT = runJSON([cLimit], ranks: 2) ?? [:]
     }
+    if let farmCPU = option("--c-farm-cpu") {
+      floor.merge(runJSON([farmCPU], ranks: 5) ?? [:]) { old, _ in old }
+    }
     for (name, ranks, extra) in Self.cases where only?.contains(name) ?? true {
       Self.removeJournal()
       defer { Self.removeJournal() }
@@ -58,6 +61,7 @@ struct Orchestrator {
       json["c_pingpong_rtt_us_np2"] = floorRTT["pingpong_rtt_us"]
       json["c_scatter_80MB_s"] = floor["scatter_80MB_s"]
       json["c_gather_80MB_s"] = floor["gather_80MB_s"]
+      json["c_master_cpu_us_per_task"] = floor["master_cpu_us_per_task"]
     }
     let data = try! JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
@@ -128,9 +132,18 @@ struct Orchestrator {
         results["sleep32_hinted_makespan_s"], nil
       ),
       ("idle_engine_cpu_percent", "idle engine CPU, % of a core", results["idle_engine_cpu_percent"], nil),
-      ("hub_cpu_us_per_task", "rank 0 CPU per task, us", results["hub_cpu_us_per_task"], nil),
-      ("hub_user_us_per_task", "  of which in user space", results["hub_user_us_per_task"], nil),
-      ("hub_system_us_per_task", "  of which in the kernel (yields)", results["hub_system_us_per_task"], nil),
+      (
+        "hub_cpu_us_per_task", "rank 0 CPU per task, us", results["hub_cpu_us_per_task"],
+        floor["master_cpu_us_per_task"]
+      ),
+      (
+        "hub_user_us_per_task", "  of which in user space", results["hub_user_us_per_task"],
+        floor["master_user_us_per_task"]
+      ),
+      (
+        "hub_system_us_per_task", "  of which in the kernel (yields)", results["hub_system_us_per_task"],
+        floor["master_kernel_us_per_task"]
+      ),
       (
         "hub_cpu_us_per_task_hwm64", "  the same, hwm 64 (bundled)", results["hub_cpu_us_per_task_hwm64"], nil
       ),

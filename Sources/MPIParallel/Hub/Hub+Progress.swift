@@ -16,12 +16,22 @@ extension Hub {
     case busy
   }
 
-  /// One pass over everything the hub does. Call with the baton held.
-  /// Returns whether anything moved.
-  func iterate() throws -> Bool {
+  /// One pass over everything the hub does, handling `command` (a post
+  /// from the thread holding the baton) after the inbox's. Call with the
+  /// baton held. Returns whether anything moved.
+  func iterate(handling command: Command? = nil) throws -> Bool {
     Termination.passRunning = true
     defer { Termination.passRunning = false }
-    guard !Termination.isRequested else { return false }
+    guard !Termination.isRequested else {
+      // Nothing moves once the job is ending; a command handed in waits with the others.
+      if let command {
+        inboxLock.withLock {
+          inbox.append(command)
+          hasMail.store(true, ordering: .releasing)
+        }
+      }
+      return false
+    }
     var progressed = false
     if hasMail.load(ordering: .acquiring) {
       // The inbox and a spare array trade places: taking the commands
@@ -36,6 +46,10 @@ extension Hub {
       for command in commands { try handle(command) }
       commands.removeAll(keepingCapacity: true)
       swap(&commands, &loop.pointee.spareInbox)
+    }
+    if let command {
+      try handle(command)
+      progressed = true
     }
     if try receiveMessages() { progressed = true }
     if !sends.isEmpty, try progressSends() { progressed = true }
@@ -103,24 +117,40 @@ extension Hub {
     }
     defer { baton.unlock() }
     var backoff = Backoff(now: MonotonicClock.now())
+    // While spinning, the clock is read once every 64 idle passes (a read
+    // costs a fair part of a pass, and lengthens the wait for a reply);
+    // activity is dated at the next read.
+    var idlePasses = 0
+    var spinning = true
+    var active = false
     while true {
       if isDone() { return .satisfied }
-      let now = MonotonicClock.now()
-      if let deadline, now >= deadline { return .timedOut }
+      if let deadline, MonotonicClock.now() >= deadline { return .timedOut }
       if state == .stopped { return .busy }
       if iterateOrAbort() {
+        active = true
+        continue
+      }
+      idlePasses &+= 1
+      if spinning && idlePasses & 63 != 0 { continue }
+      let now = MonotonicClock.now()
+      if active {
         backoff.reset(now: now)
+        active = false
+        spinning = true
       } else {
-        idle(&backoff, now: now, until: deadline)
+        spinning = idle(&backoff, now: now, until: deadline) == .spin
       }
     }
   }
 
   /// Waits before the next pass; with replies expected it never sleeps past a yield.
+  @discardableResult
   private func idle(
     _ backoff: inout Backoff, now: Double, until deadline: Double? = nil, expecting: Bool = true
-  ) {
-    switch backoff.idle(now: now) {
+  ) -> Backoff.Action {
+    let action = backoff.idle(now: now)
+    switch action {
     case .spin: break
     case .yield: sched_yield()
     case .sleep where expecting: sched_yield()
@@ -134,12 +164,13 @@ extension Hub {
         }
       }
     }
+    return action
   }
 
   /// An MPI error on the hub leaves results that can never complete: end the job.
-  func iterateOrAbort() -> Bool {
+  func iterateOrAbort(handling command: Command? = nil) -> Bool {
     do {
-      return try iterate()
+      return try iterate(handling: command)
     } catch {
       fputs("MPIParallel: the hub failed: \(error); aborting the MPI job\n", stderr)
       MPI.abort(code: 3)

@@ -48,7 +48,8 @@ final class Hub: @unchecked Sendable {
   let hasMail = Atomic<Bool>(false)
   /// Whether the thread running the loop sleeps on `inboxLock` (a post must wake it).
   var runnerSleeping = false
-  private var closed = false
+  /// Set once the driver has shut the hub down: posts are refused.
+  private let closed = Atomic<Bool>(false)
   /// Held by whichever thread runs the hub's loop: the hub thread, or a
   /// driver thread waiting for a result (it drives the hub itself rather than
   /// wait to be woken). It serializes rank 0's MPI calls.
@@ -243,13 +244,23 @@ final class Hub: @unchecked Sendable {
   /// Hands a command to the hub. When no thread runs the hub's loop right now,
   /// the caller runs one pass itself, so the command goes out at once and no
   /// thread needs waking; otherwise the thread running the loop takes it.
+  ///
+  /// A caller that gets the loop at once hands the command to the pass
+  /// itself, after whatever the inbox holds: it takes no inbox lock.
   func post(_ command: Command) throws {
+    guard !closed.load(ordering: .acquiring) else { throw ParallelError.clientClosed }
+    if baton.tryLock() {
+      _ = iterateOrAbort(handling: command)
+      baton.unlock()
+      return
+    }
     let wake: Bool = try inboxLock.withLock {
-      guard !closed else { throw ParallelError.clientClosed }
+      guard !closed.load(ordering: .relaxed) else { throw ParallelError.clientClosed }
       inbox.append(command)
       hasMail.store(true, ordering: .releasing)
       return runnerSleeping
     }
+    // The loop may have been let go since: then run the pass here.
     if baton.tryLock() {
       _ = iterateOrAbort()
       baton.unlock()
@@ -276,7 +287,7 @@ final class Hub: @unchecked Sendable {
   /// engines and the hub thread. Returns when the hub thread has ended.
   func shutdown(abortQueued: Bool) {
     try? post(.shutdown(abortQueued: abortQueued))
-    inboxLock.withLock { closed = true }
+    inboxLock.withLock { closed.store(true, ordering: .releasing) }
     inboxLock.broadcast()
     finished.withLock {
       while !isFinished { finished.wait(until: nil) }
