@@ -242,11 +242,10 @@ final class Hub: @unchecked Sendable {
   }
 
   /// Hands a command to the hub. When no thread runs the hub's loop right now,
-  /// the caller runs one pass itself, so the command goes out at once and no
-  /// thread needs waking; otherwise the thread running the loop takes it.
-  ///
-  /// A caller that gets the loop at once hands the command to the pass
-  /// itself, after whatever the inbox holds: it takes no inbox lock.
+  /// the caller runs one pass itself with the command in hand (after what
+  /// the inbox holds), so it goes out at once, through no inbox and no
+  /// thread to wake; otherwise the command waits in the inbox for the thread
+  /// running the loop.
   func post(_ command: Command) throws {
     guard !closed.load(ordering: .acquiring) else { throw ParallelError.clientClosed }
     if baton.tryLock() {
