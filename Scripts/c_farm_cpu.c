@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
   cpu(&user1, &kernel1);
   if (rank == 0) {
     printf("{\"farm_tasks_per_s\": %.0f, \"master_cpu_us_per_task\": %.4f, \"master_user_us_per_task\": %.4f, "
-           "\"master_kernel_us_per_task\": %.4f}\n",
+           "\"master_system_us_per_task\": %.4f}\n",
            tasks / elapsed, (user1 - user0 + kernel1 - kernel0) / tasks * 1e6, (user1 - user0) / tasks * 1e6,
            (kernel1 - kernel0) / tasks * 1e6);
   }

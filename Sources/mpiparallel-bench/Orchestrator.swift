@@ -142,10 +142,12 @@ struct Orchestrator {
       ),
       (
         "hub_system_us_per_task", "  of which in the kernel (yields)", results["hub_system_us_per_task"],
-        floor["master_kernel_us_per_task"]
+        floor["master_system_us_per_task"]
       ),
       (
-        "hub_cpu_us_per_task_hwm64", "  the same, hwm 64 (bundled)", results["hub_cpu_us_per_task_hwm64"], nil
+        "hub_cpu_us_per_task_hwm64", "rank 0 CPU per task, hwm 64 (bundled), us",
+        results["hub_cpu_us_per_task_hwm64"],
+        nil
       ),
       (
         "map_1M_rank0_peak_rss_mb", "rank 0 peak RSS, 1M-item map, MB", results["map_1M_rank0_peak_rss_mb"],
