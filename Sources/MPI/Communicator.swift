@@ -77,6 +77,16 @@ public final class Communicator: @unchecked Sendable {
     return try Communicator(handle: newComm, isWorld: false)
   }
 
+  /// MPI_Comm_dup (collective): the same processes and ranks in a context of
+  /// their own, whose messages no receive on `self` can match.
+  public func duplicate() throws -> Communicator {
+    let comm = try live("MPI_Comm_dup")
+    var newComm: MPI_Comm? = nil
+    try check(MPI_Comm_dup(comm, &newComm), "MPI_Comm_dup")
+    guard let newComm else { throw MPIError.usage("MPI_Comm_dup", "no communicator was created") }
+    return try Communicator(handle: newComm, isWorld: false)
+  }
+
   /// MPI_Comm_group + MPI_Group_incl(ranks) + MPI_Comm_create_group(tag); only members call it.
   /// ranks are ranks in self, the new communicator's ranks follow their order.
   public func createSubcommunicator(ranks: [Int], tag: Int) throws -> Communicator {

@@ -160,19 +160,22 @@ public enum Cluster {
     }
     do {
       let engines = try world.split(color: world.rank == 0 ? nil : 0, key: world.rank)
+      let channel = try world.duplicate()
       if let engines {
         let engine = Engine(
-          world: world, engines: engines, registry: registry, host: MPI.processorName,
+          world: world, channel: channel, engines: engines, registry: registry, host: MPI.processorName,
           capabilities: configuration.capabilities(ofEngine: world.rank - 1))
         RuntimeLog.engine.debug("engine \(world.rank - 1) up on \(MPI.processorName)")
         if let journal = configuration.journal { CrashReporter.recordCrashes(in: journal + ".crashes") }
         try engine.serve()
         try? engines.free()
+        try? channel.free()
         try MPI.finalize()
         exit(0)
       }
       let hub = try Hub(
-        world: world, highWaterMark: configuration.highWaterMark, scheme: configuration.scheme)
+        world: world, channel: channel, highWaterMark: configuration.highWaterMark,
+        scheme: configuration.scheme)
       logStart(engines: world.size - 1)
       if let path = configuration.journal {
         do {
@@ -196,6 +199,7 @@ public enum Cluster {
   private static func stop(_ hub: Hub, client: Client, status: Int32) -> Never {
     client.stopServing()
     hub.shutdown(abortQueued: status != 0)
+    try? hub.channel.free()
     if let journal = hub.journal {
       do {
         try journal.endRun(hub.journalRun, how: .clean)

@@ -266,6 +266,65 @@ func checkMatchedReceive(_ world: Communicator) throws {
   try world.barrier()
 }
 
+/// Posted receives: rank 0 keeps one per worker; each worker keeps one from
+/// rank 0. Messages of every size up to the capacity arrive whole and, per
+/// source, in order; a slot takes its next message only after `next()`
+/// posts it again; `cancel` ends them.
+func checkReceiveSlots(_ world: Communicator) throws {
+  let r = world.rank
+  let n = world.size
+  let capacity = 4_096
+  let sizes = [0, 1, 33, 4_095, 4_096, 17, 2_000]
+  if r == 0 {
+    let slots = try ReceiveSlots(communicator: world, sources: Array(1..<n), capacity: capacity)
+    var next = [Int](repeating: 0, count: n)
+    var received = 0
+    while received < (n - 1) * sizes.count {
+      guard let arrival = try slots.next() else { continue }
+      let k = next[arrival.source]
+      expectEqual(arrival.slot, arrival.source - 1, "slot of rank \(arrival.source)")
+      expectEqual(arrival.tag, 60 + k, "posted receive from \(arrival.source): message \(k) in order")
+      expectEqual(arrival.byteCount, sizes[k], "posted receive size")
+      expect(
+        Array(slots.bytes(of: arrival)) == pattern(sizes[k], seed: arrival.source + k),
+        "posted receive contents of \(sizes[k]) bytes")
+      next[arrival.source] += 1
+      received += 1
+    }
+    expect(try slots.next() == nil, "no arrival once every message was taken")
+    for worker in 1..<n { try world.send([UInt8(worker)], to: worker, tag: 70) }
+    try slots.cancel()
+    expect(try slots.next() == nil, "no arrival after cancel")
+    // A message past the capacity is an error, not a silent cut.
+    let small = try ReceiveSlots(communicator: world, sources: [1], capacity: 8)
+    try world.send([UInt8(1)], to: 1, tag: 71)
+    var failure: Error?
+    while failure == nil {
+      do {
+        if try small.next() != nil { fail("a message past the capacity arrived") }
+      } catch {
+        failure = error
+      }
+    }
+    expect(failure is MPIError, "a message past the capacity throws an MPIError (\(failure!))")
+  } else {
+    for (k, count) in sizes.enumerated() { try world.send(pattern(count, seed: r + k), to: 0, tag: 60 + k) }
+    let slots = try ReceiveSlots(communicator: world, sources: [0], capacity: capacity)
+    var arrival: ReceiveSlots.Arrival?
+    while arrival == nil { arrival = try slots.next() }
+    expectEqual(arrival!.tag, 70, "posted receive from rank 0")
+    expectEqual(Array(slots.bytes(of: arrival!)), [UInt8(r)], "posted receive from rank 0: contents")
+    if r == 1 {
+      let message = try world.waitForMessage(from: 0, tag: 71)
+      expectEqual(try message.receive(), [UInt8(1)], "go-ahead")
+      try world.send(pattern(9, seed: 0), to: 0, tag: 72)
+    }
+    // Its slot was not posted again: nothing to cancel.
+    try slots.cancel()
+  }
+  try world.barrier()
+}
+
 /// Rank 0 sends an array of each scalar type to each worker, which sends it back reversed.
 func checkTyped<T: MPIScalar & Equatable>(_ world: Communicator, _ type: T.Type, tag: Int, _ make: (Int) -> T)
   throws
@@ -503,6 +562,7 @@ do {
   try checkSubcommunicator(world)
   try checkPointToPoint(world)
   try checkMatchedReceive(world)
+  try checkReceiveSlots(world)
   try checkAllTyped(world)
   try checkSendReceive(world)
   try checkBroadcastAndBarrier(world)

@@ -351,6 +351,18 @@ enum Scenarios {
     all["shared"] = arg
     checks.equal(
       "large push", try all.pull("shared", as: [Double].self).get(), Array(repeating: arg, count: n))
+    // Around the sizes the hub and the engines take whole (`Framing`): a
+    // request of 64 KiB and a reply of 16 KiB, a few bytes either side.
+    for count in 8_170...8_200 {
+      let values = (0..<count).map { Double($0 % 13) }
+      checks.equal(
+        "argument of \(count) doubles", try client[0].apply(sumArray, values).get(), values.reduce(0, +))
+    }
+    for count in 2_036...2_052 {
+      let values = (0..<count).map { Double($0 % 11) }
+      checks.equal(
+        "result of \(count) doubles", try client[n - 1].apply(scale, values, 2).get(), values.map { $0 * 2 })
+    }
   }
 
   /// Idle engines must not burn a core.

@@ -14,6 +14,10 @@ import MPI
 /// (`@exclusivity(unchecked)`).
 final class Engine {
   let world: Communicator
+  /// The hub's and the engines' own duplicate of world, for requests and
+  /// replies: the receive an engine keeps posted on it can match nothing
+  /// else (creating a communicator sends point-to-point messages on world).
+  let channel: Communicator
   let registry: FunctionRegistry
   let namespace = Namespace()
   /// Where calls read their arguments from: one for every call (set to each
@@ -33,15 +37,20 @@ final class Engine {
   /// Replies sent together at most: a quarter of the bundle, so the hub can
   /// refill this engine while it runs the rest.
   @exclusivity(unchecked) private var flushEvery = Int.max
+  /// The buffer calls' replies are written into, kept between calls (no
+  /// allocation per reply; one that grew past `replyBufferLimit` is let go).
+  @exclusivity(unchecked) private var replyBuffer = WireWriter(reservingCapacity: 256)
+  private static let replyBufferLimit = 64 << 10
   @exclusivity(unchecked) private var backoff = Backoff(now: MonotonicClock.now())
   @exclusivity(unchecked) private var idlePolls = 0
   @exclusivity(unchecked) private var lastIdleAction = Backoff.Action.spin
 
   init(
-    world: Communicator, engines: Communicator, registry: FunctionRegistry, host: String,
-    capabilities: Set<String> = []
+    world: Communicator, channel: Communicator, engines: Communicator, registry: FunctionRegistry,
+    host: String, capabilities: Set<String> = []
   ) {
     self.world = world
+    self.channel = channel
     self.registry = registry
     context = EngineContext(
       id: world.rank - 1, count: world.size - 1, rank: world.rank, host: host, communicator: engines,
@@ -60,19 +69,31 @@ final class Engine {
     hello.write(context.host)
     hello.write(UInt32(context.capabilities.count))
     for capability in context.capabilities.sorted() { hello.write(capability) }
-    try world.send(hello.bytes, to: 0, tag: MessageTag.hello)
+    try channel.send(hello.bytes, to: 0, tag: MessageTag.hello)
 
     EngineContext.active = context
     defer { EngineContext.active = nil }
+    // The hub's next request lands in a receive posted for it: polling is a
+    // test, not a probe. It is posted again at the next poll, once a request
+    // is handled (its reply sent): a request that comes sooner waits in
+    // MPI's queue, and the reply goes out without the repost before it.
+    let requests = try ReceiveSlots(communicator: channel, sources: [0], capacity: Framing.engineSlotBytes)
     while true {
-      guard let message = try world.receiveMessage(from: 0, tag: MessageTag.request) else {
+      guard let arrival = try requests.next() else {
         idle()
         continue
       }
-      let keepServing = try handle(message.bytes)
+      let (tag, bytes) = try Framing.take(arrival, from: requests, on: channel)
+      var keepServing = true
+      if tag == MessageTag.request {
+        keepServing = try handle(bytes)
+      } else {
+        fputs("MPIParallel: engine \(context.id) dropped a message with tag \(tag)\n", stderr)
+      }
+      // The hub sends nothing after the shutdown.
+      guard keepServing else { break }
       backoff.reset(now: MonotonicClock.now())
       lastIdleAction = .spin
-      if !keepServing { break }
     }
     for communicator in communicators.values { try? communicator.free() }
     communicators.removeAll()
@@ -225,8 +246,16 @@ final class Engine {
     let started = MonotonicClock.wallNow()
     CrashReporter.running(taskID: taskID, function: function)
     defer { CrashReporter.idle() }
+    var writer = WireWriter(reservingCapacity: 0)
+    swap(&writer, &replyBuffer)
+    defer {
+      if writer.count <= Self.replyBufferLimit {
+        writer.truncate(to: 0)
+        swap(&writer, &replyBuffer)
+      }
+    }
     do {
-      var writer = EngineReply.success(taskID: taskID, started: started)
+      EngineReply.writeSuccess(taskID: taskID, started: started, into: &writer)
       source.reader = reader
       defer { source.reader = WireReader([]) }
       if let count {
@@ -287,7 +316,9 @@ final class Engine {
   /// others, a quarter of the bundle at a time and never longer than a
   /// millisecond (a slow task's neighbours are not kept waiting).
   func reply(_ bytes: [UInt8]) throws {
-    guard heldReplies != nil else { return try world.send(bytes, to: 0, tag: MessageTag.reply) }
+    guard heldReplies != nil else {
+      return try Framing.send(bytes, to: 0, tag: MessageTag.reply, limit: Framing.hubSlotBytes, on: channel)
+    }
     if heldCount == 0 { heldSince = MonotonicClock.now() }
     heldReplies!.write(UInt32(bytes.count))
     bytes.withUnsafeBytes { heldReplies!.writeRaw($0) }
@@ -300,7 +331,8 @@ final class Engine {
   private func flushHeldReplies() throws {
     guard heldCount > 0, heldReplies != nil else { return }
     heldReplies!.patch(UInt32(heldCount), at: 0)
-    try world.send(heldReplies!.bytes, to: 0, tag: MessageTag.replyBundle)
+    try Framing.send(
+      heldReplies!.bytes, to: 0, tag: MessageTag.replyBundle, limit: Framing.hubSlotBytes, on: channel)
     heldReplies = Self.replyBundle(capacity: heldReplies!.count)
     heldCount = 0
   }

@@ -78,10 +78,7 @@ extension Hub {
           taskID: job.taskID, communicator: id, name: plan.name, mode: plan.mode,
           elementTypeName: plan.elementTypeName
         ).encode()
-        let request = try message.withUnsafeBytes {
-          try world.isend($0, to: job.engine + 1, tag: MessageTag.request)
-        }
-        sends.append(PendingSend(request: request, bytes: message))
+        try transmit(message, to: job.engine)
         engines[job.engine].outstanding += 1
         table.markRunning(job.taskID, engine: job.engine)
       }

@@ -36,12 +36,24 @@ extension Hub {
     table.markRunning(job.taskID, engine: job.engine)
   }
 
+  /// Sends a request without blocking; one larger than an engine's posted
+  /// receive goes announced, in two messages (see `Framing`).
+  func transmit(_ message: [UInt8], to engine: Int) throws {
+    guard message.count > Framing.engineSlotBytes else {
+      return try isend(message, to: engine, tag: MessageTag.request)
+    }
+    try isend(
+      Framing.announcement(tag: MessageTag.request, byteCount: message.count), to: engine,
+      tag: MessageTag.large)
+    try isend(message, to: engine, tag: MessageTag.largePayload)
+  }
+
   /// A small message usually completes within `isend` (MPI copies it out
   /// at once); only one still in progress is kept, with its bytes, to test later.
-  private func transmit(_ message: [UInt8], to engine: Int) throws {
+  private func isend(_ message: [UInt8], to engine: Int, tag: Int) throws {
     guard
       let request = try message.withUnsafeBytes({
-        try world.isendUnlessDone($0, to: engine + 1, tag: MessageTag.request)
+        try channel.isendUnlessDone($0, to: engine + 1, tag: tag)
       })
     else { return }
     sends.append(PendingSend(request: request, bytes: message))
@@ -90,17 +102,21 @@ extension Hub {
   /// farm ran about a fifth more tasks per second at hwm 1 and about a
   /// quarter more at hwm 64 (smaller, sooner bundles), and the round trip
   /// was no slower.
+  ///
+  /// Each engine's next message lands in a receive posted for it
+  /// (`replySlots`): polling for it is a test, not a probe.
   func receiveMessages() throws -> Bool {
-    guard let message = try world.receiveMessage(from: nil, tag: nil) else { return false }
-    switch message.tag {
+    if !loop.pointee.answered.isEmpty { loop.pointee.answered.removeAll(keepingCapacity: true) }
+    guard let arrival = try replySlots.next() else { return false }
+    let (tag, bytes) = try Framing.take(arrival, from: replySlots, on: channel)
+    switch tag {
     case MessageTag.reply:
-      complete(reply: message.bytes, from: message.source - 1)
+      complete(reply: bytes, from: arrival.source - 1)
     case MessageTag.replyBundle:
-      completeBundle(message.bytes, from: message.source - 1)
+      completeBundle(bytes, from: arrival.source - 1)
     default:
       fputs(
-        "MPIParallel: the hub dropped a message with tag \(message.tag) from rank \(message.source)\n",
-        stderr)
+        "MPIParallel: the hub dropped a message with tag \(tag) from rank \(arrival.source)\n", stderr)
     }
     return true
   }
@@ -149,6 +165,7 @@ extension Hub {
       journal == nil
       ? nil : record(job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
     deliver(job, engineID: job.engine, outcome: .reply(bytes), after: sequence)
+    loop.pointee.answered.append(job)
   }
 
   /// Hands queued load-balanced jobs to engines below their high-water mark,
@@ -298,7 +315,10 @@ extension Hub {
     nextCommunicatorID += 1
     let ranks = [0] + engineIDs.map { $0 + 1 }
     let announcement = HubRequest.createCommunicator(id: id, worldRanks: ranks).encode()
-    for engine in engineIDs { try world.send(announcement, to: engine + 1, tag: MessageTag.request) }
+    for engine in engineIDs {
+      try Framing.send(
+        announcement, to: engine + 1, tag: MessageTag.request, limit: Framing.engineSlotBytes, on: channel)
+    }
     if logsDecisions { RuntimeLog.hub.debug("communicator \(id) for engines \(engineIDs)") }
     let communicator = try world.createSubcommunicator(ranks: ranks, tag: id)
     communicators[engineIDs] = (id, communicator)

@@ -31,6 +31,9 @@ final class Hub: @unchecked Sendable {
   }
 
   let world: Communicator
+  /// The hub's and the engines' duplicate of world, for requests and replies
+  /// (see `Engine.channel`).
+  let channel: Communicator
   let table = TaskTable()
   let engineInfos: [EngineInfo]
   /// Load-balanced tasks an engine may hold at once (0: unlimited).
@@ -172,6 +175,8 @@ final class Hub: @unchecked Sendable {
   let clusterScheme: SchemeName
   /// The loop's state (see `HubLoop`).
   let loop: UnsafeMutablePointer<HubLoop>
+  /// A receive posted per engine for its next message (used by the baton's holder).
+  let replySlots: ReceiveSlots
   private var thread: Thread?
   private let finished = ConditionLock()
   private var isFinished = false
@@ -191,8 +196,11 @@ final class Hub: @unchecked Sendable {
   }
 
   /// Collects every engine's hello (blocking, before the hub thread starts).
-  init(world: Communicator, highWaterMark: Int = 1, scheme: SchemeName = .leastload) throws {
+  init(world: Communicator, channel: Communicator, highWaterMark: Int = 1, scheme: SchemeName = .leastload)
+    throws
+  {
     self.world = world
+    self.channel = channel
     self.highWaterMark = highWaterMark
     clusterScheme = scheme
     let defaultScheme = scheme.makeScheme(seed: Self.schemeSeed)
@@ -200,7 +208,7 @@ final class Hub: @unchecked Sendable {
     var remaining = infos.count
     var backoff = Backoff(now: MonotonicClock.now())
     while remaining > 0 {
-      guard let message = try world.probeMessage(from: nil, tag: MessageTag.hello) else {
+      guard let message = try channel.probeMessage(from: nil, tag: MessageTag.hello) else {
         if case .sleep(let seconds) = backoff.idle(now: MonotonicClock.now()) {
           MonotonicClock.sleep(seconds)
         }
@@ -217,6 +225,8 @@ final class Hub: @unchecked Sendable {
       backoff.reset(now: MonotonicClock.now())
     }
     engineInfos = infos.map { $0! }
+    replySlots = try ReceiveSlots(
+      communicator: channel, sources: engineInfos.map(\.rank), capacity: Framing.hubSlotBytes)
     loop = .allocate(capacity: 1)
     loop.initialize(
       to: HubLoop(engines: engineInfos.map { EngineSlot(id: $0.id) }, defaultScheme: defaultScheme))
@@ -389,6 +399,8 @@ final class Hub: @unchecked Sendable {
       if shutdownResult?.isReady == true && sends.isEmpty {
         for (_, entry) in communicators { try? entry.communicator.free() }
         communicators.removeAll()
+        // Every engine has answered its shutdown: no message is due.
+        try replySlots.cancel()
         state = .stopped
         return true
       }

@@ -8,6 +8,9 @@ struct HubLoop {
   var spareInbox: [Hub.Command] = []
   /// Scratch space of the dispatch: the engines a task may go to.
   var candidates: [EngineLoad] = []
+  /// Jobs answered since the last receive, let go at the next: freeing
+  /// them then keeps it off the path from a reply to its waiting driver.
+  var answered: [Job] = []
   var queue: JobQueue = JobQueue()
   var directQueue: [DirectOperation] = []
   /// Whether some engine is held for a direct operation waiting on it.

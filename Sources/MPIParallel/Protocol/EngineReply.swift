@@ -39,6 +39,13 @@ struct EngineReply {
   /// append instead of four per reply.)
   static func success(taskID: Int, started: Double, completed: Double = 0) -> WireWriter {
     var writer = WireWriter(reservingCapacity: 64)
+    writeSuccess(taskID: taskID, started: started, completed: completed, into: &writer)
+    return writer
+  }
+
+  /// Appends a success header to `writer` (an engine's reused buffer).
+  static func writeSuccess(taskID: Int, started: Double, completed: Double = 0, into writer: inout WireWriter)
+  {
     withUnsafeTemporaryAllocation(byteCount: headerSize, alignment: 8) { header in
       header.storeBytes(of: UInt64(taskID).littleEndian, toByteOffset: 0, as: UInt64.self)
       header.storeBytes(of: 0, toByteOffset: 8, as: UInt8.self)
@@ -46,10 +53,10 @@ struct EngineReply {
       header.storeBytes(of: completed.bitPattern.littleEndian, toByteOffset: 17, as: UInt64.self)
       writer.writeRaw(UnsafeRawBufferPointer(header))
     }
-    return writer
   }
 
-  /// Sets the completed time of a header written by `success` (in the
+  /// Sets the completed time of a header written by `success` at the
+  /// writer's start (in the
   /// writer: its bytes, taken after, are not copied).
   static func stamp(completed: Double, in writer: inout WireWriter) {
     writer.patch(completed.bitPattern, at: 17)

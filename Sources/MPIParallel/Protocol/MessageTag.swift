@@ -9,6 +9,10 @@ enum MessageTag {
   static let reply = 13
   /// Engine to hub: several replies in one message (count, then length and reply each).
   static let replyBundle = 14
+  /// Either way: a message too large for the receiver's posted receive is
+  /// announced (its tag and size, see `Framing`), then sent whole with `largePayload`.
+  static let large = 15
+  static let largePayload = 16
 }
 
 /// How a scattered, gathered or broadcast value crosses: as raw numbers or encoded.

@@ -58,6 +58,14 @@ struct ResultContext: Sendable {
     return try Self.callValues(of: bytes, batch: batch, label: label, expected: expected)
   }
 
+  /// A reader at the value of a successful reply to one call; nil for any
+  /// other reply (a failure, or one too short), which takes the long way.
+  @usableFromInline
+  static func successValue(of reply: [UInt8]) -> WireReader? {
+    guard reply.count > EngineReply.headerSize, reply[8] == 0 else { return nil }
+    return WireReader(bytes: reply, start: EngineReply.headerSize, end: reply.count)
+  }
+
   /// The values of a successful call reply: a reader at the first of them
   /// and their count (a chunk's reply, `batch`, starts with its count; a
   /// single call's holds one).

@@ -204,6 +204,15 @@ final class ResultState: @unchecked Sendable {
       outcome: outcome)
   }
 
+  /// Slot 0's reply, when it holds one (a call's result read without a `Slot`).
+  @usableFromInline
+  func firstReply() -> [UInt8]? {
+    lock.withLock { fields in
+      if case .reply(let bytes, _)? = fields.outcomes.first { return bytes }
+      return nil
+    }
+  }
+
   /// The error of the first slot the hub failed (aborted, MPI error), if any.
   func firstFailure() -> (any Error)? {
     lock.withLock { fields in

@@ -18,7 +18,7 @@ struct WireWriter {
   /// An empty writer whose buffer has room for `reservingCapacity` bytes.
   init(reservingCapacity: Int = 64) {
     bytes = []
-    bytes.reserveCapacity(reservingCapacity)
+    if reservingCapacity > 0 { bytes.reserveCapacity(reservingCapacity) }
   }
 
   /// Number of bytes written so far.

@@ -1,0 +1,58 @@
+import MPI
+
+/// How the hub and the engines size their messages on the world
+/// communicator. Each side keeps a receive posted per peer (`ReceiveSlots`)
+/// into a buffer of a fixed size: a message that fits travels whole; a
+/// larger one is announced first (tag `MessageTag.large`: its own tag and
+/// size), then sent with `MessageTag.largePayload`, which the receiver takes
+/// at once, before it posts its next receive for that sender, so every
+/// message of a sender is still taken in order.
+enum Framing {
+  /// The largest request an engine takes whole (the hub's requests to it).
+  static let engineSlotBytes = 64 << 10
+  /// The largest reply the hub takes whole, per engine.
+  static let hubSlotBytes = 16 << 10
+
+  /// The announcement of a `byteCount`-byte message with `tag`.
+  static func announcement(tag: Int, byteCount: Int) -> [UInt8] {
+    var writer = WireWriter(reservingCapacity: 12)
+    writer.write(UInt32(tag))
+    writer.write(UInt64(byteCount))
+    return writer.bytes
+  }
+
+  /// Sends `bytes` with `tag` to `destination`, whose posted receives take
+  /// at most `limit` bytes (blocking, as `MPI_Send`).
+  static func send(_ bytes: [UInt8], to destination: Int, tag: Int, limit: Int, on world: Communicator) throws
+  {
+    guard bytes.count > limit else { return try world.send(bytes, to: destination, tag: tag) }
+    try world.send(announcement(tag: tag, byteCount: bytes.count), to: destination, tag: MessageTag.large)
+    try world.send(bytes, to: destination, tag: MessageTag.largePayload)
+  }
+
+  /// The message an arrival in `slots` brought, as its tag and bytes: a
+  /// copy of the slot's bytes, or for an announcement the large message it
+  /// announced (received now, blocking until it is in: before the next poll
+  /// of `slots` posts the sender's receive again).
+  static func take(_ arrival: ReceiveSlots.Arrival, from slots: ReceiveSlots, on world: Communicator) throws
+    -> (tag: Int, bytes: [UInt8])
+  {
+    let slot = slots.bytes(of: arrival)
+    let bytes = [UInt8](unsafeUninitializedCapacity: slot.count) { buffer, initialized in
+      if let base = slot.baseAddress {
+        buffer.baseAddress!.update(from: base.assumingMemoryBound(to: UInt8.self), count: slot.count)
+      }
+      initialized = slot.count
+    }
+    guard arrival.tag == MessageTag.large else { return (arrival.tag, bytes) }
+    var reader = WireReader(bytes)
+    let tag = Int(try reader.read(UInt32.self))
+    let byteCount = Int(try reader.read(UInt64.self))
+    let message = try world.waitForMessage(from: arrival.source, tag: MessageTag.largePayload)
+    guard message.byteCount == byteCount else {
+      throw EngineError.malformedMessage(
+        "rank \(arrival.source) announced \(byteCount) bytes and sent \(message.byteCount)")
+    }
+    return (tag, try message.receive())
+  }
+}
