@@ -92,8 +92,9 @@ public struct DirectView: Sendable {
       return client.failedState(
         label, ParallelError.encodingFailed(what: "the arguments of \(label)", reason: "\(error)"))
     }
-    let ids = client.hub.table.allocate(function: registration.name, count: targets.count)
-    let state = ResultState(label: label, taskIDs: ids, hub: client.hub)
+    let now = MonotonicClock.wallNow()
+    let ids = client.hub.table.allocate(function: registration.name, count: targets.count, at: now)
+    let state = ResultState(label: label, taskIDs: ids, hub: client.hub, submitted: now)
     if targets.count == 1 {
       // One engine (an engine's apply): one job, posted as it is.
       first.patch(UInt64(ids.lowerBound), at: HubRequest.callTaskIDOffset)

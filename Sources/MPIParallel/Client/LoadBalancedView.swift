@@ -146,7 +146,8 @@ public struct LoadBalancedView: Sendable {
     // Submits the chunks as new tasks; a resubmission calls it again.
     let hubClient = self.client
     @Sendable func run() throws -> AsyncMapResult<R> {
-      let ids = hubClient.hub.table.allocate(function: registration.name, count: chunkCount)
+      let now = MonotonicClock.wallNow()
+      let ids = hubClient.hub.table.allocate(function: registration.name, count: chunkCount, at: now)
       if let flags {
         let dependencies = (flags.after?.taskIDs ?? []).union(flags.follow?.taskIDs ?? [])
         if !dependencies.isEmpty {
@@ -155,10 +156,11 @@ public struct LoadBalancedView: Sendable {
       }
       let state =
         chunkSize == 1
-        ? ResultState(label: label, taskIDs: ids, hub: hubClient.hub)
+        ? ResultState(label: label, taskIDs: ids, hub: hubClient.hub, submitted: now)
         : ResultState(
           label: label, firstTaskID: ids.lowerBound,
-          itemStarts: Array(stride(from: 0, to: count, by: chunkSize)) + [count], hub: hubClient.hub)
+          itemStarts: Array(stride(from: 0, to: count, by: chunkSize)) + [count], hub: hubClient.hub,
+          submitted: now)
       let result = AsyncMapResult(
         state: state, context: hubClient.context, count: count, ordered: ordered, resubmit: run,
         decodeSlot: decoder)

@@ -73,14 +73,13 @@ extension Hub {
   /// driver thread runs it.
   func run() {
     var backoff = Backoff(now: MonotonicClock.now())
+    var seenHelps = 0
     while true {
-      // A driver runs the loop (or did a moment ago and will again after its
-      // next post): stay out of its way, without being woken.
-      if helpers.load(ordering: .acquiring) > 0
-        || MonotonicClock.now()
-          - Double(bitPattern: UInt64(bitPattern: Int64(lastHelp.load(ordering: .relaxed))))
-          < 1e-3
-      {
+      // A driver runs the loop (or did within the last millisecond, and will
+      // again after its next post): stay out of its way, without being woken.
+      let helps = self.helps.load(ordering: .relaxed)
+      if helpers.load(ordering: .acquiring) > 0 || helps != seenHelps {
+        seenHelps = helps
         inboxLock.withLock { _ = inboxLock.wait(until: MonotonicClock.now() + 1e-3) }
         continue
       }
@@ -105,7 +104,7 @@ extension Hub {
   func help(until isDone: () -> Bool, deadline: Double?) -> HelpOutcome {
     helpers.add(1, ordering: .acquiringAndReleasing)
     defer {
-      lastHelp.store(Int(Int64(bitPattern: MonotonicClock.now().bitPattern)), ordering: .relaxed)
+      helps.add(1, ordering: .relaxed)
       helpers.subtract(1, ordering: .acquiringAndReleasing)
     }
     var attempts = 0

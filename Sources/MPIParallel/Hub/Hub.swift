@@ -59,8 +59,9 @@ final class Hub: @unchecked Sendable {
   let baton = ConditionLock()
   /// Driver threads that want the baton; the hub thread steps aside for them.
   let helpers = Atomic<Int>(0)
-  /// When a driver last stopped running the loop (monotonic seconds, as bits).
-  let lastHelp = Atomic<Int>(0)
+  /// How many times a driver has stopped running the loop: the hub thread
+  /// stays away while it changes (no clock read on the driver's way out).
+  let helps = Atomic<Int>(0)
 
   // Owned by the thread running the loop (the baton's holder), kept in `loop`.
   var engines: [EngineSlot] {

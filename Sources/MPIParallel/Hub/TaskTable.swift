@@ -50,10 +50,9 @@ final class TaskTable: @unchecked Sendable {
   /// pthread mutex, and no dynamic exclusivity checks).
   private let lock = Mutex<[Row]>([])
 
-  /// Allocates `count` consecutive ids for tasks of `function`.
-  func allocate(function: String, count: Int) -> Range<Int> {
-    let now = MonotonicClock.wallNow()
-    return lock.withLock { rows in
+  /// Allocates `count` consecutive ids for tasks of `function`, submitted at `now` (seconds since 1970).
+  func allocate(function: String, count: Int, at now: Double = MonotonicClock.wallNow()) -> Range<Int> {
+    lock.withLock { rows in
       let first = rows.count + 1
       // Grow geometrically: reserving exactly what is needed would copy the table each time.
       if rows.capacity < rows.count + count {

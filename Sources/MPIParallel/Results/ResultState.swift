@@ -107,7 +107,12 @@ final class ResultState: @unchecked Sendable {
   /// The hub a waiting thread can drive instead of sleeping (nil in tests without MPI).
   private weak var hub: Hub?
 
-  init(label: String, firstTaskID: Int, itemStarts: [Int], hub: Hub? = nil) {
+  /// `submitted` (seconds since 1970) is when the driver submitted it: the
+  /// time its tasks' rows were given, where the caller has it (one clock read fewer).
+  init(
+    label: String, firstTaskID: Int, itemStarts: [Int], hub: Hub? = nil,
+    submitted: Double = MonotonicClock.wallNow()
+  ) {
     precondition(!itemStarts.isEmpty, "itemStarts holds one more entry than there are slots")
     self.label = label
     self.firstTaskID = firstTaskID
@@ -115,18 +120,18 @@ final class ResultState: @unchecked Sendable {
     slotCount = itemStarts.count - 1
     self.hub = hub
     lock = Mutex(Fields(outcomes: Outcomes(count: slotCount), pending: slotCount))
-    submitted = MonotonicClock.wallNow()
+    self.submitted = submitted
   }
 
   /// One item per slot, one slot per task of `taskIDs`.
-  init(label: String, taskIDs: Range<Int>, hub: Hub? = nil) {
+  init(label: String, taskIDs: Range<Int>, hub: Hub? = nil, submitted: Double = MonotonicClock.wallNow()) {
     self.label = label
     firstTaskID = taskIDs.lowerBound
     itemStarts = []
     slotCount = taskIDs.count
     self.hub = hub
     lock = Mutex(Fields(outcomes: Outcomes(count: taskIDs.count), pending: taskIDs.count))
-    submitted = MonotonicClock.wallNow()
+    self.submitted = submitted
   }
 
   /// The items slot `index` covers.
