@@ -102,6 +102,7 @@ public final class ReceiveSlots: @unchecked Sendable {
         throw MPIError.fromCode(rc, function: "MPI_Test (posted receive)")
       }
       guard flag != 0 else { return nil }
+      posted[0] = false
       handedOut = 0
       return try arrived(slot: 0, status: &statuses[0])
     }
@@ -122,7 +123,6 @@ public final class ReceiveSlots: @unchecked Sendable {
   }
 
   private func arrived(slot: Int, status: inout MPI_Status) throws -> Arrival {
-    posted[slot] = false
     // (The errors' texts are constants: an interpolated one would be built on every call.)
     if sources.count > 1 { try check(cmpi_status_error(&status), "MPI_Irecv (posted receive)") }
     var count: Int32 = 0

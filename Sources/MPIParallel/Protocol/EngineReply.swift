@@ -56,8 +56,7 @@ struct EngineReply {
   }
 
   /// Sets the completed time of a header written by `success` at the
-  /// writer's start (in the
-  /// writer: its bytes, taken after, are not copied).
+  /// writer's start (in the writer: its bytes, taken after, are not copied).
   static func stamp(completed: Double, in writer: inout WireWriter) {
     writer.patch(completed.bitPattern, at: 17)
   }

@@ -1,12 +1,13 @@
 import MPI
 
-/// How the hub and the engines size their messages on the world
-/// communicator. Each side keeps a receive posted per peer (`ReceiveSlots`)
-/// into a buffer of a fixed size: a message that fits travels whole; a
-/// larger one is announced first (tag `MessageTag.large`: its own tag and
-/// size), then sent with `MessageTag.largePayload`, which the receiver takes
-/// at once, before it posts its next receive for that sender, so every
-/// message of a sender is still taken in order.
+/// How the hub and the engines size their messages on their channel (a
+/// duplicate of world, see `Engine.channel`). Each side keeps a receive
+/// posted per peer (`ReceiveSlots`) into a buffer of a fixed size: a message
+/// that fits travels whole; a larger one is announced first (tag
+/// `MessageTag.large`: its own tag and size), then sent with
+/// `MessageTag.largePayload`, which the receiver takes at once, before it
+/// posts its next receive for that sender, so every message of a sender is
+/// still taken in order.
 enum Framing {
   /// The largest request an engine takes whole (the hub's requests to it).
   static let engineSlotBytes = 64 << 10
@@ -23,20 +24,25 @@ enum Framing {
 
   /// Sends `bytes` with `tag` to `destination`, whose posted receives take
   /// at most `limit` bytes (blocking, as `MPI_Send`).
-  static func send(_ bytes: [UInt8], to destination: Int, tag: Int, limit: Int, on world: Communicator) throws
-  {
-    guard bytes.count > limit else { return try world.send(bytes, to: destination, tag: tag) }
-    try world.send(announcement(tag: tag, byteCount: bytes.count), to: destination, tag: MessageTag.large)
-    try world.send(bytes, to: destination, tag: MessageTag.largePayload)
+  static func send(
+    _ bytes: [UInt8], to destination: Int, tag: Int, limit: Int, on communicator: Communicator
+  ) throws {
+    guard bytes.count > limit else { return try communicator.send(bytes, to: destination, tag: tag) }
+    try communicator.send(
+      announcement(tag: tag, byteCount: bytes.count), to: destination, tag: MessageTag.large)
+    try communicator.send(bytes, to: destination, tag: MessageTag.largePayload)
   }
 
   /// The message an arrival in `slots` brought, as its tag and bytes: a
   /// copy of the slot's bytes, or for an announcement the large message it
   /// announced (received now, blocking until it is in: before the next poll
   /// of `slots` posts the sender's receive again).
-  static func take(_ arrival: ReceiveSlots.Arrival, from slots: ReceiveSlots, on world: Communicator) throws
+  static func take(_ arrival: ReceiveSlots.Arrival, from slots: ReceiveSlots, on communicator: Communicator)
+    throws
     -> (tag: Int, bytes: [UInt8])
   {
+    // (Copied with one `update`: the generic array initializer from a raw
+    // buffer costs several times as much here.)
     let slot = slots.bytes(of: arrival)
     let bytes = [UInt8](unsafeUninitializedCapacity: slot.count) { buffer, initialized in
       if let base = slot.baseAddress {
@@ -48,7 +54,7 @@ enum Framing {
     var reader = WireReader(bytes)
     let tag = Int(try reader.read(UInt32.self))
     let byteCount = Int(try reader.read(UInt64.self))
-    let message = try world.waitForMessage(from: arrival.source, tag: MessageTag.largePayload)
+    let message = try communicator.waitForMessage(from: arrival.source, tag: MessageTag.largePayload)
     guard message.byteCount == byteCount else {
       throw EngineError.malformedMessage(
         "rank \(arrival.source) announced \(byteCount) bytes and sent \(message.byteCount)")

@@ -152,18 +152,10 @@ extension AsyncResult where Value: Decodable {
   static func call(_ state: ResultState, context: ResultContext) -> AsyncResult<Value> {
     AsyncResult(state: state, context: context) { state, context in
       let label = state.label
-      // A success, the common case, is decoded with no `Slot` made.
-      if let reply = state.firstReply(), var reader = ResultContext.successValue(of: reply) {
-        do {
-          return try reader.decode(Value.self)
-        } catch {
-          throw ResultContext.decodingFailed(label: label, expected: Value.self, error)
-        }
-      }
-      guard state.slotCount > 0,
-        var (reader, _) = try context.callPayload(
-          of: state.slot(0), batch: false, label: label, expected: Value.self)
-      else { throw ParallelError.noEngines(label) }
+      // The slot is made only for a remote error (where it ran).
+      guard state.slotCount > 0, let reply = state.firstReply() else { throw ParallelError.noEngines(label) }
+      var (reader, _) = try context.callPayload(
+        ofReply: reply, slot: { state.slot(0) }, batch: false, label: label, expected: Value.self)
       do {
         return try reader.decode(Value.self)
       } catch {

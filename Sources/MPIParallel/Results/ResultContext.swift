@@ -54,16 +54,18 @@ struct ResultContext: Sendable {
     -> (reader: WireReader, count: Int)?
   {
     guard case .reply(let bytes) = slot.outcome else { return nil }
-    guard try EngineReply(header: bytes).succeeded else { throw remoteError(reply: bytes, slot: slot) }
-    return try Self.callValues(of: bytes, batch: batch, label: label, expected: expected)
+    return try callPayload(ofReply: bytes, slot: { slot }, batch: batch, label: label, expected: expected)
   }
 
-  /// A reader at the value of a successful reply to one call; nil for any
-  /// other reply (a failure, or one too short), which takes the long way.
+  /// The values of a reply to a call (see `callValues`); throws the remote
+  /// error a failure reply carries, naming where it ran from `slot` (asked
+  /// for only then: a call's success needs no `Slot`).
   @usableFromInline
-  static func successValue(of reply: [UInt8]) -> WireReader? {
-    guard reply.count > EngineReply.headerSize, reply[8] == 0 else { return nil }
-    return WireReader(bytes: reply, start: EngineReply.headerSize, end: reply.count)
+  func callPayload(
+    ofReply bytes: [UInt8], slot: () -> ResultState.Slot, batch: Bool, label: String, expected: Any.Type
+  ) throws -> (reader: WireReader, count: Int) {
+    guard try EngineReply(header: bytes).succeeded else { throw remoteError(reply: bytes, slot: slot()) }
+    return try Self.callValues(of: bytes, batch: batch, label: label, expected: expected)
   }
 
   /// The values of a successful call reply: a reader at the first of them

@@ -209,7 +209,7 @@ final class ResultState: @unchecked Sendable {
       outcome: outcome)
   }
 
-  /// Slot 0's reply, when it holds one (a call's result read without a `Slot`).
+  /// Slot 0's reply, when it holds one (read without making a `Slot`).
   @usableFromInline
   func firstReply() -> [UInt8]? {
     lock.withLock { fields in
