@@ -60,6 +60,42 @@ final class JobQueueTests: XCTestCase {
     XCTAssertTrue(queue.nextTargets == nil)
   }
 
+  func testDeferredChunksOfAFlaglessSourceAreWrittenOnlyWhenSent() throws {
+    let state = ResultState(label: "map", taskIDs: 0..<2)
+    var written: [Int] = []
+    let source = MapSource(firstTaskID: 0, count: 2, result: state, targets: nil) { chunk, writer in
+      written.append(chunk)
+      writer.write(UInt8(40 + chunk))
+    }
+    var queue = JobQueue()
+    queue.append(source)
+    let deferred = try XCTUnwrap(
+      queue.removeFirst(deferring: true, failed: { _, _ in XCTFail("no failure") }))
+    XCTAssertEqual(deferred.message, [], "a deferred chunk carries no request")
+    XCTAssertTrue(deferred.source === source)
+    XCTAssertEqual(written, [])
+    var writer = WireWriter()
+    writer.write(UInt8(9))
+    writer.removeAll()
+    try deferred.source?.write(deferred.slot, &writer)
+    XCTAssertEqual(writer.bytes, [40], "the request written as it is sent, into an emptied writer")
+    let eager = try XCTUnwrap(queue.removeFirst(failed: { _, _ in XCTFail("no failure") }))
+    XCTAssertEqual(eager.message, [41])
+    XCTAssertNil(eager.source)
+  }
+
+  func testChunksWithFlagsAreEncodedAtOnceEvenWhenDeferring() throws {
+    let state = ResultState(label: "map", taskIDs: 0..<1)
+    let source = MapSource(
+      firstTaskID: 0, count: 1, result: state, targets: nil, flags: TaskFlags(retries: 1)
+    ) { [UInt8(7 + $0)] }
+    var queue = JobQueue()
+    queue.append(source)
+    let job = try XCTUnwrap(queue.removeFirst(deferring: true, failed: { _, _ in XCTFail("no failure") }))
+    XCTAssertEqual(job.message, [7], "a retry sends the request again: it is kept")
+    XCTAssertNil(job.source)
+  }
+
   func testRemovingPartOfASourceSkipsThoseChunks() {
     let state = ResultState(label: "map", taskIDs: 10..<16)
     let source = MapSource(firstTaskID: 10, count: 6, result: state, targets: nil) { [UInt8($0)] }

@@ -218,6 +218,18 @@ enum Scenarios {
       }
     }
     checks.equal("no task for an unencodable argument", client.history.count, tasksBefore)
+    // A load-balanced map's chunk is encoded as the hub sends it: one that
+    // cannot be encoded fails alone, with the encoding error, and the
+    // engine the scheduler picked for it takes the next task.
+    let unencodable = client.loadBalancedView().map(takesUnencodable, [Unencodable(), Unencodable()])
+    do {
+      _ = try unencodable.get()
+      checks.check("unencodable map items", false, "no error")
+    } catch let error as ParallelError {
+      checks.check("unencodable map items", "\(error)".contains("could not encode task"), "\(error)")
+    }
+    checks.equal(
+      "map after unencodable items", try client.loadBalancedView().map(square, [1, 2, 3]).get(), [1, 4, 9])
     client[0]["word"] = "hello"
     do {
       _ = try client[0].pull("word", as: Int.self).get()

@@ -172,13 +172,11 @@ public struct LoadBalancedView: Sendable {
       let source = MapSource(
         firstTaskID: first, count: chunkCount, result: state, targets: targets, flags: flags,
         costs: chunkCosts
-      ) { chunk in
+      ) { chunk, writer in
         let items = (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)
-        return try Client.callRequest(
-          header: header, taskID: first + chunk, batch: batch, count: items.count
-        ) { writer in
-          for index in items { try arguments(index, &writer) }
-        }
+        HubRequest.writeCall(
+          from: header, taskID: first + chunk, count: batch ? items.count : nil, into: &writer)
+        for index in items { try arguments(index, &writer) }
       }
       do {
         try hubClient.hub.post(.loadBalancedMap(source))

@@ -50,8 +50,33 @@ enum ArgumentTag {
 extension WireWriter {
   /// Writes one argument given by value: its tag, then the value. On
   /// failure the writer is left as it was.
-  @usableFromInline
+  ///
+  /// (Inlinable: a caller specialized for `Int` or `Double` writes the
+  /// number directly, with no generic encoding entry in between.)
+  @inlinable
   mutating func writeArgument<T: Encodable>(_ value: T) throws {
+    if T.self == Int.self { return writeValueArgument(unsafeBitCast(value, to: Int.self)) }
+    if T.self == Double.self { return writeValueArgument(unsafeBitCast(value, to: Double.self)) }
+    try writeEncodedArgument(value)
+  }
+
+  /// Writes an `Int` argument: its tag, then the number.
+  @usableFromInline
+  mutating func writeValueArgument(_ value: Int) {
+    write(ArgumentTag.value)
+    write(value)
+  }
+
+  /// Writes a `Double` argument: its tag, then the number.
+  @usableFromInline
+  mutating func writeValueArgument(_ value: Double) {
+    write(ArgumentTag.value)
+    write(value)
+  }
+
+  /// `writeArgument` of any type, through the generic encoding entry.
+  @usableFromInline
+  mutating func writeEncodedArgument<T: Encodable>(_ value: T) throws {
     let start = count
     write(ArgumentTag.value)
     do {

@@ -67,8 +67,8 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
 
   /// Writes the call's arguments, all values, after the call header (no
   /// `Argument` wrapper: in unspecialized code each one would cost a
-  /// metadata lookup per call).
-  @usableFromInline
+  /// metadata lookup per call). Inlinable: specialized in the caller.
+  @inlinable
   func encodeValues(_ values: repeat each Argument, into writer: inout WireWriter) throws {
     for value in repeat each values { try writer.writeArgument(value) }
   }

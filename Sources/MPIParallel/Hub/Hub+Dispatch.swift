@@ -12,6 +12,27 @@ extension Hub {
     releaseRequest(of: job)
   }
 
+  /// Sends a deferred chunk of `source` (see `MapSource.job`), its request
+  /// written now into the hub's reused writer: no array per request. A
+  /// chunk that fails to encode fails alone.
+  private func send(_ job: Job, writtenBy source: MapSource) throws {
+    var writer = WireWriter(reservingCapacity: 0)
+    swap(&writer, &loop.pointee.requestWriter)
+    defer { swap(&writer, &loop.pointee.requestWriter) }
+    writer.removeAll()
+    do {
+      try source.write(job.slot, &writer)
+    } catch {
+      fail(
+        job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"),
+        state: .failed)
+      return
+    }
+    register(job)
+    // A send still in progress keeps these bytes; the next `removeAll` then starts a new buffer.
+    try transmit(writer.bytes, to: job.engine)
+  }
+
   /// Drops a sent job's request when nothing can need it again (no flags,
   /// so no retry; no journal, so no key to compute from it): its memory is
   /// freed now, while the engine works, not when the reply is back.
@@ -186,7 +207,7 @@ extension Hub {
     // put it back would cost more than this look. (With a journal, tasks it
     // answers need no engine: they are taken whether or not one has room.)
     while !queue.isEmpty && (journal != nil || engines.indices.contains(where: hasRoom)) {
-      let taken = queue.removeFirst { job, error in
+      let taken = queue.removeFirst(deferring: journal == nil && !bundling) { job, error in
         fail(
           job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"),
           state: .failed)
@@ -240,6 +261,8 @@ extension Hub {
         if bundles[chosen]!.count >= Self.maximumBundle {
           try transmit(bundle: bundles.removeValue(forKey: chosen)!, to: chosen)
         }
+      } else if let source = next.source {
+        try send(next, writtenBy: source)
       } else {
         try send(next)
       }

@@ -11,6 +11,9 @@ struct HubLoop {
   /// Jobs answered since the last receive, let go at the next: freeing
   /// them then keeps it off the path from a reply to its waiting driver.
   var answered: [Job] = []
+  /// Where deferred chunks' requests are written as they are sent (its
+  /// buffer reused from one to the next).
+  var requestWriter = WireWriter()
   var queue: JobQueue = JobQueue()
   var directQueue: [DirectOperation] = []
   /// Whether some engine is held for a direct operation waiting on it.

@@ -31,10 +31,13 @@ final class Job {
   let queuedAt: Double
   /// Its function and arguments' key, when a journal is kept.
   @exclusivity(unchecked) var journalKey: JournalKey? = nil
+  /// The map whose chunk `slot` it is, when its request is written only as
+  /// it is sent (`message` stays empty; see `MapSource.job`).
+  let source: MapSource?
 
   init(
     taskID: Int, message: [UInt8], result: ResultState, slot: Int, targets: [Int]?, engine: Int,
-    loadBalanced: Bool, flags: SharedFlags? = nil, queuedAt: Double = 0
+    loadBalanced: Bool, flags: SharedFlags? = nil, queuedAt: Double = 0, source: MapSource? = nil
   ) {
     self.taskID = taskID
     self.message = message
@@ -45,6 +48,7 @@ final class Job {
     self.loadBalanced = loadBalanced
     self.sharedFlags = flags
     self.queuedAt = queuedAt
+    self.source = source
   }
 }
 

@@ -8,8 +8,8 @@ final class MapSource {
   let result: ResultState
   /// Engines the chunks may run on (nil: any).
   let targets: [Int]?
-  /// Encodes chunk `i`'s request.
-  let encode: (Int) throws -> [UInt8]
+  /// Writes chunk `i`'s request into a writer (appending to what it holds).
+  let write: (Int, inout WireWriter) throws -> Void
   /// The chunks' scheduling flags (nil: none).
   let flags: SharedFlags?
   /// Estimated cost per chunk: the hub hands out the longest first (nil: in order).
@@ -24,7 +24,7 @@ final class MapSource {
 
   init(
     firstTaskID: Int, count: Int, result: ResultState, targets: [Int]?, flags: TaskFlags? = nil,
-    costs: [Double]? = nil, encode: @escaping (Int) throws -> [UInt8]
+    costs: [Double]? = nil, write: @escaping (Int, inout WireWriter) throws -> Void
   ) {
     self.firstTaskID = firstTaskID
     self.count = count
@@ -32,16 +32,37 @@ final class MapSource {
     self.targets = targets
     self.flags = flags.map(SharedFlags.init)
     self.costs = costs
-    self.encode = encode
+    self.write = write
+  }
+
+  /// A source whose chunk `i`'s request is `encode(i)`.
+  convenience init(
+    firstTaskID: Int, count: Int, result: ResultState, targets: [Int]?, flags: TaskFlags? = nil,
+    costs: [Double]? = nil, encode: @escaping (Int) throws -> [UInt8]
+  ) {
+    self.init(
+      firstTaskID: firstTaskID, count: count, result: result, targets: targets, flags: flags, costs: costs
+    ) { index, writer in
+      try encode(index).withUnsafeBytes { writer.writeRaw($0) }
+    }
   }
 
   var remaining: Int { count - next - skipped.count }
 
-  /// Chunk `index` as a job, its request encoded now.
-  func job(_ index: Int) throws -> Job {
-    Job(
-      taskID: firstTaskID + index, message: try encode(index), result: result, slot: index, targets: targets,
-      engine: -1, loadBalanced: true, flags: flags, queuedAt: queuedAt)
+  /// Chunk `index` as a job: its request encoded now, or, with `deferred`
+  /// and no flags (nothing can need the request again), when it is sent
+  /// (`Job.source`), straight into the hub's reused writer.
+  func job(_ index: Int, deferred: Bool = false) throws -> Job {
+    let lazily = deferred && flags == nil
+    var message: [UInt8] = []
+    if !lazily {
+      var writer = WireWriter()
+      try write(index, &writer)
+      message = writer.bytes
+    }
+    return Job(
+      taskID: firstTaskID + index, message: message, result: result, slot: index, targets: targets,
+      engine: -1, loadBalanced: true, flags: flags, queuedAt: queuedAt, source: lazily ? self : nil)
   }
 
   /// Chunk `index` as a job without its request (to fail or abort it).
@@ -118,9 +139,11 @@ struct JobQueue {
     }
   }
 
-  /// Takes the next task, encoding it if it comes from a map source. A chunk
-  /// that fails to encode goes to `failed` and the next task is taken.
-  mutating func removeFirst(failed: (Job, Error) -> Void) -> Job? {
+  /// Takes the next task, encoding it if it comes from a map source (or,
+  /// with `deferring`, leaving a flagless chunk to be encoded as it is
+  /// sent: see `MapSource.job`). A chunk that fails to encode goes to
+  /// `failed` and the next task is taken.
+  mutating func removeFirst(deferring: Bool = false, failed: (Job, Error) -> Void) -> Job? {
     if let job = front.popLast() { return job }
     while let item = hinted.pop() {
       switch item {
@@ -128,7 +151,9 @@ struct JobQueue {
       case .chunk(let source, let chunk):
         guard !source.skipped.contains(chunk) else { continue }
         source.skipped.insert(chunk)
-        do { return try source.job(chunk) } catch { failed(source.placeholder(chunk), error) }
+        do { return try source.job(chunk, deferred: deferring) } catch {
+          failed(source.placeholder(chunk), error)
+        }
       }
     }
     while head < storage.count {
@@ -145,7 +170,9 @@ struct JobQueue {
         let index = source.next
         source.next += 1
         if source.next == source.count { advance() }
-        do { return try source.job(index) } catch { failed(source.placeholder(index), error) }
+        do { return try source.job(index, deferred: deferring) } catch {
+          failed(source.placeholder(index), error)
+        }
       }
     }
     return nil

@@ -48,10 +48,16 @@ enum HubRequest: Equatable {
   /// one piece, with this request's task id and count written in.
   static func call(from header: [UInt8], taskID: Int, count: Int?) -> WireWriter {
     var writer = WireWriter(reservingCapacity: Swift.max(64, header.count + 32))
-    header.withUnsafeBytes { writer.writeRaw($0) }
-    writer.patch(UInt64(taskID), at: callTaskIDOffset)
-    if let count { writer.patch(UInt32(count), at: header.count - MemoryLayout<UInt32>.size) }
+    writeCall(from: header, taskID: taskID, count: count, into: &writer)
     return writer
+  }
+
+  /// `call(from:taskID:count:)`, appended to `writer`.
+  static func writeCall(from header: [UInt8], taskID: Int, count: Int?, into writer: inout WireWriter) {
+    let start = writer.count
+    header.withUnsafeBytes { writer.writeRaw($0) }
+    writer.patch(UInt64(taskID), at: start + callTaskIDOffset)
+    if let count { writer.patch(UInt32(count), at: start + header.count - MemoryLayout<UInt32>.size) }
   }
 
   /// A function's name, argument types and result type as a call carries them.

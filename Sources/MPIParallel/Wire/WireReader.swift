@@ -107,8 +107,35 @@ struct WireReader {
   /// Decodes any `Decodable` value written by ``WireWriter/encode(_:)``,
   /// leaving the reader just after it. Bytes after the value are not checked
   /// (use `Wire.decode` for a whole buffer).
-  @usableFromInline
+  ///
+  /// (Inlinable: a caller specialized for `Int` or `Double` reads the
+  /// number directly, with no generic decoding entry in between.)
+  @inlinable
   mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    if T.self == Int.self { return unsafeBitCast(try decodeInt(), to: T.self) }
+    if T.self == Double.self { return unsafeBitCast(try decodeDouble(), to: T.self) }
+    return try decodeValue(T.self)
+  }
+
+  /// `decode(Int.self)`: its errors name the type, as the generic entry's do.
+  @usableFromInline
+  mutating func decodeInt() throws -> Int {
+    do { return try read(Int.self) } catch let error as WireError { throw Self.decoding(error, "Int") }
+  }
+
+  /// `decode(Double.self)`: its errors name the type, as the generic entry's do.
+  @usableFromInline
+  mutating func decodeDouble() throws -> Double {
+    do { return try readDouble() } catch let error as WireError { throw Self.decoding(error, "Double") }
+  }
+
+  private static func decoding(_ error: WireError, _ typeName: String) -> WireError {
+    error.inContext(type: typeName, codingPath: WireCodingKey.describe([]))
+  }
+
+  /// `decode` of any type, through the generic decoding entry.
+  @usableFromInline
+  mutating func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
     try WireDecoding.decodeValue(T.self, from: &self, parent: nil, key: nil)
   }
 
