@@ -41,6 +41,10 @@ final class Engine {
   /// allocation per reply; one that grew past `replyBufferLimit` is let go).
   @exclusivity(unchecked) private var replyBuffer = WireWriter(reservingCapacity: 256)
   private static let replyBufferLimit = 64 << 10
+  /// The request being handled, copied out of its posted receive into
+  /// storage reused from one request to the next (one that held a large
+  /// message is let go).
+  @exclusivity(unchecked) private var requestBytes: [UInt8] = []
   @exclusivity(unchecked) private var backoff = Backoff(now: MonotonicClock.now())
   @exclusivity(unchecked) private var idlePolls = 0
   @exclusivity(unchecked) private var lastIdleAction = Backoff.Action.spin
@@ -83,10 +87,11 @@ final class Engine {
         idle()
         continue
       }
-      let (tag, bytes) = try Framing.take(arrival, from: requests, on: channel)
+      let tag = try Framing.take(arrival, from: requests, on: channel, into: &requestBytes)
       var keepServing = true
       if tag == MessageTag.request {
-        keepServing = try handle(bytes)
+        keepServing = try handle(requestBytes)
+        if requestBytes.count > Framing.engineSlotBytes { requestBytes = [] }
       } else {
         fputs("MPIParallel: engine \(context.id) dropped a message with tag \(tag)\n", stderr)
       }

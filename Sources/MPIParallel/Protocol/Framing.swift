@@ -51,13 +51,37 @@ enum Framing {
       initialized = slot.count
     }
     guard arrival.tag == MessageTag.large else { return (arrival.tag, bytes) }
+    return try takeAnnounced(bytes, from: arrival.source, on: communicator)
+  }
+
+  /// `take`, with a small message's bytes copied into `buffer`: its storage
+  /// is reused when nothing else holds it (no allocation per message, which
+  /// costs far more than the copy). Returns the message's tag.
+  static func take(
+    _ arrival: ReceiveSlots.Arrival, from slots: ReceiveSlots, on communicator: Communicator,
+    into buffer: inout [UInt8]
+  ) throws -> Int {
+    buffer.removeAll(keepingCapacity: true)
+    let slot = slots.bytes(of: arrival)
+    buffer.append(contentsOf: slot.assumingMemoryBound(to: UInt8.self))
+    guard arrival.tag == MessageTag.large else { return arrival.tag }
+    let tag: Int
+    (tag, buffer) = try takeAnnounced(buffer, from: arrival.source, on: communicator)
+    return tag
+  }
+
+  /// The large message an announcement (`announcement`'s bytes) announced,
+  /// received now, blocking until it is in.
+  private static func takeAnnounced(_ bytes: [UInt8], from source: Int, on communicator: Communicator) throws
+    -> (tag: Int, bytes: [UInt8])
+  {
     var reader = WireReader(bytes)
     let tag = Int(try reader.read(UInt32.self))
     let byteCount = Int(try reader.read(UInt64.self))
-    let message = try communicator.waitForMessage(from: arrival.source, tag: MessageTag.largePayload)
+    let message = try communicator.waitForMessage(from: source, tag: MessageTag.largePayload)
     guard message.byteCount == byteCount else {
       throw EngineError.malformedMessage(
-        "rank \(arrival.source) announced \(byteCount) bytes and sent \(message.byteCount)")
+        "rank \(source) announced \(byteCount) bytes and sent \(message.byteCount)")
     }
     return (tag, try message.receive())
   }
