@@ -70,8 +70,8 @@ enum Framing {
     return tag
   }
 
-  /// The large message an announcement (`announcement`'s bytes) announced,
-  /// received now, blocking until it is in.
+  /// The large message that the announcement in `bytes` (see
+  /// `announcement`) stands for, received now, blocking until it is in.
   private static func takeAnnounced(_ bytes: [UInt8], from source: Int, on communicator: Communicator) throws
     -> (tag: Int, bytes: [UInt8])
   {
