@@ -76,7 +76,7 @@ final class JobQueueTests: XCTestCase {
     XCTAssertEqual(written, [])
     var writer = WireWriter()
     writer.write(UInt8(9))
-    writer.removeAll()
+    writer.truncate(to: 0)
     try deferred.source?.write(deferred.slot, &writer)
     XCTAssertEqual(writer.bytes, [40], "the request written as it is sent, into an emptied writer")
     let eager = try XCTUnwrap(queue.removeFirst(failed: { _, _ in XCTFail("no failure") }))
@@ -174,5 +174,19 @@ final class JobQueueTests: XCTestCase {
     XCTAssertEqual(queue.removeAll { $0 == 3 || $0 == 1 }.map(\.taskID), [3])
     XCTAssertEqual(queue.count, 2)
     XCTAssertEqual(drain(&queue), [2, 0])
+  }
+}
+
+extension MapSource {
+  /// A source whose chunk `i`'s request is `encode(i)` (the tests' shorthand).
+  convenience init(
+    firstTaskID: Int, count: Int, result: ResultState, targets: [Int]?, flags: TaskFlags? = nil,
+    costs: [Double]? = nil, encode: @escaping (Int) throws -> [UInt8]
+  ) {
+    self.init(
+      firstTaskID: firstTaskID, count: count, result: result, targets: targets, flags: flags, costs: costs
+    ) { index, writer in
+      try encode(index).withUnsafeBytes { writer.writeRaw($0) }
+    }
   }
 }

@@ -5,8 +5,10 @@ import MPI
 /// Moving work to the engines and replies back: load-balanced dispatch by the
 /// scheduling scheme, direct operations in order per engine, non-blocking sends.
 extension Hub {
-  /// Sends a job's request to its engine without blocking.
+  /// Sends a job's request to its engine without blocking (a deferred
+  /// chunk's written now: see `MapSource.job`).
   func send(_ job: Job) throws {
+    if let source = job.source { return try send(job, writtenBy: source) }
     register(job)
     try transmit(wire(job), to: job.engine)
     releaseRequest(of: job)
@@ -19,7 +21,7 @@ extension Hub {
     var writer = WireWriter(reservingCapacity: 0)
     swap(&writer, &loop.pointee.requestWriter)
     defer { swap(&writer, &loop.pointee.requestWriter) }
-    writer.removeAll()
+    writer.truncate(to: 0)
     do {
       try source.write(job.slot, &writer)
     } catch {
@@ -29,7 +31,7 @@ extension Hub {
       return
     }
     register(job)
-    // A send still in progress keeps these bytes; the next `removeAll` then starts a new buffer.
+    // A send still in progress keeps these bytes; the next truncation then starts a new buffer.
     try transmit(writer.bytes, to: job.engine)
   }
 
@@ -261,8 +263,6 @@ extension Hub {
         if bundles[chosen]!.count >= Self.maximumBundle {
           try transmit(bundle: bundles.removeValue(forKey: chosen)!, to: chosen)
         }
-      } else if let source = next.source {
-        try send(next, writtenBy: source)
       } else {
         try send(next)
       }

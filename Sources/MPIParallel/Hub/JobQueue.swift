@@ -35,18 +35,6 @@ final class MapSource {
     self.write = write
   }
 
-  /// A source whose chunk `i`'s request is `encode(i)`.
-  convenience init(
-    firstTaskID: Int, count: Int, result: ResultState, targets: [Int]?, flags: TaskFlags? = nil,
-    costs: [Double]? = nil, encode: @escaping (Int) throws -> [UInt8]
-  ) {
-    self.init(
-      firstTaskID: firstTaskID, count: count, result: result, targets: targets, flags: flags, costs: costs
-    ) { index, writer in
-      try encode(index).withUnsafeBytes { writer.writeRaw($0) }
-    }
-  }
-
   var remaining: Int { count - next - skipped.count }
 
   /// Chunk `index` as a job: its request encoded now, or, with `deferred`

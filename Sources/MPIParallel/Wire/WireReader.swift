@@ -117,20 +117,20 @@ struct WireReader {
     return try decodeValue(T.self)
   }
 
-  /// `decode(Int.self)`: its errors name the type, as the generic entry's do.
+  /// `decode(Int.self)`; a value cut short fails through the generic
+  /// entry, whose error names the type.
   @usableFromInline
   mutating func decodeInt() throws -> Int {
-    do { return try read(Int.self) } catch let error as WireError { throw Self.decoding(error, "Int") }
+    guard remaining >= MemoryLayout<Int>.size else { return try decodeValue(Int.self) }
+    return try read(Int.self)
   }
 
-  /// `decode(Double.self)`: its errors name the type, as the generic entry's do.
+  /// `decode(Double.self)`; a value cut short fails through the generic
+  /// entry, whose error names the type.
   @usableFromInline
   mutating func decodeDouble() throws -> Double {
-    do { return try readDouble() } catch let error as WireError { throw Self.decoding(error, "Double") }
-  }
-
-  private static func decoding(_ error: WireError, _ typeName: String) -> WireError {
-    error.inContext(type: typeName, codingPath: WireCodingKey.describe([]))
+    guard remaining >= MemoryLayout<Double>.size else { return try decodeValue(Double.self) }
+    return try readDouble()
   }
 
   /// `decode` of any type, through the generic decoding entry.

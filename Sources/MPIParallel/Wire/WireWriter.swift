@@ -108,10 +108,6 @@ struct WireWriter {
     bytes.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
   }
 
-  /// Drops everything written, keeping the buffer's capacity (when no
-  /// copy of `bytes` shares it).
-  mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
-
   /// Drops everything written after the first `count` bytes.
   mutating func truncate(to count: Int) {
     if count < bytes.count { bytes.removeSubrange(count...) }
