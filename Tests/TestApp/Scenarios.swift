@@ -93,6 +93,11 @@ enum Scenarios {
     // Least load: n equal sleeps run one per engine, all at once.
     let spread = lview.map(sleepFor, Array(repeating: 0.1, count: n))
     checks.equal("least load spreads", Set(try spread.get()), Set(0..<n))
+    // Numbers are decoded as they arrive (their replies not kept): their
+    // times come from the hub's table.
+    let times = spread.metadata
+    checks.check(
+      "lb map metadata", times.allSatisfy { $0.engineID != nil && ($0.elapsed ?? 0) >= 0.09 }, "\(times)")
     let targeted = client.loadBalancedView(targets: [0])
     checks.equal("lb targets", Set(try targeted.map(sleepFor, [0.0, 0.0, 0.0]).get()), [0])
 
@@ -308,6 +313,8 @@ enum Scenarios {
     }
     let items = Array(lview.map(failIfOdd, [0, 1, 2, 4]))
     checks.equal("item results", items.map { try? $0.get() }, [0, nil, 2, 4])
+    let outcomes = lview.map(failIfOdd, [0, 1, 2, 3, 4]).outcomes
+    checks.equal("outcomes", outcomes.map { try? $0.get() }, [0, nil, 2, nil, 4])
     // The engines keep serving after errors.
     checks.equal("still serving", try all.apply(engineID).get(), Array(0..<n))
 

@@ -68,7 +68,7 @@ public struct LoadBalancedView: Sendable {
 
   /// Submits one call of `registration`, its arguments written by `arguments`.
   @usableFromInline
-  func applyCall<R>(
+  func applyCall<R: Decodable>(
     _ registration: FunctionRegistration, decoder: @escaping AsyncMapResult<R>.SlotDecoder,
     arguments: @escaping (inout WireWriter) throws -> Void
   ) -> AsyncResult<R> {
@@ -109,7 +109,7 @@ public struct LoadBalancedView: Sendable {
   /// Submits `count` calls of a registered function in chunks; `arguments`
   /// writes call `index`'s arguments.
   @usableFromInline
-  func submit<R>(
+  func submit<R: Decodable>(
     label: String, registration: FunctionRegistration, count: Int, chunkSize: Int, ordered: Bool,
     batch: Bool, costs: [Double]?, decoder: @escaping AsyncMapResult<R>.SlotDecoder,
     arguments: @escaping (Int, inout WireWriter) throws -> Void
@@ -154,13 +154,15 @@ public struct LoadBalancedView: Sendable {
           try DependencyRules.checkCycles(Dictionary(uniqueKeysWithValues: ids.map { ($0, dependencies) }))
         }
       }
+      // A map's numbers are decoded by the hub as they arrive (see `TypedReplies`).
+      let replies = batch ? TypedReplies<R>(count: count, batch: true) : nil
       let state =
         chunkSize == 1
-        ? ResultState(label: label, taskIDs: ids, hub: hubClient.hub, submitted: now)
+        ? ResultState(label: label, taskIDs: ids, hub: hubClient.hub, submitted: now, replies: replies)
         : ResultState(
           label: label, firstTaskID: ids.lowerBound,
           itemStarts: Array(stride(from: 0, to: count, by: chunkSize)) + [count], hub: hubClient.hub,
-          submitted: now)
+          submitted: now, replies: replies)
       let result = AsyncMapResult(
         state: state, context: hubClient.context, count: count, ordered: ordered, resubmit: run,
         decodeSlot: decoder)

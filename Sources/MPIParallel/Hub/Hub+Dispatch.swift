@@ -127,14 +127,22 @@ extension Hub {
   /// was no slower.
   ///
   /// Each engine's next message lands in a receive posted for it
-  /// (`replySlots`): polling for it is a test, not a probe.
+  /// (`replySlots`): polling for it is a test, not a probe. It is copied
+  /// into a buffer reused from one message to the next; a reply the hub
+  /// keeps is copied out of it (one whose values it decodes at once is not).
   func receiveMessages() throws -> Bool {
     if !loop.pointee.answered.isEmpty { loop.pointee.answered.removeAll(keepingCapacity: true) }
     guard let arrival = try replySlots.next() else { return false }
-    let (tag, bytes) = try Framing.take(arrival, from: replySlots, on: channel)
+    var bytes: [UInt8] = []
+    swap(&bytes, &loop.pointee.replyBuffer)
+    defer {
+      // A large message's buffer is let go rather than kept for small ones.
+      if bytes.capacity <= Framing.hubSlotBytes { swap(&bytes, &loop.pointee.replyBuffer) }
+    }
+    let tag = try Framing.take(arrival, from: replySlots, on: channel, into: &bytes)
     switch tag {
     case MessageTag.reply:
-      complete(reply: bytes, from: arrival.source - 1)
+      complete(reply: bytes, from: arrival.source - 1, borrowed: true)
     case MessageTag.replyBundle:
       completeBundle(bytes, from: arrival.source - 1)
     default:
@@ -151,14 +159,16 @@ extension Hub {
       let count = Int(try reader.read(UInt32.self))
       for _ in 0..<count {
         let length = Int(try reader.read(UInt32.self))
-        complete(reply: try reader.readRaw(count: length), from: engine)
+        complete(reply: try reader.readRaw(count: length), from: engine, borrowed: false)
       }
     } catch {
       fputs("MPIParallel: the hub dropped a malformed reply bundle from engine \(engine): \(error)\n", stderr)
     }
   }
 
-  private func complete(reply bytes: [UInt8], from engine: Int) {
+  /// Completes the job `bytes` answers. A `borrowed` reply's storage is
+  /// reused for the next message: it is copied before anything keeps it.
+  private func complete(reply bytes: [UInt8], from engine: Int, borrowed: Bool) {
     guard engine >= 0 && engine < engines.count, let header = try? EngineReply(header: bytes),
       let job = engines[engine].inFlight.remove(taskID: header.taskID)
     else {
@@ -184,10 +194,23 @@ extension Hub {
     table.markFinished(
       taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
       completed: header.completed)
-    let sequence =
-      journal == nil
-      ? nil : record(job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
-    deliver(job, engineID: job.engine, outcome: .reply(bytes), after: sequence)
+    var sequence: Int?
+    var borrowed = borrowed
+    var bytes = bytes
+    if journal != nil {
+      // The journal keeps the reply.
+      if borrowed { (bytes, borrowed) = (Framing.copy(bytes), false) }
+      sequence = record(job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
+    }
+    let outcome: ResultState.Outcome
+    if header.succeeded, let replies = job.result.replies,
+      replies.store(reply: bytes, items: job.result.items(ofSlot: job.slot))
+    {
+      outcome = .decoded
+    } else {
+      outcome = .reply(borrowed ? Framing.copy(bytes) : bytes)
+    }
+    deliver(job, engineID: job.engine, outcome: outcome, after: sequence)
     loop.pointee.answered.append(job)
   }
 

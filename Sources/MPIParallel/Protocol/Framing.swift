@@ -33,29 +33,24 @@ enum Framing {
     try communicator.send(bytes, to: destination, tag: MessageTag.largePayload)
   }
 
-  /// The message an arrival in `slots` brought, as its tag and bytes: a
-  /// copy of the slot's bytes, or for an announcement the large message it
-  /// announced (received now, blocking until it is in: before the next poll
-  /// of `slots` posts the sender's receive again).
-  static func take(_ arrival: ReceiveSlots.Arrival, from slots: ReceiveSlots, on communicator: Communicator)
-    throws
-    -> (tag: Int, bytes: [UInt8])
-  {
-    // (Copied with one `update`: the generic array initializer from a raw
-    // buffer costs several times as much here.)
-    let slot = slots.bytes(of: arrival)
-    let bytes = [UInt8](unsafeUninitializedCapacity: slot.count) { buffer, initialized in
-      if let base = slot.baseAddress {
-        buffer.baseAddress!.update(from: base.assumingMemoryBound(to: UInt8.self), count: slot.count)
+  /// A new array of `bytes`' elements, exactly as long: the storage of
+  /// `bytes`, which may be larger and is reused, is not shared. (Copied
+  /// with one `update`: the generic array initializer from a raw buffer
+  /// costs several times as much.)
+  static func copy(_ bytes: [UInt8]) -> [UInt8] {
+    bytes.withUnsafeBufferPointer { source in
+      [UInt8](unsafeUninitializedCapacity: source.count) { buffer, initialized in
+        if let base = source.baseAddress { buffer.baseAddress!.update(from: base, count: source.count) }
+        initialized = source.count
       }
-      initialized = slot.count
     }
-    guard arrival.tag == MessageTag.large else { return (arrival.tag, bytes) }
-    return try takeAnnounced(bytes, from: arrival.source, on: communicator)
   }
 
-  /// `take`, with a small message's bytes copied into `buffer`: its storage
-  /// is reused when nothing else holds it (no allocation per message, which
+  /// The message an arrival in `slots` brought, copied into `buffer`: a
+  /// small message's bytes, or for an announcement the large message it
+  /// announced (received now, blocking until it is in: before the next poll
+  /// of `slots` posts the sender's receive again). The buffer's storage is
+  /// reused when nothing else holds it (no allocation per message, which
   /// costs far more than the copy). Returns the message's tag.
   static func take(
     _ arrival: ReceiveSlots.Arrival, from slots: ReceiveSlots, on communicator: Communicator,

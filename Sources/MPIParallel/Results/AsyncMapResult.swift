@@ -14,6 +14,8 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   let state: ResultState
   let context: ResultContext
   private let decodeSlot: SlotDecoder
+  /// The values the hub decoded as replies arrived (slots completed as `.decoded`).
+  private let replies: TypedReplies<Element>?
   /// Whether iteration follows the input's order (else completion order).
   public let ordered: Bool
   /// Number of items.
@@ -35,6 +37,7 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     self.ordered = ordered
     self.resubmitter = resubmit
     self.decodeSlot = decodeSlot
+    replies = state.replies as? TypedReplies<Element>
   }
 
   /// Runs the same tasks again as new tasks (IPython's `resubmit`), finished
@@ -145,6 +148,8 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   }
 
   private func collect() throws -> [Element] {
+    // Every value decoded as it arrived: one copy of the block.
+    if let replies, state.isAllDecoded { return Array(replies.values(0..<count)) }
     var values: [Element] = []
     values.reserveCapacity(count)
     var remote: [RemoteError] = []
@@ -162,6 +167,7 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
       switch slot.outcome {
       case nil: failed(ParallelError.invalidArgument("task \(slot.taskID) has not finished"))
       case .failed(let error): failed(error)
+      case .decoded: values.append(contentsOf: decodedValues(slot))
       default:
         let before = values.count
         do {
@@ -190,6 +196,7 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     switch slot.outcome {
     case nil: result = .failure(ParallelError.invalidArgument("task \(slot.taskID) has not finished"))
     case .failed(let error): result = .failure(error)
+    case .decoded: result = .success(Array(decodedValues(slot)))
     default:
       result = Result {
         var values: [Element] = []
@@ -198,6 +205,12 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
       }
     }
     return result
+  }
+
+  /// The values of a slot that completed as `.decoded`.
+  private func decodedValues(_ slot: ResultState.Slot) -> UnsafeBufferPointer<Element> {
+    guard let replies else { preconditionFailure("a slot of \(state.label) was decoded with no storage") }
+    return replies.values(slot.items)
   }
 
   func slotIndex(ofItem item: Int) -> Int { state.slotIndex(ofItem: item) }

@@ -38,9 +38,17 @@ struct ResultContext: Sendable {
   func metadata(_ slot: ResultState.Slot, submitted: Double) -> TaskMetadata {
     var started: Date?
     var completed: Date?
-    if case .reply(let bytes) = slot.outcome, let header = try? EngineReply(header: bytes) {
-      started = Date(timeIntervalSince1970: header.started)
-      completed = Date(timeIntervalSince1970: header.completed)
+    switch slot.outcome {
+    case .reply(let bytes):
+      if let header = try? EngineReply(header: bytes) {
+        started = Date(timeIntervalSince1970: header.started)
+        completed = Date(timeIntervalSince1970: header.completed)
+      }
+    case .decoded:
+      // The reply is not kept: the hub's table has its times.
+      let record = hub.table.record(slot.taskID)
+      (started, completed) = (record?.started, record?.completed)
+    default: break
     }
     return TaskMetadata(
       taskID: slot.taskID, engineID: slot.engineID, submitted: Date(timeIntervalSince1970: submitted),

@@ -2,16 +2,20 @@ import Synchronization
 
 /// The shared state of one submitted operation: one slot per task (a call on
 /// one engine, or one chunk of a map), filled by the hub as replies arrive
-/// and read by the driver. The hub stores replies undecoded; the driver
-/// decodes them when it reads them. Task ids are consecutive from
-/// `firstTaskID`; slot `i` covers items `itemStarts[i]..<itemStarts[i+1]`,
-/// or item `i` alone when every slot is one item.
+/// and read by the driver. The hub stores replies undecoded and the driver
+/// decodes them when it reads them, unless the result has `replies`, where
+/// the hub decodes a successful reply's values as it arrives. Task ids are
+/// consecutive from `firstTaskID`; slot `i` covers items
+/// `itemStarts[i]..<itemStarts[i+1]`, or item `i` alone when every slot is
+/// one item.
 @usableFromInline
 final class ResultState: @unchecked Sendable {
   /// What arrived for a slot.
   enum Outcome {
     /// An engine's reply (success or error), undecoded.
     case reply([UInt8])
+    /// A successful reply whose values the hub decoded into `replies` as it arrived.
+    case decoded
     /// This slot's bytes within a gather's destination; `failed` when the engine sent an error.
     case gathered(any GatherDestination, Range<Int>, failed: Bool)
     /// The hub failed the slot (aborted, MPI error).
@@ -45,12 +49,14 @@ final class ResultState: @unchecked Sendable {
   /// spare bytes: no array of its own.
   fileprivate enum Stored {
     case reply([UInt8], engine: Int32)
+    case decoded(engine: Int32)
     case gathered(Int, engine: Int32)
     case failed(Error, engine: Int32)
 
     var engine: Int32 {
       switch self {
-      case .reply(_, let engine), .gathered(_, let engine), .failed(_, let engine): engine
+      case .reply(_, let engine), .decoded(let engine), .gathered(_, let engine), .failed(_, let engine):
+        engine
       }
     }
   }
@@ -81,6 +87,8 @@ final class ResultState: @unchecked Sendable {
     var outcomes: Outcomes
     var gatheredParts: [(destination: any GatherDestination, range: Range<Int>, failed: Bool)] = []
     var pending: Int
+    /// Slots completed as `.decoded`.
+    var decoded = 0
     /// Slot indices in completion order (kept only for several slots: one
     /// slot's order needs no array, and a call then allocates one less).
     var arrivals: [Int32] = []
@@ -106,12 +114,14 @@ final class ResultState: @unchecked Sendable {
   let submitted: Double
   /// The hub a waiting thread can drive instead of sleeping (nil in tests without MPI).
   private weak var hub: Hub?
+  /// Where the hub decodes successful replies as they arrive (nil: it keeps them whole).
+  let replies: (any ReplySink)?
 
   /// `submitted` (seconds since 1970) is when the driver submitted it: the
   /// time its tasks' rows were given, where the caller has it (one clock read fewer).
   init(
     label: String, firstTaskID: Int, itemStarts: [Int], hub: Hub? = nil,
-    submitted: Double = MonotonicClock.wallNow()
+    submitted: Double = MonotonicClock.wallNow(), replies: (any ReplySink)? = nil
   ) {
     precondition(!itemStarts.isEmpty, "itemStarts holds one more entry than there are slots")
     self.label = label
@@ -121,10 +131,14 @@ final class ResultState: @unchecked Sendable {
     self.hub = hub
     lock = Mutex(Fields(outcomes: Outcomes(count: slotCount), pending: slotCount))
     self.submitted = submitted
+    self.replies = replies
   }
 
   /// One item per slot, one slot per task of `taskIDs`.
-  init(label: String, taskIDs: Range<Int>, hub: Hub? = nil, submitted: Double = MonotonicClock.wallNow()) {
+  init(
+    label: String, taskIDs: Range<Int>, hub: Hub? = nil, submitted: Double = MonotonicClock.wallNow(),
+    replies: (any ReplySink)? = nil
+  ) {
     self.label = label
     firstTaskID = taskIDs.lowerBound
     itemStarts = []
@@ -132,6 +146,7 @@ final class ResultState: @unchecked Sendable {
     self.hub = hub
     lock = Mutex(Fields(outcomes: Outcomes(count: taskIDs.count), pending: taskIDs.count))
     self.submitted = submitted
+    self.replies = replies
   }
 
   /// The items slot `index` covers.
@@ -155,6 +170,9 @@ final class ResultState: @unchecked Sendable {
       let engine = Int32(engineID ?? -1)
       switch outcome {
       case .reply(let bytes): fields.outcomes[index] = .reply(bytes, engine: engine)
+      case .decoded:
+        fields.outcomes[index] = .decoded(engine: engine)
+        fields.decoded += 1
       case .failed(let error): fields.outcomes[index] = .failed(error, engine: engine)
       case .gathered(let destination, let range, let failed):
         fields.outcomes[index] = .gathered(fields.gatheredParts.count, engine: engine)
@@ -198,6 +216,7 @@ final class ResultState: @unchecked Sendable {
     switch stored {
     case nil: outcome = nil
     case .reply(let bytes, _): outcome = .reply(bytes)
+    case .decoded: outcome = .decoded
     case .failed(let error, _): outcome = .failed(error)
     case .gathered(let part, _):
       let (destination, range, failed) = fields.gatheredParts[part]
@@ -226,6 +245,9 @@ final class ResultState: @unchecked Sendable {
       return nil
     }
   }
+
+  /// Whether every slot completed as `.decoded` (its values all in `replies`).
+  var isAllDecoded: Bool { lock.withLock { $0.decoded == slotCount } }
 
   /// Slot indices in the order they completed.
   func arrivalOrder() -> [Int] {

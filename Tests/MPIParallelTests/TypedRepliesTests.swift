@@ -1,0 +1,67 @@
+import XCTest
+
+@testable import MPIParallel
+
+final class TypedRepliesTests: XCTestCase {
+  /// A successful reply of a chunk: its count, then its values.
+  private func chunkReply<T: Encodable>(_ values: [T], count: Int? = nil) throws -> [UInt8] {
+    var writer = EngineReply.success(taskID: 7, started: 1, completed: 2)
+    writer.write(UInt32(count ?? values.count))
+    for value in values { try writer.encode(value) }
+    return writer.bytes
+  }
+
+  private struct Point: Codable, Equatable {
+    var x: Double
+    var y: Double
+  }
+
+  func testAChunkIsDecodedIntoItsItems() throws {
+    let replies = try XCTUnwrap(TypedReplies<Int>(count: 6, batch: true))
+    XCTAssertTrue(replies.store(reply: try chunkReply([30, 40]), items: 3..<5))
+    XCTAssertTrue(replies.store(reply: try chunkReply([10, 20, 25]), items: 0..<3))
+    XCTAssertEqual(Array(replies.values(0..<5)), [10, 20, 25, 30, 40])
+    XCTAssertEqual(Array(replies.values(3..<5)), [30, 40])
+  }
+
+  func testStructsOfNumbersAreDecodedToo() throws {
+    let replies = try XCTUnwrap(TypedReplies<Point>(count: 2, batch: true))
+    XCTAssertTrue(replies.store(reply: try chunkReply([Point(x: 1, y: 2)]), items: 1..<2))
+    XCTAssertEqual(replies.values(1..<2).first, Point(x: 1, y: 2))
+  }
+
+  func testTypesThatAreNotTriviallyCopyableKeepTheirReplies() {
+    XCTAssertNil(TypedReplies<String>(count: 3, batch: true))
+    XCTAssertNil(TypedReplies<[Double]>(count: 3, batch: true))
+    XCTAssertNil(TypedReplies<Int>(count: 0, batch: true))
+  }
+
+  func testAReplyThatDoesNotFitIsRefused() throws {
+    let replies = try XCTUnwrap(TypedReplies<Int>(count: 4, batch: true))
+    // Fewer values than the chunk's items.
+    XCTAssertFalse(replies.store(reply: try chunkReply([1]), items: 0..<2))
+    // A count that promises more values than the reply holds.
+    XCTAssertFalse(replies.store(reply: try chunkReply([1], count: 2), items: 0..<2))
+    // Values of another type (a Double is 8 bytes too, but a Bool is one).
+    XCTAssertFalse(replies.store(reply: try chunkReply([true, false]), items: 2..<4))
+    // A header cut short.
+    XCTAssertFalse(replies.store(reply: [1, 2, 3], items: 0..<1))
+  }
+
+  func testAStateCountsItsDecodedSlots() throws {
+    let replies = try XCTUnwrap(TypedReplies<Int>(count: 3, batch: true))
+    let state = ResultState(label: "map", taskIDs: 1..<4, replies: replies)
+    XCTAssertTrue(state.replies === replies)
+    state.complete(slot: 0, engineID: 2, outcome: .decoded)
+    state.complete(slot: 2, engineID: 1, outcome: .decoded)
+    XCTAssertFalse(state.isAllDecoded)
+    guard case .decoded? = state.slot(0).outcome else { return XCTFail("slot 0 was decoded") }
+    XCTAssertEqual(state.slot(0).engineID, 2)
+    state.complete(slot: 1, engineID: 1, outcome: .reply([1]))
+    XCTAssertTrue(state.isReady)
+    XCTAssertFalse(state.isAllDecoded, "slot 1 kept its reply")
+    let decoded = ResultState(label: "map", taskIDs: 1..<2, replies: replies)
+    decoded.complete(slot: 0, engineID: 0, outcome: .decoded)
+    XCTAssertTrue(decoded.isAllDecoded)
+  }
+}
