@@ -11,6 +11,12 @@ final class TypedRepliesTests: XCTestCase {
     return writer.bytes
   }
 
+  /// Stores `reply` as the hub does: at the start of a longer buffer,
+  /// followed by stale bytes that must not be read.
+  private func store<T>(_ replies: TypedReplies<T>, _ reply: [UInt8], items: Range<Int>) -> Bool {
+    replies.store(reply: reply + [UInt8](repeating: 0xEE, count: 64), length: reply.count, items: items)
+  }
+
   private struct Point: Codable, Equatable {
     var x: Double
     var y: Double
@@ -18,15 +24,15 @@ final class TypedRepliesTests: XCTestCase {
 
   func testAChunkIsDecodedIntoItsItems() throws {
     let replies = try XCTUnwrap(TypedReplies<Int>(count: 6, batch: true))
-    XCTAssertTrue(replies.store(reply: try chunkReply([30, 40]), items: 3..<5))
-    XCTAssertTrue(replies.store(reply: try chunkReply([10, 20, 25]), items: 0..<3))
+    XCTAssertTrue(store(replies, try chunkReply([30, 40]), items: 3..<5))
+    XCTAssertTrue(store(replies, try chunkReply([10, 20, 25]), items: 0..<3))
     XCTAssertEqual(Array(replies.values(0..<5)), [10, 20, 25, 30, 40])
     XCTAssertEqual(Array(replies.values(3..<5)), [30, 40])
   }
 
   func testStructsOfNumbersAreDecodedToo() throws {
     let replies = try XCTUnwrap(TypedReplies<Point>(count: 2, batch: true))
-    XCTAssertTrue(replies.store(reply: try chunkReply([Point(x: 1, y: 2)]), items: 1..<2))
+    XCTAssertTrue(store(replies, try chunkReply([Point(x: 1, y: 2)]), items: 1..<2))
     XCTAssertEqual(replies.values(1..<2).first, Point(x: 1, y: 2))
   }
 
@@ -39,13 +45,13 @@ final class TypedRepliesTests: XCTestCase {
   func testAReplyThatDoesNotFitIsRefused() throws {
     let replies = try XCTUnwrap(TypedReplies<Int>(count: 4, batch: true))
     // Fewer values than the chunk's items.
-    XCTAssertFalse(replies.store(reply: try chunkReply([1]), items: 0..<2))
+    XCTAssertFalse(store(replies, try chunkReply([1]), items: 0..<2))
     // A count that promises more values than the reply holds.
-    XCTAssertFalse(replies.store(reply: try chunkReply([1], count: 2), items: 0..<2))
+    XCTAssertFalse(store(replies, try chunkReply([1], count: 2), items: 0..<2))
     // Values of another type (a Double is 8 bytes too, but a Bool is one).
-    XCTAssertFalse(replies.store(reply: try chunkReply([true, false]), items: 2..<4))
+    XCTAssertFalse(store(replies, try chunkReply([true, false]), items: 2..<4))
     // A header cut short.
-    XCTAssertFalse(replies.store(reply: [1, 2, 3], items: 0..<1))
+    XCTAssertFalse(store(replies, [1, 2, 3], items: 0..<1))
   }
 
   func testAStateCountsItsDecodedSlots() throws {

@@ -127,24 +127,32 @@ extension Hub {
   /// was no slower.
   ///
   /// Each engine's next message lands in a receive posted for it
-  /// (`replySlots`): polling for it is a test, not a probe. It is copied
-  /// into a buffer reused from one message to the next; a reply the hub
-  /// keeps is copied out of it (one whose values it decodes at once is not).
+  /// (`replySlots`): polling for it is a test, not a probe. A small one
+  /// is copied into the start of a buffer kept from one message to the
+  /// next (its length stays the slots' capacity: the copy is one
+  /// `memcpy`); a reply the hub keeps is copied out of it (one whose values
+  /// it decodes at once is not).
   func receiveMessages() throws -> Bool {
     if !loop.pointee.answered.isEmpty { loop.pointee.answered.removeAll(keepingCapacity: true) }
     guard let arrival = try replySlots.next() else { return false }
-    var bytes: [UInt8] = []
-    swap(&bytes, &loop.pointee.replyBuffer)
-    defer {
-      // A large message's buffer is let go rather than kept for small ones.
-      if bytes.capacity <= Framing.hubSlotBytes { swap(&bytes, &loop.pointee.replyBuffer) }
+    let tag: Int
+    let bytes: [UInt8]
+    let length: Int
+    let borrowed = arrival.tag != MessageTag.large
+    if borrowed {
+      let slot = replySlots.bytes(of: arrival)
+      loop.pointee.replyBuffer.withUnsafeMutableBytes { $0.copyMemory(from: slot) }
+      (tag, bytes, length) = (arrival.tag, loop.pointee.replyBuffer, slot.count)
+    } else {
+      var large: [UInt8] = []
+      tag = try Framing.take(arrival, from: replySlots, on: channel, into: &large)
+      (bytes, length) = (large, large.count)
     }
-    let tag = try Framing.take(arrival, from: replySlots, on: channel, into: &bytes)
     switch tag {
     case MessageTag.reply:
-      complete(reply: bytes, from: arrival.source - 1, borrowed: true)
+      complete(reply: bytes, length: length, from: arrival.source - 1, borrowed: borrowed)
     case MessageTag.replyBundle:
-      completeBundle(bytes, from: arrival.source - 1)
+      completeBundle(bytes, length: length, from: arrival.source - 1)
     default:
       fputs(
         "MPIParallel: the hub dropped a message with tag \(tag) from rank \(arrival.source)\n", stderr)
@@ -153,23 +161,24 @@ extension Hub {
   }
 
   /// Splits an engine's bundle of replies (count, then length and reply each).
-  private func completeBundle(_ bytes: [UInt8], from engine: Int) {
-    var reader = WireReader(bytes)
+  private func completeBundle(_ bytes: [UInt8], length: Int, from engine: Int) {
+    var reader = WireReader(bytes: bytes, start: 0, end: length)
     do {
       let count = Int(try reader.read(UInt32.self))
       for _ in 0..<count {
-        let length = Int(try reader.read(UInt32.self))
-        complete(reply: try reader.readRaw(count: length), from: engine, borrowed: false)
+        let reply = try reader.readRaw(count: Int(try reader.read(UInt32.self)))
+        complete(reply: reply, length: reply.count, from: engine, borrowed: false)
       }
     } catch {
       fputs("MPIParallel: the hub dropped a malformed reply bundle from engine \(engine): \(error)\n", stderr)
     }
   }
 
-  /// Completes the job `bytes` answers. A `borrowed` reply's storage is
-  /// reused for the next message: it is copied before anything keeps it.
-  private func complete(reply bytes: [UInt8], from engine: Int, borrowed: Bool) {
-    guard engine >= 0 && engine < engines.count, let header = try? EngineReply(header: bytes),
+  /// Completes the job that the reply in `bytes[..<length]` answers. A
+  /// `borrowed` reply's storage is reused for the next message: it is
+  /// copied before anything keeps it.
+  private func complete(reply bytes: [UInt8], length: Int, from engine: Int, borrowed: Bool) {
+    guard engine >= 0 && engine < engines.count, let header = try? EngineReply(header: bytes, length: length),
       let job = engines[engine].inFlight.remove(taskID: header.taskID)
     else {
       fputs("MPIParallel: the hub dropped a reply it cannot match from engine \(engine)\n", stderr)
@@ -199,16 +208,16 @@ extension Hub {
     var bytes = bytes
     if journal != nil {
       // The journal keeps the reply.
-      if borrowed { (bytes, borrowed) = (Framing.copy(bytes), false) }
+      if borrowed { (bytes, borrowed) = (Framing.copy(bytes, count: length), false) }
       sequence = record(job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
     }
     let outcome: ResultState.Outcome
     if header.succeeded, let replies = job.result.replies,
-      replies.store(reply: bytes, items: job.result.items(ofSlot: job.slot))
+      replies.store(reply: bytes, length: length, items: job.result.items(ofSlot: job.slot))
     {
       outcome = .decoded
     } else {
-      outcome = .reply(borrowed ? Framing.copy(bytes) : bytes)
+      outcome = .reply(borrowed ? Framing.copy(bytes, count: length) : bytes)
     }
     deliver(job, engineID: job.engine, outcome: outcome, after: sequence)
     loop.pointee.answered.append(job)

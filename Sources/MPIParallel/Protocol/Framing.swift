@@ -33,15 +33,16 @@ enum Framing {
     try communicator.send(bytes, to: destination, tag: MessageTag.largePayload)
   }
 
-  /// A new array of `bytes`' elements, exactly as long: the storage of
-  /// `bytes`, which may be larger and is reused, is not shared. (Copied
-  /// with one `update`: the generic array initializer from a raw buffer
-  /// costs several times as much.)
-  static func copy(_ bytes: [UInt8]) -> [UInt8] {
-    bytes.withUnsafeBufferPointer { source in
-      [UInt8](unsafeUninitializedCapacity: source.count) { buffer, initialized in
-        if let base = source.baseAddress { buffer.baseAddress!.update(from: base, count: source.count) }
-        initialized = source.count
+  /// A new array of the first `count` bytes of `bytes` (a buffer reused
+  /// for the next message: its storage is not shared). (Copied with one
+  /// `update`: the generic array initializer from a raw buffer costs
+  /// several times as much.)
+  static func copy(_ bytes: [UInt8], count: Int) -> [UInt8] {
+    precondition(count >= 0 && count <= bytes.count, "Framing.copy: count out of range")
+    return bytes.withUnsafeBufferPointer { source in
+      [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if let base = source.baseAddress { buffer.baseAddress!.update(from: base, count: count) }
+        initialized = count
       }
     }
   }
