@@ -27,6 +27,33 @@ final class RemoteFunctionTests: XCTestCase {
     return try Wire.decode(R.self, from: result.bytes)
   }
 
+  func testNumbersTakeAFastPathToTheSameBytes() throws {
+    for value in [0, 1, -1, Int.max, Int.min, 123_456_789] {
+      var fast = WireWriter()
+      try fast.writeArgument(value)
+      var generic = WireWriter()
+      try generic.writeEncodedArgument(value)
+      XCTAssertEqual(fast.bytes, generic.bytes, "Int \(value)")
+      XCTAssertEqual(fast.count, 9)
+    }
+    for value in [0.0, -2.5, .pi, .infinity, -.greatestFiniteMagnitude] {
+      var fast = WireWriter()
+      try fast.writeArgument(value)
+      var generic = WireWriter()
+      try generic.writeEncodedArgument(value)
+      XCTAssertEqual(fast.bytes, generic.bytes, "Double \(value)")
+    }
+    // After other bytes too (the fast path appends; it does not overwrite).
+    var writer = WireWriter()
+    writer.write(UInt8(7))
+    try writer.writeArgument(-3)
+    var reader = WireReader(writer.bytes)
+    XCTAssertEqual(try reader.read(UInt8.self), 7)
+    XCTAssertEqual(try reader.read(UInt8.self), ArgumentTag.value)
+    XCTAssertEqual(try reader.decode(Int.self), -3)
+    XCTAssertTrue(reader.isAtEnd)
+  }
+
   func testSignatures() {
     XCTAssertEqual(area.registration.signature.description, "(Int, Int) -> Int")
     XCTAssertEqual(describe.registration.signature.argumentTypes, "(Shape)")

@@ -62,16 +62,20 @@ extension WireWriter {
 
   /// Writes an `Int` argument: its tag, then the number.
   @usableFromInline
-  mutating func writeValueArgument(_ value: Int) {
-    write(ArgumentTag.value)
-    write(value)
-  }
+  mutating func writeValueArgument(_ value: Int) { writeValueArgument(bits: UInt64(UInt(bitPattern: value))) }
 
   /// Writes a `Double` argument: its tag, then the number.
   @usableFromInline
-  mutating func writeValueArgument(_ value: Double) {
-    write(ArgumentTag.value)
-    write(value)
+  mutating func writeValueArgument(_ value: Double) { writeValueArgument(bits: value.bitPattern) }
+
+  /// Writes the tag and eight bytes of a number in one append (laid out on
+  /// the stack: one append where two cost nearly twice as much).
+  private mutating func writeValueArgument(bits: UInt64) {
+    withUnsafeTemporaryAllocation(byteCount: 9, alignment: 8) { raw in
+      raw.storeBytes(of: ArgumentTag.value, as: UInt8.self)
+      raw.storeBytes(of: bits.littleEndian, toByteOffset: 1, as: UInt64.self)
+      appendRaw(UnsafeRawBufferPointer(raw))
+    }
   }
 
   /// `writeArgument` of any type, through the generic encoding entry.
