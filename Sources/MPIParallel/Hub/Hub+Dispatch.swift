@@ -203,24 +203,38 @@ extension Hub {
     table.markFinished(
       taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
       completed: header.completed)
-    var sequence: Int?
-    var borrowed = borrowed
-    var bytes = bytes
-    if journal != nil {
-      // The journal keeps the reply.
-      if borrowed { (bytes, borrowed) = (Framing.copy(bytes, count: length), false) }
-      sequence = record(job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
+    if journal == nil {
+      job.result.complete(
+        slot: job.slot, engineID: job.engine,
+        outcome: outcome(
+          of: job, reply: bytes, length: length, succeeded: header.succeeded, borrowed: borrowed))
+    } else {
+      // The journal keeps the reply, and the result waits for its record.
+      let reply = borrowed ? Framing.copy(bytes, count: length) : bytes
+      let sequence = record(
+        job, state: header.succeeded ? .succeeded : .failed, reply: reply, engine: job.engine)
+      deliver(
+        job, engineID: job.engine,
+        outcome: outcome(
+          of: job, reply: reply, length: reply.count, succeeded: header.succeeded, borrowed: false),
+        after: sequence)
     }
-    let outcome: ResultState.Outcome
-    if header.succeeded, let replies = job.result.replies,
+    loop.pointee.answered.append(job)
+  }
+
+  /// What a reply makes of its job's slot: its values, decoded now where the
+  /// result has typed storage for them, else the reply itself (copied out
+  /// of the hub's buffer when `borrowed`).
+  @inline(__always)
+  private func outcome(of job: Job, reply bytes: [UInt8], length: Int, succeeded: Bool, borrowed: Bool)
+    -> ResultState.Outcome
+  {
+    if succeeded, let replies = job.result.replies,
       replies.store(reply: bytes, length: length, items: job.result.items(ofSlot: job.slot))
     {
-      outcome = .decoded
-    } else {
-      outcome = .reply(borrowed ? Framing.copy(bytes, count: length) : bytes)
+      return .decoded
     }
-    deliver(job, engineID: job.engine, outcome: outcome, after: sequence)
-    loop.pointee.answered.append(job)
+    return .reply(borrowed ? Framing.copy(bytes, count: length) : bytes)
   }
 
   /// Hands queued load-balanced jobs to engines below their high-water mark,

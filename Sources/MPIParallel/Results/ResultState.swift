@@ -112,8 +112,12 @@ final class ResultState: @unchecked Sendable {
   /// What the operation is, for messages ("apply(area)").
   @usableFromInline let label: String
   let submitted: Double
-  /// The hub a waiting thread can drive instead of sleeping (nil in tests without MPI).
-  private weak var hub: Hub?
+  /// The hub a waiting thread can drive instead of sleeping (nil in tests
+  /// without MPI). Held strongly: a weak reference gives the hub a side
+  /// table, and every retain and release of it then takes the slow path (two
+  /// per call, measured). The hub lets go of a result's jobs once they are
+  /// answered, so the two keep each other only while tasks are out.
+  private let hub: Hub?
   /// Where the hub decodes successful replies as they arrive (nil: it keeps them whole).
   let replies: (any ReplySink)?
 
