@@ -11,10 +11,8 @@ final class TypedRepliesTests: XCTestCase {
     return writer.bytes
   }
 
-  /// Stores `reply` as the hub does: at the start of a longer buffer,
-  /// followed by stale bytes that must not be read.
   private func store<T>(_ replies: TypedReplies<T>, _ reply: [UInt8], items: Range<Int>) -> Bool {
-    replies.store(reply: reply + [UInt8](repeating: 0xEE, count: 64), length: reply.count, items: items)
+    replies.store(reply: reply, items: items)
   }
 
   private struct Point: Codable, Equatable {

@@ -118,10 +118,10 @@ public final class Client: @unchecked Sendable {
     -> AsyncMapResult<R>.SlotDecoder
   {
     { slot, context, values in
-      guard
-        var (reader, count) = try context.callPayload(of: slot, batch: batch, label: label, expected: R.self)
+      guard let payload = try context.callPayload(of: slot, batch: batch, label: label, expected: R.self)
       else { return }
-      try ResultContext.appendValues(count, from: &reader, to: &values, label: label)
+      var reader = payload.reader
+      try ResultContext.appendValues(payload.count, from: &reader, to: &values, label: label)
     }
   }
 

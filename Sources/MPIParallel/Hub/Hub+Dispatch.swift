@@ -127,32 +127,23 @@ extension Hub {
   /// was no slower.
   ///
   /// Each engine's next message lands in a receive posted for it
-  /// (`replySlots`): polling for it is a test, not a probe. A small one
-  /// is copied into the start of a buffer kept from one message to the
-  /// next (its length stays the slots' capacity: the copy is one
-  /// `memcpy`); a reply the hub keeps is copied out of it (one whose values
-  /// it decodes at once is not).
+  /// (`replySlots`): polling for it is a test, not a probe. It is copied
+  /// into a buffer kept from one message to the next (`Framing.take`: one
+  /// `memcpy` when it is as long as the last); a reply the hub keeps whole
+  /// shares that buffer, which the next message then leaves to it (copy on
+  /// write), and one whose values it decodes at once is not kept.
   func receiveMessages() throws -> Bool {
     if !loop.pointee.answered.isEmpty { loop.pointee.answered.removeAll(keepingCapacity: true) }
     guard let arrival = try replySlots.next() else { return false }
-    let tag: Int
-    let bytes: [UInt8]
-    let length: Int
-    let borrowed = arrival.tag != MessageTag.large
-    if borrowed {
-      let slot = replySlots.bytes(of: arrival)
-      loop.pointee.replyBuffer.withUnsafeMutableBytes { $0.copyMemory(from: slot) }
-      (tag, bytes, length) = (arrival.tag, loop.pointee.replyBuffer, slot.count)
-    } else {
-      var large: [UInt8] = []
-      tag = try Framing.take(arrival, from: replySlots, on: channel, into: &large)
-      (bytes, length) = (large, large.count)
-    }
+    let tag = try Framing.take(arrival, from: replySlots, on: channel, into: &loop.pointee.replyBuffer)
+    let bytes = loop.pointee.replyBuffer
+    // A large message's buffer is not kept for the small ones after it.
+    if bytes.count > Framing.hubSlotBytes { loop.pointee.replyBuffer = [] }
     switch tag {
     case MessageTag.reply:
-      complete(reply: bytes, length: length, from: arrival.source - 1, borrowed: borrowed)
+      complete(reply: bytes, from: arrival.source - 1)
     case MessageTag.replyBundle:
-      completeBundle(bytes, length: length, from: arrival.source - 1)
+      completeBundle(bytes, from: arrival.source - 1)
     default:
       fputs(
         "MPIParallel: the hub dropped a message with tag \(tag) from rank \(arrival.source)\n", stderr)
@@ -161,24 +152,22 @@ extension Hub {
   }
 
   /// Splits an engine's bundle of replies (count, then length and reply each).
-  private func completeBundle(_ bytes: [UInt8], length: Int, from engine: Int) {
-    var reader = WireReader(bytes: bytes, start: 0, end: length)
+  private func completeBundle(_ bytes: [UInt8], from engine: Int) {
+    var reader = WireReader(bytes)
     do {
       let count = Int(try reader.read(UInt32.self))
       for _ in 0..<count {
         let reply = try reader.readRaw(count: Int(try reader.read(UInt32.self)))
-        complete(reply: reply, length: reply.count, from: engine, borrowed: false)
+        complete(reply: reply, from: engine)
       }
     } catch {
       fputs("MPIParallel: the hub dropped a malformed reply bundle from engine \(engine): \(error)\n", stderr)
     }
   }
 
-  /// Completes the job that the reply in `bytes[..<length]` answers. A
-  /// `borrowed` reply's storage is reused for the next message: it is
-  /// copied before anything keeps it.
-  private func complete(reply bytes: [UInt8], length: Int, from engine: Int, borrowed: Bool) {
-    guard engine >= 0 && engine < engines.count, let header = try? EngineReply(header: bytes, length: length),
+  /// Completes the job that the reply in `bytes` answers.
+  private func complete(reply bytes: [UInt8], from engine: Int) {
+    guard engine >= 0 && engine < engines.count, let header = try? EngineReply(header: bytes),
       let job = engines[engine].inFlight.remove(taskID: header.taskID)
     else {
       fputs("MPIParallel: the hub dropped a reply it cannot match from engine \(engine)\n", stderr)
@@ -207,34 +196,32 @@ extension Hub {
       job.result.complete(
         slot: job.slot, engineID: job.engine,
         outcome: outcome(
-          of: job, reply: bytes, length: length, succeeded: header.succeeded, borrowed: borrowed))
+          of: job, reply: bytes, succeeded: header.succeeded))
     } else {
       // The journal keeps the reply, and the result waits for its record.
-      let reply = borrowed ? Framing.copy(bytes, count: length) : bytes
       let sequence = record(
-        job, state: header.succeeded ? .succeeded : .failed, reply: reply, engine: job.engine)
+        job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
       deliver(
         job, engineID: job.engine,
         outcome: outcome(
-          of: job, reply: reply, length: reply.count, succeeded: header.succeeded, borrowed: false),
+          of: job, reply: bytes, succeeded: header.succeeded),
         after: sequence)
     }
     loop.pointee.answered.append(job)
   }
 
   /// What a reply makes of its job's slot: its values, decoded now where the
-  /// result has typed storage for them, else the reply itself (copied out
-  /// of the hub's buffer when `borrowed`).
+  /// result has typed storage for them, else the reply itself.
   @inline(__always)
-  private func outcome(of job: Job, reply bytes: [UInt8], length: Int, succeeded: Bool, borrowed: Bool)
+  private func outcome(of job: Job, reply bytes: [UInt8], succeeded: Bool)
     -> ResultState.Outcome
   {
     if succeeded, let replies = job.result.replies,
-      replies.store(reply: bytes, length: length, items: job.result.items(ofSlot: job.slot))
+      replies.store(reply: bytes, items: job.result.items(ofSlot: job.slot))
     {
       return .decoded
     }
-    return .reply(borrowed ? Framing.copy(bytes, count: length) : bytes)
+    return .reply(bytes)
   }
 
   /// Hands queued load-balanced jobs to engines below their high-water mark,

@@ -11,9 +11,9 @@ struct HubLoop {
   /// Jobs answered since the last receive, let go at the next: freeing
   /// them then keeps it off the path from a reply to its waiting driver.
   var answered: [Job] = []
-  /// Where each engine's small message is copied as it is taken, at its
-  /// start (reused from one to the next; as long as a reply slot).
-  var replyBuffer = [UInt8](repeating: 0, count: Framing.hubSlotBytes)
+  /// Where each engine's message is copied as it is taken (reused from one
+  /// to the next: see `Framing.take`).
+  var replyBuffer: [UInt8] = []
   /// Where deferred chunks' requests are written as they are sent (its
   /// buffer reused from one to the next).
   var requestWriter = WireWriter()

@@ -20,13 +20,9 @@ struct EngineReply {
   let completed: Double
 
   /// The header's fields, read straight from the received bytes.
-  init(header bytes: [UInt8]) throws { try self.init(header: bytes, length: bytes.count) }
-
-  /// The header of the reply in `bytes[..<length]`.
-  init(header bytes: [UInt8], length: Int) throws {
-    precondition(length <= bytes.count, "EngineReply: length past the bytes")
-    guard length >= Self.headerSize else {
-      throw WireError.truncated(needed: Self.headerSize, available: length, offset: 0)
+  init(header bytes: [UInt8]) throws {
+    guard bytes.count >= Self.headerSize else {
+      throw WireError.truncated(needed: Self.headerSize, available: bytes.count, offset: 0)
     }
     (taskID, succeeded, unmet, started, completed) = bytes.withUnsafeBytes { raw in
       (
@@ -90,12 +86,7 @@ struct EngineReply {
 
   /// A reader positioned at the payload.
   static func payloadReader(of bytes: [UInt8]) throws -> WireReader {
-    try payloadReader(of: bytes, length: bytes.count)
-  }
-
-  /// A reader positioned at the payload of the reply in `bytes[..<length]`.
-  static func payloadReader(of bytes: [UInt8], length: Int) throws -> WireReader {
-    var reader = WireReader(bytes: bytes, start: 0, end: length)
+    var reader = WireReader(bytes)
     try reader.skip(headerSize)
     return reader
   }

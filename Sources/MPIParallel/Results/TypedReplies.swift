@@ -1,11 +1,11 @@
 /// Where the hub decodes a result's successful replies as they arrive
 /// (hub side of `TypedReplies`; the hub knows no element type).
 protocol ReplySink: AnyObject, Sendable {
-  /// Decodes the values of the successful reply `reply[..<length]` for
+  /// Decodes the values of the successful reply `reply` for
   /// `items` into typed storage; false when they cannot be read as the
   /// element type or their count is not `items.count` (the reply is then
   /// kept whole, and reading it later reports why).
-  func store(reply: [UInt8], length: Int, items: Range<Int>) -> Bool
+  func store(reply: [UInt8], items: Range<Int>) -> Bool
 }
 
 /// A map's values of a trivially copyable type (numbers, and structs of
@@ -41,10 +41,10 @@ final class TypedReplies<Element>: ReplySink, @unchecked Sendable {
   // Trivially copyable: nothing to deinitialize.
   deinit { storage.deallocate() }
 
-  func store(reply: [UInt8], length: Int, items: Range<Int>) -> Bool {
+  func store(reply: [UInt8], items: Range<Int>) -> Bool {
     precondition(items.lowerBound >= 0 && items.upperBound <= count, "TypedReplies: items out of range")
     do {
-      var reader = try EngineReply.payloadReader(of: reply, length: length)
+      var reader = try EngineReply.payloadReader(of: reply)
       let values = batch ? Int(try reader.read(UInt32.self)) : 1
       guard values == items.count else { return false }
       for item in items { (storage + item).initialize(to: try decode(&reader)) }
