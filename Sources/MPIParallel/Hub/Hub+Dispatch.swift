@@ -228,7 +228,8 @@ extension Hub {
   /// as the scheme chooses; true when any went out.
   func dispatchQueued() throws -> Bool {
     // Most passes between replies find every engine full: they stop here.
-    guard journal != nil || engines.indices.contains(where: hasRoom) else { return false }
+    let settles = self.settles
+    guard settles || engines.indices.contains(where: hasRoom) else { return false }
     var progressed = false
     // The candidates' array is kept between calls (no allocation per task).
     var candidates: [EngineLoad] = []
@@ -239,9 +240,10 @@ extension Hub {
     let bundling = highWaterMark != 1
     var bundles = [Int: [Job]]()
     // Between replies every engine is usually full: taking a task only to
-    // put it back would cost more than this look. (With a journal, tasks it
-    // answers need no engine: they are taken whether or not one has room.)
-    while !queue.isEmpty && (journal != nil || engines.indices.contains(where: hasRoom)) {
+    // put it back would cost more than this look. (With a journal that
+    // holds earlier results, tasks it answers need no engine: they are
+    // taken whether or not one has room.)
+    while !queue.isEmpty && (settles || engines.indices.contains(where: hasRoom)) {
       let taken = queue.removeFirst(deferring: journal == nil && !bundling) { job, error in
         fail(
           job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"),

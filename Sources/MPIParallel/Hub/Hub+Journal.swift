@@ -3,14 +3,21 @@ import Foundation
 extension JournalKey {
   /// The key of a call request (kind, task id, function name, types, count,
   /// arguments): the function's name and a hash of everything after the task
-  /// id, so the same call in another run has the same key. nil for other requests.
-  static func of(request bytes: [UInt8]) -> JournalKey? {
+  /// id, so the same call in another run has the same key. nil for other
+  /// requests. A `known` name equal to the request's is used instead of a
+  /// new string (a map's tasks all name the same function).
+  static func of(request bytes: [UInt8], known: String? = nil) -> JournalKey? {
     guard isCall(bytes) else { return nil }
     return bytes.withUnsafeBytes { raw -> JournalKey? in
       let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))
       guard 13 + length <= raw.count else { return nil }
-      let function = String(
-        decoding: UnsafeRawBufferPointer(rebasing: raw[13..<(13 + length)]), as: UTF8.self)
+      let name = UnsafeRawBufferPointer(rebasing: raw[13..<(13 + length)])
+      let function: String
+      if var known, known.withUTF8({ $0.elementsEqual(name) }) {
+        function = known
+      } else {
+        function = String(decoding: name, as: UTF8.self)
+      }
       return hash(ofRequest: bytes).map { JournalKey(function: function, key: $0) }
     }
   }
@@ -37,8 +44,15 @@ extension Hub {
   /// Answers a load-balanced task from the journal, or fails it when it is
   /// quarantined; returns whether the task is settled (nothing to send).
   func settleFromJournal(_ job: Job) -> Bool {
-    guard journal != nil, let key = JournalKey.of(request: job.message) else { return false }
+    // A job with its key was looked up already (one put back in the queue,
+    // or a retry): the journal did not settle it then, and it does not
+    // change during a run.
+    guard journal != nil, job.journalKey == nil,
+      let key = JournalKey.of(request: job.message, known: loop.pointee.lastJournalFunction)
+    else { return false }
     job.journalKey = key
+    loop.pointee.lastJournalFunction = key.function
+    guard settles else { return false }
     if let recorded = resumable[key] {
       let header = try? EngineReply(header: recorded)
       table.markFinished(
@@ -61,6 +75,11 @@ extension Hub {
     }
     return false
   }
+
+  /// Whether the journal can settle a task without an engine: it holds
+  /// results of earlier runs, or crash counts. (Otherwise the queue waits
+  /// for room on an engine, as without a journal.)
+  var settles: Bool { journal != nil && (!resumable.isEmpty || !crashCounts.isEmpty) }
 
   /// Crashes in a row after which a task is quarantined.
   static var quarantineAfter: Int { 2 }
@@ -106,7 +125,7 @@ extension Hub {
   @discardableResult
   func record(_ job: Job, state: TaskState, reply: [UInt8]?, engine: Int?, error: String? = nil) -> Int? {
     guard let journal else { return nil }
-    let key = job.journalKey ?? JournalKey.of(request: job.message)
+    let key = job.journalKey ?? JournalKey.of(request: job.message, known: loop.pointee.lastJournalFunction)
     let header = reply.flatMap { try? EngineReply(header: $0) }
     var message = error
     if message == nil, let reply, header?.succeeded == false,

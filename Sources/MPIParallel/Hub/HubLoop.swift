@@ -38,6 +38,9 @@ struct HubLoop {
   var journalRun: Int = 0
   var resumable: [JournalKey: [UInt8]] = [:]
   var crashCounts: [JournalKey: Int] = [:]
+  /// The function of the last task whose journal key was computed (its
+  /// string reused while the next tasks name the same).
+  var lastJournalFunction: String? = nil
   var heldForJournal: [HeldResult] = []
   var heldHead: Int = 0
   /// Running tasks with a timeout, soonest first, and those already timed out.

@@ -63,7 +63,7 @@ enum JournalSQL {
     } else {
       sqlite3_bind_null(statement, 6)
     }
-    try bindText(record.state.rawValue, at: 7, statement)
+    bindState(record.state, at: 7, statement)
     sqlite3_bind_double(statement, 8, record.submitted.timeIntervalSinceReferenceDate)
     bindDate(record.started, at: 9, statement)
     bindDate(record.completed, at: 10, statement)
@@ -97,6 +97,21 @@ enum JournalSQL {
       }
     }
     guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
+  }
+
+  /// Binds a state's name from the program's constant text (no copy by SQLite).
+  static func bindState(_ state: TaskState, at index: Int32, _ statement: SQLiteStatement) {
+    let name: StaticString
+    switch state {
+    case .queued: name = "queued"
+    case .running: name = "running"
+    case .succeeded: name = "succeeded"
+    case .failed: name = "failed"
+    case .aborted: name = "aborted"
+    }
+    name.utf8Start.withMemoryRebound(to: CChar.self, capacity: name.utf8CodeUnitCount) {
+      _ = sqlite3_bind_text(statement, index, $0, Int32(name.utf8CodeUnitCount), nil)
+    }
   }
 
   static func bindDate(_ date: Date?, at index: Int32, _ statement: SQLiteStatement) {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The journal's background writer: callers queue records under a lock and
 /// return; one thread writes what is queued in one transaction every
@@ -20,6 +21,8 @@ final class JournalWriter: @unchecked Sendable {
   /// records a failed batch lost, so that flushes do not wait forever).
   private var appended = 0
   private var written = 0
+  /// `written`, for readers that poll it without the lock (the hub, every pass).
+  private let writtenSoFar = Atomic<Int>(0)
   /// The highest `appended` count a flush waits for.
   private var flushTarget = 0
   private var stopping = false
@@ -55,7 +58,7 @@ final class JournalWriter: @unchecked Sendable {
   }
 
   /// How many records have been written (sequence numbers up to it are in the file).
-  var writtenCount: Int { lock.withLock { written } }
+  var writtenCount: Int { writtenSoFar.load(ordering: .acquiring) }
 
   /// Asks the writer to write what is queued now instead of at the end of
   /// its batch interval; does not wait.
@@ -122,6 +125,7 @@ final class JournalWriter: @unchecked Sendable {
       batch.removeAll(keepingCapacity: true)
       lock.lock()
       written += count
+      writtenSoFar.store(written, ordering: .releasing)
       if let problem, failure == nil { failure = problem }
       lock.broadcast()
     }
