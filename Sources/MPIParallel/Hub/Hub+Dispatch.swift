@@ -130,8 +130,8 @@ extension Hub {
   /// (`replySlots`): polling for it is a test, not a probe. It is copied
   /// into a buffer kept from one message to the next (`Framing.take`: one
   /// `memcpy` when it is as long as the last); a reply the hub keeps whole
-  /// shares that buffer, which the next message then leaves to it (copy on
-  /// write), and one whose values it decodes at once is not kept.
+  /// takes that buffer's storage when it fits it, else an exact copy
+  /// (`Framing.kept`), and one whose values it decodes at once is not kept.
   func receiveMessages() throws -> Bool {
     if !loop.pointee.answered.isEmpty { loop.pointee.answered.removeAll(keepingCapacity: true) }
     guard let arrival = try replySlots.next() else { return false }
@@ -199,12 +199,13 @@ extension Hub {
           of: job, reply: bytes, succeeded: header.succeeded))
     } else {
       // The journal keeps the reply, and the result waits for its record.
+      let reply = Framing.kept(bytes)
       let sequence = record(
-        job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
+        job, state: header.succeeded ? .succeeded : .failed, reply: reply, engine: job.engine)
       deliver(
         job, engineID: job.engine,
         outcome: outcome(
-          of: job, reply: bytes, succeeded: header.succeeded),
+          of: job, reply: reply, succeeded: header.succeeded),
         after: sequence)
     }
     loop.pointee.answered.append(job)
@@ -221,7 +222,7 @@ extension Hub {
     {
       return .decoded
     }
-    return .reply(bytes)
+    return .reply(Framing.kept(bytes))
   }
 
   /// Hands queued load-balanced jobs to engines below their high-water mark,

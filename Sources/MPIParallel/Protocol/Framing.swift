@@ -33,6 +33,21 @@ enum Framing {
     try communicator.send(bytes, to: destination, tag: MessageTag.largePayload)
   }
 
+  /// A message to keep after the next one is taken into the same buffer:
+  /// `bytes` itself (its storage then goes to the keeper, and the next
+  /// message copies on write), or an exact copy when that storage is much
+  /// larger than the message (a buffer sized by an earlier, longer one), so
+  /// that what is kept holds no more than its bytes.
+  static func kept(_ bytes: [UInt8]) -> [UInt8] {
+    guard bytes.capacity - bytes.count > 64 else { return bytes }
+    return bytes.withUnsafeBufferPointer { source in
+      [UInt8](unsafeUninitializedCapacity: source.count) { buffer, initialized in
+        if let base = source.baseAddress { buffer.baseAddress!.update(from: base, count: source.count) }
+        initialized = source.count
+      }
+    }
+  }
+
   /// The message an arrival in `slots` brought, copied into `buffer`: a
   /// small message's bytes, or for an announcement the large message it
   /// announced (received now, blocking until it is in: before the next poll
