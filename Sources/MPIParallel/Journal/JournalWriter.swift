@@ -17,12 +17,12 @@ final class JournalWriter: @unchecked Sendable {
   private let lock = ConditionLock()
   /// Records waiting for the writer.
   private var pending: [JournalRecord] = []
-  /// How many records were appended / written so far (written counts
-  /// records a failed batch lost, so that flushes do not wait forever).
+  /// How many records were appended so far.
   private var appended = 0
-  private var written = 0
-  /// `written`, for readers that poll it without the lock (the hub, every pass).
-  private let writtenSoFar = Atomic<Int>(0)
+  /// How many were written so far, counting those a failed batch lost (so
+  /// that flushes do not wait forever). Changed only under the lock; read
+  /// without it by the hub on every pass.
+  private let written = Atomic<Int>(0)
   /// The highest `appended` count a flush waits for.
   private var flushTarget = 0
   private var stopping = false
@@ -58,7 +58,7 @@ final class JournalWriter: @unchecked Sendable {
   }
 
   /// How many records have been written (sequence numbers up to it are in the file).
-  var writtenCount: Int { writtenSoFar.load(ordering: .acquiring) }
+  var writtenCount: Int { written.load(ordering: .acquiring) }
 
   /// Asks the writer to write what is queued now instead of at the end of
   /// its batch interval; does not wait.
@@ -76,10 +76,10 @@ final class JournalWriter: @unchecked Sendable {
   func flush() throws {
     lock.lock()
     let target = appended
-    if written < target && !stopped {
+    if written.load(ordering: .relaxed) < target && !stopped {
       flushTarget = max(flushTarget, target)
       lock.broadcast()
-      while written < target && !stopped { lock.wait(until: nil) }
+      while written.load(ordering: .relaxed) < target && !stopped { lock.wait(until: nil) }
     }
     let failure = self.failure
     lock.unlock()
@@ -105,7 +105,7 @@ final class JournalWriter: @unchecked Sendable {
       while pending.isEmpty && !stopping { lock.wait(until: nil) }
       if pending.isEmpty { break }  // stopping, nothing left
       let deadline = MonotonicClock.now() + Self.interval
-      while pending.count < Self.batchLimit && flushTarget <= written && !stopping
+      while pending.count < Self.batchLimit && flushTarget <= written.load(ordering: .relaxed) && !stopping
         && MonotonicClock.now() < deadline
       {
         lock.wait(until: deadline)
@@ -124,8 +124,7 @@ final class JournalWriter: @unchecked Sendable {
       let count = batch.count
       batch.removeAll(keepingCapacity: true)
       lock.lock()
-      written += count
-      writtenSoFar.store(written, ordering: .releasing)
+      written.add(count, ordering: .releasing)
       if let problem, failure == nil { failure = problem }
       lock.broadcast()
     }
