@@ -51,7 +51,7 @@ let package = Package(
       swiftSettings: v5),
     .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel"], swiftSettings: v5),
     .executableTarget(
-      name: "mpp-testapp", dependencies: ["MPIParallel"], path: "Tests/TestApp", swiftSettings: v5),
+      name: "mpp-testapp", dependencies: ["MPIParallel", "MPI"], path: "Tests/TestApp", swiftSettings: v5),
     .executableTarget(
       name: "mpp-configapp", dependencies: ["MPIParallel", "MPIParallelSteering"], path: "Tests/ConfigApp",
       swiftSettings: v5),

@@ -4,7 +4,9 @@
 #ifndef CMPI_H
 #define CMPI_H
 
+#include <dlfcn.h>
 #include <mpi.h>
+#include <stdbool.h>
 
 static inline MPI_Comm cmpi_comm_world(void) { return MPI_COMM_WORLD; }
 static inline MPI_Comm cmpi_comm_null(void) { return MPI_COMM_NULL; }
@@ -54,5 +56,29 @@ static inline int cmpi_status_error(const MPI_Status *s) { return s->MPI_ERROR; 
 
 static inline MPI_Comm cmpi_comm_self(void) { return MPI_COMM_SELF; }
 static inline int cmpi_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
+
+/* Open MPI (4.x, 5.x) takes its internal locks (message matching,
+   endpoints, requests, free lists) whenever the thread level is above
+   MPI_THREAD_SINGLE: libopen-pal's flag `opal_uses_threads` turns them on.
+   Found at run time (dlsym), so any other MPI builds and runs without it. */
+static inline bool *cmpi_openmpi_uses_threads_flag(void) {
+  return (bool *)dlsym(RTLD_DEFAULT, "opal_uses_threads");
+}
+
+/* The flag's value: 1 (locks on), 0 (off), -1 (no such flag: not Open MPI). */
+static inline int cmpi_openmpi_uses_threads(void) {
+  bool *flag = cmpi_openmpi_uses_threads_flag();
+  return flag == NULL ? -1 : (*flag ? 1 : 0);
+}
+
+/* Turns the locks off, for a process whose MPI calls never overlap (each made
+   under one lock of the caller's). Returns 1 when they were turned off, 0
+   when this MPI has no such flag. */
+static inline int cmpi_openmpi_clear_uses_threads(void) {
+  bool *flag = cmpi_openmpi_uses_threads_flag();
+  if (flag == NULL) return 0;
+  *flag = false;
+  return 1;
+}
 
 #endif

@@ -18,6 +18,28 @@ public enum MPI {
     return level
   }
 
+  /// Turns off Open MPI's internal locks, which it takes at every thread
+  /// level above `MPI_THREAD_SINGLE` (message matching, endpoints, requests
+  /// and free lists), on every call. Only for a process whose MPI calls never
+  /// overlap: each made under one lock of the caller's, which also orders
+  /// their memory. Call after `initialize`, before any other thread makes an
+  /// MPI call. Returns whether this MPI had such locks to turn off (false for
+  /// any MPI but Open MPI).
+  @discardableResult
+  public static func skipOpenMPIInternalLocks() -> Bool {
+    cmpi_openmpi_clear_uses_threads() != 0
+  }
+
+  /// Whether Open MPI takes its internal locks (see
+  /// `skipOpenMPIInternalLocks`); nil for any other MPI.
+  public static var openMPIInternalLocks: Bool? {
+    switch cmpi_openmpi_uses_threads() {
+    case 1: return true
+    case 0: return false
+    default: return nil
+    }
+  }
+
   /// MPI_Finalize. Every communicator other than `Communicator.world` should be freed and every
   /// request completed first.
   public static func finalize() throws {

@@ -123,6 +123,11 @@ public enum Cluster {
     let provided: ThreadLevel
     do {
       provided = try MPI.initialize(requesting: requiredThreadLevel)
+      // Every MPI call on a rank is made under one lock (rank 0's baton;
+      // an engine's one thread), so Open MPI's own locks only cost time.
+      if provided < .multiple, ProcessInfo.processInfo.environment["MPIPARALLEL_OPENMPI_LOCKS"] != "keep" {
+        MPI.skipOpenMPIInternalLocks()
+      }
     } catch {
       fail("MPIParallel: MPI could not start: \(error)", status: 2)
     }

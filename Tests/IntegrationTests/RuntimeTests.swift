@@ -20,7 +20,17 @@ final class RuntimeTests: XCTestCase {
     for ranks in [2, 3, 5, 8] {
       let result = try scenario("basics", ranks: ranks)
       XCTAssertTrue(result.stdout.contains("ENGINES \(ranks - 1)"), result.describe())
+      // Every rank's MPI calls are serialized, so Open MPI's own locks are off.
+      XCTAssertTrue(result.stdout.contains("OPENMPI LOCKS hub=off engines=off"), result.describe())
     }
+  }
+
+  func testOpenMPILocksKeptWhenAsked() throws {
+    let result = try MPIRun.run(
+      "mpp-testapp", ranks: 3, arguments: ["basics"], environment: ["MPIPARALLEL_OPENMPI_LOCKS": "keep"])
+    XCTAssertEqual(result.status, 0, result.describe())
+    XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), result.describe())
+    XCTAssertTrue(result.stdout.contains("OPENMPI LOCKS hub=on engines=on"), result.describe())
   }
 
   func testLoadBalancedAt2358Ranks() throws {

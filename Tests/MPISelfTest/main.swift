@@ -94,6 +94,14 @@ func checkEnvironment(_ world: Communicator, provided: ThreadLevel) throws {
   expectMPIError("initialize twice") { _ = try MPI.initialize(requesting: .serialized) }
 }
 
+/// Open MPI takes its own locks above MPI_THREAD_SINGLE; they can be turned
+/// off, and every check after this one runs without them (one thread here).
+func checkOpenMPILocks() {
+  expectEqual(MPI.openMPIInternalLocks, true, "Open MPI's locks after MPI_Init_thread(serialized)")
+  expect(MPI.skipOpenMPIInternalLocks(), "skipOpenMPIInternalLocks found Open MPI's flag")
+  expectEqual(MPI.openMPIInternalLocks, false, "Open MPI's locks after skipOpenMPIInternalLocks")
+}
+
 func checkSplit(_ world: Communicator) throws {
   let r = world.rank
   let n = world.size
@@ -558,6 +566,7 @@ do {
   let world = Communicator.world
   myRank = world.rank
   try checkEnvironment(world, provided: provided)
+  checkOpenMPILocks()
   try checkSplit(world)
   try checkSubcommunicator(world)
   try checkPointToPoint(world)

@@ -10,6 +10,9 @@ enum Scenarios {
     checks.equal("distinct pids", Set(client.engines.map(\.pid)).count, n)
     checks.check("hosts", client.engines.allSatisfy { !$0.host.isEmpty })
     print("ENGINES \(n)")
+    // Open MPI's own locks: off unless MPIPARALLEL_OPENMPI_LOCKS=keep (every rank's calls are serialized).
+    let engineLocks = Set(try client[...].apply(openMPILocksHere).get())
+    print("OPENMPI LOCKS hub=\(openMPILocks()) engines=\(engineLocks.sorted().joined(separator: ","))")
 
     let all = client[...]
     checks.equal("apply engineID", try all.apply(engineID).get(), Array(0..<n))

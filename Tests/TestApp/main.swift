@@ -3,6 +3,7 @@
 // "CHECK <name>: ok" per passed check and "FAIL <name>: ..." per failure, and
 // exits non-zero when any check failed.
 import Foundation
+import MPI
 import MPIParallel
 
 struct Point: Codable, Sendable, Equatable {
@@ -103,11 +104,15 @@ let takesUnencodable = RemoteFunction("takesUnencodable") { (_: Unencodable) -> 
 /// Same name as `square`, other types: calling it must fail with a signature error.
 let squareWrongTypes = RemoteFunction("square") { (x: String) -> String in x }
 
+/// Whether Open MPI takes its internal locks in this process: "on", "off", or "none" (another MPI).
+func openMPILocks() -> String { MPI.openMPIInternalLocks.map { $0 ? "on" : "off" } ?? "none" }
+let openMPILocksHere = RemoteFunction("openMPILocksHere") { () -> String in openMPILocks() }
+
 let functions: [any RemoteFunctionProtocol] = [
   engineID, engineCount, square, area, scale, sumArray, describePoint, movePoint, failOnLow, failIfOdd,
   sleepFor,
   setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum, isEngineTwo, never, capabilitiesHere,
-  loggedSquare, crashOn, flagSet,
+  loggedSquare, crashOn, flagSet, openMPILocksHere,
 ]
 
 /// Engine 1 advertises "gpu" (tasks can require it).
