@@ -133,7 +133,7 @@ extension Hub {
   /// takes that buffer's storage when it fits it, else an exact copy
   /// (`Framing.kept`), and one whose values it decodes at once is not kept.
   func receiveMessages() throws -> Bool {
-    if !loop.pointee.answered.isEmpty { loop.pointee.answered.removeAll(keepingCapacity: true) }
+    if !loop.pointee.answered.isEmpty { letGoOfAnswered() }
     guard let arrival = try replySlots.next() else { return false }
     let tag = try Framing.take(arrival, from: replySlots, on: channel, into: &loop.pointee.replyBuffer)
     let bytes = loop.pointee.replyBuffer
@@ -149,6 +149,14 @@ extension Hub {
         "MPIParallel: the hub dropped a message with tag \(tag) from rank \(arrival.source)\n", stderr)
     }
     return true
+  }
+
+  /// Lets the jobs answered since the last receive go: a map chunk's job
+  /// goes back to its source for a later chunk, when nothing else holds it.
+  private func letGoOfAnswered() {
+    while var job = loop.pointee.answered.popLast() {
+      if let source = job.source { _ = source.recycle(&job) }
+    }
   }
 
   /// Splits an engine's bundle of replies (count, then length and reply each).

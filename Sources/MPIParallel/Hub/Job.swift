@@ -6,11 +6,12 @@
 /// one owner at a time (the driver until posted, then the hub's loop), so
 /// its fields skip dynamic exclusivity checks (`@exclusivity(unchecked)`).
 final class Job {
-  let taskID: Int
+  /// (Reset when a map source takes the job back for another chunk: see `MapSource.recycle`.)
+  @exclusivity(unchecked) private(set) var taskID: Int
   /// The encoded request (built by the driver's thread; collectives build theirs at dispatch).
   @exclusivity(unchecked) var message: [UInt8]
   let result: ResultState
-  let slot: Int
+  @exclusivity(unchecked) private(set) var slot: Int
   /// Engines a load-balanced job may run on (nil: any).
   let targets: [Int]?
   /// The engine it runs on: chosen by the scheduler for load-balanced jobs, fixed for direct ones.
@@ -49,6 +50,19 @@ final class Job {
     self.sharedFlags = flags
     self.queuedAt = queuedAt
     self.source = source
+  }
+
+  /// The job as chunk `slot` (task `taskID`) of its source, fresh: no
+  /// engine, no request, no failures. Only for a job its source took back
+  /// (`MapSource.recycle`), which nothing else holds.
+  func reuse(taskID: Int, slot: Int) {
+    self.taskID = taskID
+    self.slot = slot
+    engine = -1
+    message = []
+    if !tried.isEmpty { tried = [] }
+    failures = 0
+    journalKey = nil
   }
 }
 

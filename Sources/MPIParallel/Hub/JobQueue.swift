@@ -21,6 +21,10 @@ final class MapSource {
   @exclusivity(unchecked) var next = 0
   /// Chunks aborted, or handed out from the heap.
   @exclusivity(unchecked) var skipped = Set<Int>()
+  /// Jobs of this source whose replies are in, kept to carry later chunks
+  /// (no allocation and release per chunk). They hold the source, so they
+  /// are kept only while chunks remain to hand out (see `recycle`).
+  @exclusivity(unchecked) private var spares: [Job] = []
 
   init(
     firstTaskID: Int, count: Int, result: ResultState, targets: [Int]?, flags: TaskFlags? = nil,
@@ -42,6 +46,11 @@ final class MapSource {
   /// (`Job.source`), straight into the hub's reused writer.
   func job(_ index: Int, deferred: Bool = false) throws -> Job {
     let lazily = deferred && flags == nil
+    if lazily, let job = spares.popLast() {
+      job.reuse(taskID: firstTaskID + index, slot: index)
+      dropSparesWhenDone()
+      return job
+    }
     var message: [UInt8] = []
     if !lazily {
       var writer = WireWriter()
@@ -51,6 +60,21 @@ final class MapSource {
     return Job(
       taskID: firstTaskID + index, message: message, result: result, slot: index, targets: targets,
       engine: -1, loadBalanced: true, flags: flags, queuedAt: queuedAt, source: lazily ? self : nil)
+  }
+
+  /// Takes back an answered job of this source to carry a later chunk, when
+  /// nothing else holds it and chunks remain; true when taken. (A job
+  /// written as it is sent, so with no flags: nothing of it outlives its reply.)
+  func recycle(_ job: inout Job) -> Bool {
+    guard job.source === self, remaining > 0, isKnownUniquelyReferenced(&job) else { return false }
+    spares.append(job)
+    return true
+  }
+
+  /// Lets the spare jobs go once every chunk is handed out or skipped (they
+  /// hold the source: kept longer, the two would keep each other).
+  func dropSparesWhenDone() {
+    if !spares.isEmpty && remaining == 0 { spares.removeAll() }
   }
 
   /// Chunk `index` as a job without its request (to fail or abort it).
@@ -198,6 +222,7 @@ struct JobQueue {
           source.skipped.insert(index)
           removed.append(source.placeholder(index))
         }
+        source.dropSparesWhenDone()
         if source.remaining > 0 { kept.append(entry) }
       }
     }

@@ -1,0 +1,105 @@
+import XCTest
+
+@testable import MPIParallel
+
+/// A map source takes back the jobs of its answered chunks to carry later
+/// ones: only a job nothing else holds, only while chunks remain, and never
+/// so that the source and its jobs keep each other alive.
+final class MapSourceRecycleTests: XCTestCase {
+  func source(count: Int, flags: TaskFlags? = nil) -> MapSource {
+    let state = ResultState(label: "map", taskIDs: 100..<(100 + count))
+    return MapSource(firstTaskID: 100, count: count, result: state, targets: nil, flags: flags) {
+      [UInt8($0)]
+    }
+  }
+
+  func take(_ queue: inout JobQueue) -> Job? {
+    queue.removeFirst(deferring: true) { _, error in XCTFail("no failures expected: \(error)") }
+  }
+
+  func testAnAnsweredJobCarriesALaterChunkAsNew() throws {
+    let source = source(count: 4)
+    var queue = JobQueue()
+    queue.append(source)
+    var first = try XCTUnwrap(take(&queue))
+    let identity = ObjectIdentifier(first)
+    XCTAssertEqual(first.taskID, 100)
+    first.engine = 3
+    first.failures = 2
+    first.tried = [1]
+    XCTAssertTrue(source.recycle(&first))
+    let second = try XCTUnwrap(take(&queue))
+    XCTAssertEqual(ObjectIdentifier(second), identity, "the answered job carries the next chunk")
+    XCTAssertEqual(second.taskID, 101)
+    XCTAssertEqual(second.slot, 1)
+    XCTAssertEqual(second.engine, -1)
+    XCTAssertEqual(second.failures, 0)
+    XCTAssertEqual(second.tried, [])
+    XCTAssertEqual(second.message, [], "its request is written as it is sent")
+    XCTAssertTrue(second.source === source)
+  }
+
+  func testAJobHeldElsewhereIsNotTaken() throws {
+    let source = source(count: 4)
+    var queue = JobQueue()
+    queue.append(source)
+    var job = try XCTUnwrap(take(&queue))
+    let holder = job
+    XCTAssertFalse(source.recycle(&job))
+    let next = try XCTUnwrap(take(&queue))
+    XCTAssertFalse(next === holder, "a job someone holds is never reused")
+    XCTAssertEqual(holder.taskID, 100, "and keeps its chunk")
+  }
+
+  func testAnotherSourcesJobIsNotTaken() throws {
+    let one = source(count: 4)
+    let other = source(count: 4)
+    var queue = JobQueue()
+    queue.append(other)
+    var job = try XCTUnwrap(take(&queue))
+    XCTAssertFalse(one.recycle(&job))
+  }
+
+  func testNoSparesOnceEveryChunkIsOut() throws {
+    weak var weakSource: MapSource?
+    do {
+      let source = source(count: 2)
+      weakSource = source
+      var queue = JobQueue()
+      queue.append(source)
+      var first = try XCTUnwrap(take(&queue))
+      XCTAssertTrue(source.recycle(&first), "a chunk remains")
+      var second = try XCTUnwrap(take(&queue))
+      XCTAssertFalse(source.recycle(&second), "no chunk remains: nothing to carry")
+      XCTAssertNil(take(&queue))
+    }
+    XCTAssertNil(weakSource, "the source and its jobs do not keep each other")
+  }
+
+  func testSparesGoWhenTheRestIsAborted() throws {
+    weak var weakSource: MapSource?
+    do {
+      let source = source(count: 5)
+      weakSource = source
+      var queue = JobQueue()
+      queue.append(source)
+      var first = try XCTUnwrap(take(&queue))
+      XCTAssertTrue(source.recycle(&first))
+      let aborted = queue.removeAll { $0 >= 101 }
+      XCTAssertEqual(aborted.map(\.taskID), [101, 102, 103, 104])
+      XCTAssertTrue(queue.isEmpty)
+    }
+    XCTAssertNil(weakSource, "spares are let go when no chunk remains")
+  }
+
+  func testFlaggedChunksAreNotRecycled() throws {
+    var flags = TaskFlags()
+    flags.retries = 2
+    let source = source(count: 4, flags: flags)
+    var queue = JobQueue()
+    queue.append(source)
+    var job = try XCTUnwrap(take(&queue))
+    XCTAssertNil(job.source, "a flagged chunk is encoded when taken")
+    XCTAssertFalse(source.recycle(&job))
+  }
+}
