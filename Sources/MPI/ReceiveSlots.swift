@@ -40,7 +40,10 @@ public final class ReceiveSlots: @unchecked Sendable {
   /// Slots whose messages arrived and have not been handed out yet, in
   /// order (one `MPI_Testsome` can complete several; they are handed out
   /// one by one before the next test, so no source waits behind a busier one).
+  /// (Its first `readyCount` entries; written over from one test to the
+  /// next, as emptying the array costs more than the test that refills it.)
   @exclusivity(unchecked) private var ready: [Arrival] = []
+  @exclusivity(unchecked) private var readyCount = 0
   @exclusivity(unchecked) private var readyHead = 0
   @exclusivity(unchecked) private var posted: [Bool]
   /// The slot of the arrival handed out last, to post again at the next poll (-1: none).
@@ -82,15 +85,13 @@ public final class ReceiveSlots: @unchecked Sendable {
       handedOut = -1
       try post(slot)
     }
-    if readyHead < ready.count {
+    if readyHead < readyCount {
       defer { readyHead += 1 }
       handedOut = ready[readyHead].slot
       return ready[readyHead]
     }
-    if !ready.isEmpty {
-      ready.removeAll(keepingCapacity: true)
-      readyHead = 0
-    }
+    readyCount = 0
+    readyHead = 0
     if sources.count == 1 {
       guard posted[0] else { return nil }
       var flag: Int32 = 0
@@ -115,7 +116,9 @@ public final class ReceiveSlots: @unchecked Sendable {
     // Every completed receive is over, with its message or its error.
     for position in 0..<Int(completed) { posted[Int(indices[position])] = false }
     for position in 0..<Int(completed) {
-      ready.append(try arrived(slot: Int(indices[position]), status: &statuses[position]))
+      let arrival = try arrived(slot: Int(indices[position]), status: &statuses[position])
+      if readyCount < ready.count { ready[readyCount] = arrival } else { ready.append(arrival) }
+      readyCount += 1
     }
     readyHead = 1
     handedOut = ready[0].slot
@@ -155,7 +158,7 @@ public final class ReceiveSlots: @unchecked Sendable {
   public func cancel() throws {
     guard !cancelled else { return }
     cancelled = true
-    ready.removeAll()
+    readyCount = 0
     readyHead = 0
     handedOut = -1
     for slot in sources.indices where posted[slot] {

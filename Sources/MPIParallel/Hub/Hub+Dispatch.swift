@@ -17,23 +17,32 @@ extension Hub {
   /// Sends a deferred chunk of `source` (see `MapSource.job`), its request
   /// written now into the hub's reused writer: no array per request. A
   /// chunk that fails to encode fails alone.
+  ///
+  /// Each request is written after the ones before it, and the writer is
+  /// emptied only once it holds `requestWriterSpan` bytes: emptying an
+  /// array costs as much as writing a small request into it.
   private func send(_ job: Job, writtenBy source: MapSource) throws {
     var writer = WireWriter(reservingCapacity: 0)
     swap(&writer, &loop.pointee.requestWriter)
     defer { swap(&writer, &loop.pointee.requestWriter) }
-    writer.truncate(to: 0)
+    if writer.count > Self.requestWriterSpan { writer.truncate(to: 0) }
+    let start = writer.count
     do {
       try source.write(job.slot, &writer)
     } catch {
+      writer.truncate(to: start)
       fail(
         job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"),
         state: .failed)
       return
     }
     register(job)
-    // A send still in progress keeps these bytes; the next truncation then starts a new buffer.
-    try transmit(writer.bytes, to: job.engine)
+    // A send still in progress keeps these bytes; the next write then starts a new buffer.
+    try transmit(writer.bytes, from: start, to: job.engine)
   }
+
+  /// How many bytes of requests the hub's writer holds before it is emptied.
+  static var requestWriterSpan: Int { 4096 }
 
   /// Drops a sent job's request when nothing can need it again (no flags,
   /// so no retry; no journal, so no key to compute from it): its memory is
@@ -59,24 +68,26 @@ extension Hub {
     table.markRunning(job.taskID, engine: job.engine)
   }
 
-  /// Sends a request without blocking; one larger than an engine's posted
-  /// receive goes announced, in two messages (see `Framing`).
-  func transmit(_ message: [UInt8], to engine: Int) throws {
-    guard message.count > Framing.engineSlotBytes else {
-      return try isend(message, to: engine, tag: MessageTag.request)
+  /// Sends a request (the bytes of `message` from `start` on) without
+  /// blocking; one larger than an engine's posted receive goes announced,
+  /// in two messages (see `Framing`).
+  func transmit(_ message: [UInt8], from start: Int = 0, to engine: Int) throws {
+    let byteCount = message.count - start
+    guard byteCount > Framing.engineSlotBytes else {
+      return try isend(message, from: start, to: engine, tag: MessageTag.request)
     }
     try isend(
-      Framing.announcement(tag: MessageTag.request, byteCount: message.count), to: engine,
+      Framing.announcement(tag: MessageTag.request, byteCount: byteCount), to: engine,
       tag: MessageTag.large)
-    try isend(message, to: engine, tag: MessageTag.largePayload)
+    try isend(message, from: start, to: engine, tag: MessageTag.largePayload)
   }
 
   /// A small message usually completes within `isend` (MPI copies it out
   /// at once); only one still in progress is kept, with its bytes, to test later.
-  private func isend(_ message: [UInt8], to engine: Int, tag: Int) throws {
+  private func isend(_ message: [UInt8], from start: Int = 0, to engine: Int, tag: Int) throws {
     guard
       let request = try message.withUnsafeBytes({
-        try channel.isendUnlessDone($0, to: engine + 1, tag: tag)
+        try channel.isendUnlessDone(UnsafeRawBufferPointer(rebasing: $0[start...]), to: engine + 1, tag: tag)
       })
     else { return }
     sends.append(PendingSend(request: request, bytes: message))
@@ -274,14 +285,17 @@ extension Hub {
         case .allowed(let engines): allowed = engines
         }
       }
-      candidates.removeAll(keepingCapacity: true)
       // Field by field: a copy of each engine's slot would retain its in-flight list.
+      // (Written over the last task's candidates: emptying the array costs more than filling it.)
+      var count = 0
       for id in engines.indices {
         guard hasRoom(id) else { continue }
         if let allowed, !allowed.contains(id) { continue }
-        candidates.append(
-          EngineLoad(id: id, outstanding: engines[id].loadBalanced, lastUsed: engines[id].lastUsed))
+        let load = EngineLoad(id: id, outstanding: engines[id].loadBalanced, lastUsed: engines[id].lastUsed)
+        if count < candidates.count { candidates[count] = load } else { candidates.append(load) }
+        count += 1
       }
+      if count < candidates.count { candidates.removeLast(candidates.count - count) }
       guard let chosen = select(flags?.scheme, from: candidates) else {
         queue.pushFront(next)
         break

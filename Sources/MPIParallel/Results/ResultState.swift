@@ -101,6 +101,9 @@ final class ResultState: @unchecked Sendable {
   /// dynamic exclusivity checks (the fields are a struct, not class
   /// properties). Threads that sleep wait on `sleepers`, shared by all results.
   private let lock: Mutex<Fields>
+  /// Slots filled so far, counted after each fill is in `lock`'s fields:
+  /// a waiter that drives the hub looks under the lock only when it moved.
+  private let fills = Atomic<Int>(0)
   /// Task id of slot 0.
   let firstTaskID: Int
   /// Slot `i` covers items `itemStarts[i]..<itemStarts[i + 1]`; empty
@@ -171,6 +174,7 @@ final class ResultState: @unchecked Sendable {
   func complete(slot index: Int, engineID: Int?, outcome: Outcome) {
     let (wake, waiting): (Bool, [UnsafeContinuation<Void, Never>]) = lock.withLock { fields in
       guard fields.outcomes[index] == nil else { return (false, []) }
+      defer { fills.add(1, ordering: .releasing) }
       let engine = Int32(engineID ?? -1)
       switch outcome {
       case .reply(let bytes): fields.outcomes[index] = .reply(bytes, engine: engine)
@@ -283,11 +287,21 @@ final class ResultState: @unchecked Sendable {
   @discardableResult
   func wait(until deadline: Double?, for condition: (Progress) -> Bool) -> Bool {
     func holds() -> Bool { lock.withLock { condition(Self.progress($0)) } }
+    // Driving the hub, look again only after a slot was filled (the count
+    // is read before the look, so no fill goes unseen): one lock per pass
+    // of the hub's loop spared.
+    var seenFills = -1
+    func holdsOnFill() -> Bool {
+      let count = fills.load(ordering: .acquiring)
+      guard count != seenFills else { return false }
+      seenFills = count
+      return holds()
+    }
     while true {
       if holds() { return true }
       if let deadline, MonotonicClock.now() >= deadline { return false }
       if let hub {
-        switch hub.help(until: holds, deadline: deadline) {
+        switch hub.help(until: holdsOnFill, deadline: deadline) {
         case .satisfied: return true
         case .timedOut: return false
         case .busy: break
