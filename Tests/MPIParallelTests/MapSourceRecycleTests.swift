@@ -60,36 +60,40 @@ final class MapSourceRecycleTests: XCTestCase {
     XCTAssertFalse(one.recycle(&job))
   }
 
-  func testNoSparesOnceEveryChunkIsOut() throws {
+  /// Runs `body` on a fresh source of `count` chunks in a queue, then checks
+  /// that nothing keeps the source once both are let go.
+  func assertReleased(
+    count: Int, _ message: String, _ body: (MapSource, inout JobQueue) throws -> Void
+  ) rethrows {
     weak var weakSource: MapSource?
     do {
-      let source = source(count: 2)
+      let source = source(count: count)
       weakSource = source
       var queue = JobQueue()
       queue.append(source)
+      try body(source, &queue)
+    }
+    XCTAssertNil(weakSource, message)
+  }
+
+  func testNoSparesOnceEveryChunkIsOut() throws {
+    try assertReleased(count: 2, "the source and its jobs do not keep each other") { source, queue in
       var first = try XCTUnwrap(take(&queue))
       XCTAssertTrue(source.recycle(&first), "a chunk remains")
       var second = try XCTUnwrap(take(&queue))
       XCTAssertFalse(source.recycle(&second), "no chunk remains: nothing to carry")
       XCTAssertNil(take(&queue))
     }
-    XCTAssertNil(weakSource, "the source and its jobs do not keep each other")
   }
 
   func testSparesGoWhenTheRestIsAborted() throws {
-    weak var weakSource: MapSource?
-    do {
-      let source = source(count: 5)
-      weakSource = source
-      var queue = JobQueue()
-      queue.append(source)
+    try assertReleased(count: 5, "spares are let go when no chunk remains") { source, queue in
       var first = try XCTUnwrap(take(&queue))
       XCTAssertTrue(source.recycle(&first))
       let aborted = queue.removeAll { $0 >= 101 }
       XCTAssertEqual(aborted.map(\.taskID), [101, 102, 103, 104])
       XCTAssertTrue(queue.isEmpty)
     }
-    XCTAssertNil(weakSource, "spares are let go when no chunk remains")
   }
 
   func testFlaggedChunksAreNotRecycled() throws {
