@@ -41,7 +41,7 @@ public final class ReceiveSlots: @unchecked Sendable {
   /// order (one `MPI_Testsome` can complete several; they are handed out
   /// one by one before the next test, so no source waits behind a busier one).
   /// (Its first `readyCount` entries; written over from one test to the
-  /// next, as emptying the array costs more than the test that refills it.)
+  /// next: emptying the array goes through `replaceSubrange` each time.)
   @exclusivity(unchecked) private var ready: [Arrival] = []
   @exclusivity(unchecked) private var readyCount = 0
   @exclusivity(unchecked) private var readyHead = 0

@@ -20,7 +20,8 @@ extension Hub {
   ///
   /// Each request is written after the ones before it, and the writer is
   /// emptied only once it holds `requestWriterSpan` bytes: emptying an
-  /// array costs as much as writing a small request into it.
+  /// array goes through `replaceSubrange`, about 60 instructions a call
+  /// here (callgrind), for a request of about 50 bytes.
   private func send(_ job: Job, writtenBy source: MapSource) throws {
     var writer = WireWriter(reservingCapacity: 0)
     swap(&writer, &loop.pointee.requestWriter)
@@ -286,7 +287,7 @@ extension Hub {
         }
       }
       // Field by field: a copy of each engine's slot would retain its in-flight list.
-      // (Written over the last task's candidates: emptying the array costs more than filling it.)
+      // (Written over the last task's candidates: emptying the array goes through `replaceSubrange`.)
       var count = 0
       for id in engines.indices {
         guard hasRoom(id) else { continue }
