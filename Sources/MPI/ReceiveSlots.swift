@@ -1,7 +1,9 @@
 import CMPI
 
 /// Receives posted ahead of their messages: one per source, each into a
-/// buffer of its own (`MPI_Irecv` with any tag). A message that finds its
+/// buffer of its own (a persistent receive with any tag, `MPI_Recv_init`,
+/// started again for each message with `MPI_Start`: no request made and
+/// freed per message, as `MPI_Irecv` does). A message that finds its
 /// receive posted lands in that buffer as it arrives; polling for it is one
 /// `MPI_Test` (or `MPI_Testsome` over several sources), which costs far
 /// less than a probe that matches nothing.
@@ -65,6 +67,14 @@ public final class ReceiveSlots: @unchecked Sendable {
     indices.initialize(repeating: 0, count: sources.count)
     posted = Array(repeating: false, count: sources.count)
     ready.reserveCapacity(sources.count)
+    let comm = try communicator.live("MPI_Recv_init")
+    for slot in sources.indices {
+      try check(
+        MPI_Recv_init(
+          buffers + slot * capacity, Int32(capacity), cmpi_byte(), Int32(sources[slot]), cmpi_any_tag(), comm,
+          requests + slot),
+        "MPI_Recv_init (posted receive)")
+    }
     for slot in sources.indices { try post(slot) }
   }
 
@@ -97,7 +107,7 @@ public final class ReceiveSlots: @unchecked Sendable {
       var flag: Int32 = 0
       let rc = MPI_Test(requests, &flag, statuses)
       guard rc == cmpi_success() else {
-        // The receive ended with an error (a message past the capacity): MPI freed it.
+        // The receive ended with an error (a message past the capacity); the next poll starts it again.
         posted[0] = false
         handedOut = 0
         throw MPIError.fromCode(rc, function: "MPI_Test (posted receive)")
@@ -127,7 +137,7 @@ public final class ReceiveSlots: @unchecked Sendable {
 
   private func arrived(slot: Int, status: inout MPI_Status) throws -> Arrival {
     // (The errors' texts are constants: an interpolated one would be built on every call.)
-    if sources.count > 1 { try check(cmpi_status_error(&status), "MPI_Irecv (posted receive)") }
+    if sources.count > 1 { try check(cmpi_status_error(&status), "posted receive") }
     var count: Int32 = 0
     try check(MPI_Get_count(&status, cmpi_byte(), &count), "MPI_Get_count")
     return Arrival(
@@ -140,15 +150,10 @@ public final class ReceiveSlots: @unchecked Sendable {
     UnsafeRawBufferPointer(start: buffers + arrival.slot * capacity, count: arrival.byteCount)
   }
 
-  /// Posts the slot's receive, for its source's next message.
+  /// Starts the slot's receive again, for its source's next message.
   private func post(_ slot: Int) throws {
     guard !cancelled, !posted[slot] else { return }
-    let comm = try communicator.live("MPI_Irecv")
-    try check(
-      MPI_Irecv(
-        buffers + slot * capacity, Int32(capacity), cmpi_byte(), Int32(sources[slot]), cmpi_any_tag(), comm,
-        requests + slot),
-      "MPI_Irecv (posted receive)")
+    try check(MPI_Start(requests + slot), "MPI_Start (posted receive)")
     posted[slot] = true
   }
 
@@ -165,6 +170,9 @@ public final class ReceiveSlots: @unchecked Sendable {
       try check(MPI_Cancel(requests + slot), "MPI_Cancel (posted receive)")
       try check(MPI_Wait(requests + slot, cmpi_status_ignore()), "MPI_Wait (cancelled receive)")
       posted[slot] = false
+    }
+    for slot in sources.indices {
+      try check(MPI_Request_free(requests + slot), "MPI_Request_free (posted receive)")
     }
   }
 }

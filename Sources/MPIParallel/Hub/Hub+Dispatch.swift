@@ -65,7 +65,10 @@ extension Hub {
     engines[job.engine].inFlight.append(job)
     inFlightCount += 1
     engines[job.engine].outstanding += 1
-    if job.loadBalanced { engines[job.engine].loadBalanced += 1 }
+    if job.loadBalanced {
+      engines[job.engine].loadBalanced += 1
+      loadBalancedInFlight += 1
+    }
     table.markRunning(job.taskID, engine: job.engine)
   }
 
@@ -196,7 +199,10 @@ extension Hub {
     let taskID = header.taskID
     inFlightCount -= 1
     engines[job.engine].outstanding -= 1
-    if job.loadBalanced { engines[job.engine].loadBalanced -= 1 }
+    if job.loadBalanced {
+      engines[job.engine].loadBalanced -= 1
+      loadBalancedInFlight -= 1
+    }
     if job.sharedFlags != nil {
       completedSinceReview = true
       if timedOut.remove(taskID) != nil { return }
@@ -250,7 +256,7 @@ extension Hub {
   func dispatchQueued() throws -> Bool {
     // Most passes between replies find every engine full: they stop here.
     let settles = self.settles
-    guard settles || engines.indices.contains(where: hasRoom) else { return false }
+    guard settles || someEngineHasRoom else { return false }
     var progressed = false
     // The candidates' array is kept between calls (no allocation per task).
     var candidates: [EngineLoad] = []
@@ -264,7 +270,7 @@ extension Hub {
     // put it back would cost more than this look. (With a journal that
     // holds earlier results, tasks it answers need no engine: they are
     // taken whether or not one has room.)
-    while !queue.isEmpty && (settles || engines.indices.contains(where: hasRoom)) {
+    while !queue.isEmpty && (settles || someEngineHasRoom) {
       let taken = queue.removeFirst(deferring: journal == nil && !bundling) { job, error in
         fail(
           job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"),
@@ -328,6 +334,24 @@ extension Hub {
     }
     if bundling { for (engine, jobs) in bundles { try transmit(bundle: jobs, to: engine) } }
     return progressed
+  }
+
+  /// Whether some engine may take another load-balanced task. With no
+  /// engine held back, the count of tasks out says so without a look at
+  /// each engine (the dispatch asks before each task, and most passes
+  /// between replies find every engine full).
+  private var someEngineHasRoom: Bool {
+    let answer: Bool
+    if hasReservedEngines {
+      answer = engines.indices.contains(where: hasRoom)
+    } else if highWaterMark == 0 {
+      answer = !engines.isEmpty
+    } else {
+      answer = loadBalancedInFlight < engines.count * highWaterMark
+    }
+    assert(
+      answer == engines.indices.contains(where: hasRoom), "Hub: the count of load-balanced tasks out is off")
+    return answer
   }
 
   /// Whether engine `id` may take another load-balanced task.

@@ -93,6 +93,10 @@ final class Hub: @unchecked Sendable {
     _read { yield loop.pointee.inFlightCount }
     _modify { yield &loop.pointee.inFlightCount }
   }
+  var loadBalancedInFlight: Int {
+    _read { yield loop.pointee.loadBalancedInFlight }
+    _modify { yield &loop.pointee.loadBalancedInFlight }
+  }
   var communicators: [[Int]: (id: Int, communicator: Communicator)] {
     _read { yield loop.pointee.communicators }
     _modify { yield &loop.pointee.communicators }

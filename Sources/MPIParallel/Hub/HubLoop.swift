@@ -25,6 +25,8 @@ struct HubLoop {
   var collectives: [CollectiveOperation] = []
   /// Jobs sent and not yet answered, over all engines (each engine keeps its own).
   var inFlightCount = 0
+  /// Load-balanced tasks sent and not yet answered, over all engines.
+  var loadBalancedInFlight = 0
   var communicators: [[Int]: (id: Int, communicator: Communicator)] = [:]
   var nextCommunicatorID: Int = 1
   var defaultScheme: AnyScheme
