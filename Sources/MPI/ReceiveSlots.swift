@@ -29,7 +29,6 @@ public final class ReceiveSlots: @unchecked Sendable {
     public let byteCount: Int
   }
 
-  private let communicator: Communicator
   /// The rank each slot receives from.
   public let sources: [Int]
   /// The largest message a slot takes, in bytes.
@@ -55,7 +54,6 @@ public final class ReceiveSlots: @unchecked Sendable {
   /// Posts one receive from each of `sources` (ranks in `communicator`).
   public init(communicator: Communicator, sources: [Int], capacity: Int) throws {
     precondition(!sources.isEmpty && capacity > 0, "ReceiveSlots needs a source and a capacity")
-    self.communicator = communicator
     self.sources = sources
     self.capacity = capacity
     buffers = .allocate(byteCount: sources.count * capacity, alignment: 16)

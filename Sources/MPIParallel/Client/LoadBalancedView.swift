@@ -96,11 +96,9 @@ public struct LoadBalancedView: Sendable {
     _ function: RemoteFunction<repeat each A, R>, _ sequences: repeat [each A], chunkSize: Int = 1,
     ordered: Bool = true, costs: [Double]? = nil
   ) -> AsyncMapResult<R> {
-    let count = Client.zippedCount(repeat each sequences)
-    let label = function.registration.mapLabel
-    return submit(
-      label: label, registration: function.registration, count: count, chunkSize: chunkSize,
-      ordered: ordered, batch: true, costs: costs, decoder: Client.callDecoder(batch: true, label: label)
+    submitMap(
+      function.registration, count: Client.zippedCount(repeat each sequences), chunkSize: chunkSize,
+      ordered: ordered, costs: costs
     ) { index, writer in
       try function.encodeValues(repeat (each sequences)[index], into: &writer)
     }
@@ -117,13 +115,25 @@ public struct LoadBalancedView: Sendable {
     _ function: RemoteFunction<A, R>, _ sequence: [A], chunkSize: Int = 1, ordered: Bool = true,
     costs: [Double]? = nil
   ) -> AsyncMapResult<R> {
-    let label = function.registration.mapLabel
-    return submit(
-      label: label, registration: function.registration, count: sequence.count, chunkSize: chunkSize,
-      ordered: ordered, batch: true, costs: costs, decoder: Client.callDecoder(batch: true, label: label)
-    ) { index, writer in
+    submitMap(
+      function.registration, count: sequence.count, chunkSize: chunkSize, ordered: ordered, costs: costs
+    ) {
+      index, writer in
       try writer.writeArgument(sequence[index])
     }
+  }
+
+  /// Submits a map of `count` calls of `registration`, both forms above;
+  /// `arguments` writes call `index`'s arguments.
+  @inlinable
+  func submitMap<R: Codable & Sendable>(
+    _ registration: FunctionRegistration, count: Int, chunkSize: Int, ordered: Bool, costs: [Double]?,
+    arguments: @escaping (Int, inout WireWriter) throws -> Void
+  ) -> AsyncMapResult<R> {
+    let label = registration.mapLabel
+    return submit(
+      label: label, registration: registration, count: count, chunkSize: chunkSize, ordered: ordered,
+      batch: true, costs: costs, decoder: Client.callDecoder(batch: true, label: label), arguments: arguments)
   }
 
   /// Submits `count` calls of a registered function in chunks; `arguments`
