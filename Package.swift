@@ -58,7 +58,8 @@ let package = Package(
     .executableTarget(
       name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest", swiftSettings: v5),
     .testTarget(
-      name: "MPIParallelTests", dependencies: ["MPIParallel", "MPIParallelSteering"], swiftSettings: v5),
+      name: "MPIParallelTests", dependencies: ["MPIParallel", "MPIParallelSteering", "mpiparallel-bench"],
+      swiftSettings: v5),
     .target(name: "SteeringTestSupport", path: "Tests/SteeringTestSupport", swiftSettings: v5),
     .testTarget(
       name: "SteeringTests", dependencies: ["MPIParallelSteering", "SteeringTestSupport"], swiftSettings: v5),

@@ -32,36 +32,61 @@ struct Orchestrator {
     return arguments[index + 1]
   }
 
+  /// How many rounds to run (`--rounds N`, default 3): each round runs the
+  /// C floor, then every case, so that the machine's drift touches both alike.
+  var roundCount: Int { option("--rounds").flatMap(Int.init).map { max(1, $0) } ?? 3 }
+
   func run() -> Int32 {
     let me = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-    var results: [String: Any] = [:]
-    var floor: [String: Any] = [:]
-    var floorRTT: [String: Any] = [:]
+    var ours = BenchRounds(splits: [
+      "hub_cpu_us_per_task": ["hub_user_us_per_task", "hub_system_us_per_task"]
+    ])
+    var floor = BenchRounds(splits: [
+      "master_cpu_us_per_task": [
+        "master_user_us_per_task", "master_system_us_per_task", "master_farm_tasks_per_s",
+      ]
+    ])
+    var floorRTT = BenchRounds()
     let only = option("--only").map { Set($0.split(separator: ",").map(String.init)) }
-    if let cLimit = option("--c-limit") {
-      floor = runJSON([cLimit], ranks: 5) ?? [:]
-      floorRTT = runJSON([cLimit], ranks: 2) ?? [:]
-    }
-    if let farmCPU = option("--c-farm-cpu") {
-      floor.merge(runJSON([farmCPU], ranks: 5) ?? [:]) { old, _ in old }
-    }
-    for (name, ranks, extra) in Self.cases where only?.contains(name) ?? true {
-      Self.removeJournal()
-      defer { Self.removeJournal() }
-      guard let values = runJSON([me] + extra + [name], ranks: ranks, prefix: "RESULT ") else {
-        FileHandle.standardError.write(Data("bench: case \(name) failed\n".utf8))
-        return 1
+    for round in 1...roundCount {
+      FileHandle.standardError.write(Data("bench: round \(round) of \(roundCount)\n".utf8))
+      var floorRound: [String: Any] = [:]
+      if let cLimit = option("--c-limit") {
+        floorRound = runJSON([cLimit], ranks: 5) ?? [:]
+        floorRTT.add(runJSON([cLimit], ranks: 2) ?? [:])
       }
-      results.merge(values) { $1 }
+      if let farmCPU = option("--c-farm-cpu"), var master = runJSON([farmCPU], ranks: 5) {
+        // The farm this program times runs beside the anchor's: its rate stays apart.
+        master["master_farm_tasks_per_s"] = master.removeValue(forKey: "farm_tasks_per_s")
+        floorRound.merge(master) { old, _ in old }
+      }
+      floorRound["master_core_share_percent"] = Self.coreShare(
+        floorRound, cpu: "master_cpu_us_per_task", rate: "master_farm_tasks_per_s")
+      floor.add(floorRound)
+      var results: [String: Any] = [:]
+      for (name, ranks, extra) in Self.cases where only?.contains(name) ?? true {
+        Self.removeJournal()
+        defer { Self.removeJournal() }
+        guard let values = runJSON([me] + extra + [name], ranks: ranks, prefix: "RESULT ") else {
+          FileHandle.standardError.write(Data("bench: case \(name) failed\n".utf8))
+          return 1
+        }
+        results.merge(values) { $1 }
+      }
+      results["hub_core_share_percent"] = Self.coreShare(
+        results, cpu: "hub_cpu_us_per_task", rate: "lb_tasks_per_s")
+      ours.add(results)
     }
-    printTable(results, floor: floor, floorRTT: floorRTT)
-    var json = results
-    if !floor.isEmpty {
-      json["c_farm_tasks_per_s"] = floor["farm_tasks_per_s"]
-      json["c_pingpong_rtt_us_np2"] = floorRTT["pingpong_rtt_us"]
-      json["c_scatter_80MB_s"] = floor["scatter_80MB_s"]
-      json["c_gather_80MB_s"] = floor["gather_80MB_s"]
-      json["c_master_cpu_us_per_task"] = floor["master_cpu_us_per_task"]
+    printTable(ours, floor: floor, floorRTT: floorRTT)
+    var json: [String: Any] = ours.combined()
+    json["rounds"] = roundCount
+    let cFloor = floor.combined()
+    if !cFloor.isEmpty {
+      json["c_farm_tasks_per_s"] = cFloor["farm_tasks_per_s"]
+      json["c_pingpong_rtt_us_np2"] = floorRTT.median("pingpong_rtt_us")
+      json["c_scatter_80MB_s"] = cFloor["scatter_80MB_s"]
+      json["c_gather_80MB_s"] = cFloor["gather_80MB_s"]
+      json["c_master_cpu_us_per_task"] = cFloor["master_cpu_us_per_task"]
     }
     let data = try! JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
@@ -91,75 +116,63 @@ struct Orchestrator {
     return nil
   }
 
-  func printTable(_ results: [String: Any], floor: [String: Any], floorRTT: [String: Any]) {
-    func number(_ value: Any?) -> String {
-      guard let value = value as? Double else { return "-" }
+  /// Rank 0's busy share of one core in a farm, in percent: its CPU per
+  /// task times the tasks per second. Polling counts as busy, so this says
+  /// how much of a core the hub held while it waited, beside what it did.
+  static func coreShare(_ values: [String: Any], cpu: String, rate: String) -> Double? {
+    guard let cpu = values[cpu] as? Double, let rate = values[rate] as? Double else { return nil }
+    return cpu * rate / 1e4
+  }
+
+  func printTable(_ ours: BenchRounds, floor: BenchRounds, floorRTT: BenchRounds) {
+    let results = ours.combined()
+    let cFloor = floor.combined()
+    let cRTT = floorRTT.combined()
+    func number(_ value: Double?) -> String {
+      guard let value else { return "-" }
       return value >= 1000 ? String(format: "%.0f", value) : String(format: "%.4g", value)
     }
-    func ratio(_ a: Any?, _ b: Any?) -> String {
-      guard let a = a as? Double, let b = b as? Double, b > 0 else { return "" }
+    func ratio(_ a: Double?, _ b: Double?) -> String {
+      guard let a, let b, b > 0 else { return "" }
       return String(format: "%.2fx", a / b)
     }
-    let rows: [(String, String, Any?, Any?)] = [
+    func range(_ key: String) -> String {
+      guard ours.rounds.count > 1, let range = ours.range(key) else { return "" }
+      return number(range.lowerBound) + "-" + number(range.upperBound)
+    }
+    let rows: [(key: String, label: String, c: Double?)] = [
+      ("lb_tasks_per_s", "load-balanced no-op tasks/s (chunk 1)", cFloor["farm_tasks_per_s"]),
+      ("lb_chunked_tasks_per_s", "load-balanced no-op tasks/s (chunk 1000)", nil),
+      ("lb_journal_tasks_per_s", "  the same, chunk 1, with the journal on", nil),
+      ("lb_hwm64_tasks_per_s", "  the same, chunk 1, hwm 64 (bundled)", cFloor["farm_tasks_per_s"]),
+      ("apply_rtt_us", "blocking apply round trip, us (-np 2)", cRTT["pingpong_rtt_us"]),
+      ("scatter_80MB_s", "scatter 1e7 doubles, s", cFloor["scatter_80MB_s"]),
+      ("gather_80MB_s", "gather 1e7 doubles, s", cFloor["gather_80MB_s"]),
+      ("sleep32_makespan_s", "32 sleep tasks, makespan s (ideal online 1.36)", nil),
+      ("sleep32_hinted_makespan_s", "  with cost hints, s (lower bound 1.24)", nil),
+      ("idle_engine_cpu_percent", "idle engine CPU, % of a core", nil),
+      ("hub_cpu_us_per_task", "rank 0 CPU per task, us", cFloor["master_cpu_us_per_task"]),
+      ("hub_user_us_per_task", "  of which in user space", cFloor["master_user_us_per_task"]),
+      ("hub_system_us_per_task", "  of which in the kernel (yields)", cFloor["master_system_us_per_task"]),
       (
-        "lb_tasks_per_s", "load-balanced no-op tasks/s (chunk 1)", results["lb_tasks_per_s"],
-        floor["farm_tasks_per_s"]
+        "hub_core_share_percent", "  rank 0 busy, % of a core (CPU/task x tasks/s)",
+        cFloor["master_core_share_percent"]
       ),
-      (
-        "lb_chunked_tasks_per_s", "load-balanced no-op tasks/s (chunk 1000)",
-        results["lb_chunked_tasks_per_s"], nil
-      ),
-      (
-        "lb_journal_tasks_per_s", "  the same, chunk 1, with the journal on",
-        results["lb_journal_tasks_per_s"], nil
-      ),
-      (
-        "lb_hwm64_tasks_per_s", "  the same, chunk 1, hwm 64 (bundled)", results["lb_hwm64_tasks_per_s"],
-        floor["farm_tasks_per_s"]
-      ),
-      (
-        "apply_rtt_us", "blocking apply round trip, us (-np 2)", results["apply_rtt_us"],
-        floorRTT["pingpong_rtt_us"]
-      ),
-      ("scatter_80MB_s", "scatter 1e7 doubles, s", results["scatter_80MB_s"], floor["scatter_80MB_s"]),
-      ("gather_80MB_s", "gather 1e7 doubles, s", results["gather_80MB_s"], floor["gather_80MB_s"]),
-      (
-        "sleep32_makespan_s", "32 sleep tasks, makespan s (ideal online 1.36)", results["sleep32_makespan_s"],
-        nil
-      ),
-      (
-        "sleep32_hinted_makespan_s", "  with cost hints, s (lower bound 1.24)",
-        results["sleep32_hinted_makespan_s"], nil
-      ),
-      ("idle_engine_cpu_percent", "idle engine CPU, % of a core", results["idle_engine_cpu_percent"], nil),
-      (
-        "hub_cpu_us_per_task", "rank 0 CPU per task, us", results["hub_cpu_us_per_task"],
-        floor["master_cpu_us_per_task"]
-      ),
-      (
-        "hub_user_us_per_task", "  of which in user space", results["hub_user_us_per_task"],
-        floor["master_user_us_per_task"]
-      ),
-      (
-        "hub_system_us_per_task", "  of which in the kernel (yields)", results["hub_system_us_per_task"],
-        floor["master_system_us_per_task"]
-      ),
-      (
-        "hub_cpu_us_per_task_hwm64", "rank 0 CPU per task, hwm 64 (bundled), us",
-        results["hub_cpu_us_per_task_hwm64"],
-        nil
-      ),
-      (
-        "map_1M_rank0_peak_rss_mb", "rank 0 peak RSS, 1M-item map, MB", results["map_1M_rank0_peak_rss_mb"],
-        nil
-      ),
+      ("hub_cpu_us_per_task_hwm64", "rank 0 CPU per task, hwm 64 (bundled), us", nil),
+      ("map_1M_rank0_peak_rss_mb", "rank 0 peak RSS, 1M-item map, MB", nil),
     ]
-    print("case".padding(toLength: 52, withPad: " ", startingAt: 0) + "MPIParallel     C floor      ratio")
-    for (_, label, value, cValue) in rows {
+    let rounds = ours.rounds.count
+    print("medians of \(rounds) round\(rounds == 1 ? "" : "s"); the range is MPIParallel's over the rounds")
+    print(
+      "case".padding(toLength: 52, withPad: " ", startingAt: 0)
+        + "MPIParallel     C floor      ratio     range")
+    for row in rows {
+      let value = results[row.key]
       print(
-        label.padding(toLength: 52, withPad: " ", startingAt: 0)
+        row.label.padding(toLength: 52, withPad: " ", startingAt: 0)
           + number(value).padding(toLength: 16, withPad: " ", startingAt: 0)
-          + number(cValue).padding(toLength: 13, withPad: " ", startingAt: 0) + ratio(value, cValue))
+          + number(row.c).padding(toLength: 13, withPad: " ", startingAt: 0)
+          + ratio(value, row.c).padding(toLength: 10, withPad: " ", startingAt: 0) + range(row.key))
     }
   }
 }
