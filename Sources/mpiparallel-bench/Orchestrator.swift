@@ -21,23 +21,16 @@ struct Orchestrator {
     }
   }
 
-  static let keys = [
-    "lb_tasks_per_s", "lb_chunked_tasks_per_s", "apply_rtt_us", "scatter_80MB_s", "gather_80MB_s",
-    "sleep32_makespan_s", "sleep32_hinted_makespan_s", "idle_engine_cpu_percent", "hub_cpu_us_per_task",
-    "map_1M_rank0_peak_rss_mb",
-  ]
-
   func option(_ name: String) -> String? {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
     return arguments[index + 1]
   }
 
-  /// How many rounds to run (`--rounds N`, default 3): each round runs the
-  /// C floor, then every case, so that the machine's drift touches both alike.
-  var roundCount: Int { option("--rounds").flatMap(Int.init).map { max(1, $0) } ?? 3 }
-
   func run() -> Int32 {
     let me = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+    // Each round runs the C floor, then every case, so that the machine's
+    // drift touches both alike.
+    let roundCount = option("--rounds").flatMap(Int.init).map { max(1, $0) } ?? 3
     var ours = BenchRounds(splits: [
       "hub_cpu_us_per_task": ["hub_user_us_per_task", "hub_system_us_per_task"]
     ])
@@ -77,13 +70,15 @@ struct Orchestrator {
         results, cpu: "hub_cpu_us_per_task", rate: "lb_tasks_per_s")
       ours.add(results)
     }
-    printTable(ours, floor: floor, floorRTT: floorRTT)
-    var json: [String: Any] = ours.combined()
-    json["rounds"] = roundCount
+    let results = ours.combined()
     let cFloor = floor.combined()
+    let cRTT = floorRTT.combined()
+    printTable(results, ranges: ours, floor: cFloor, floorRTT: cRTT)
+    var json: [String: Any] = results
+    json["rounds"] = roundCount
     if !cFloor.isEmpty {
       json["c_farm_tasks_per_s"] = cFloor["farm_tasks_per_s"]
-      json["c_pingpong_rtt_us_np2"] = floorRTT.median("pingpong_rtt_us")
+      json["c_pingpong_rtt_us_np2"] = cRTT["pingpong_rtt_us"]
       json["c_scatter_80MB_s"] = cFloor["scatter_80MB_s"]
       json["c_gather_80MB_s"] = cFloor["gather_80MB_s"]
       json["c_master_cpu_us_per_task"] = cFloor["master_cpu_us_per_task"]
@@ -124,10 +119,12 @@ struct Orchestrator {
     return cpu * rate / 1e4
   }
 
-  func printTable(_ ours: BenchRounds, floor: BenchRounds, floorRTT: BenchRounds) {
-    let results = ours.combined()
-    let cFloor = floor.combined()
-    let cRTT = floorRTT.combined()
+  /// Prints the combined figures `results` beside the C floor's, with each
+  /// figure's range over the rounds in `ranges`.
+  func printTable(
+    _ results: [String: Double], ranges ours: BenchRounds, floor cFloor: [String: Double],
+    floorRTT cRTT: [String: Double]
+  ) {
     func number(_ value: Double?) -> String {
       guard let value else { return "-" }
       return value >= 1000 ? String(format: "%.0f", value) : String(format: "%.4g", value)
