@@ -28,8 +28,10 @@ struct InFlightJobs {
     let mask = slots.count - 1
     for offset in 0..<span {
       let index = (head + offset) & mask
-      guard let job = slots[index], job.taskID == taskID else { continue }
-      slots[index] = nil
+      guard slots[index]?.taskID == taskID else { continue }
+      // Moved out of its slot: no retain of the job and release of the slot's reference.
+      var taken: Job? = nil
+      swap(&taken, &slots[index])
       count -= 1
       if offset == 0 {
         // Step over this slot and any holes behind it.
@@ -38,7 +40,7 @@ struct InFlightJobs {
           span -= 1
         }
       }
-      return job
+      return taken
     }
     return nil
   }

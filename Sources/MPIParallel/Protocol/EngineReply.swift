@@ -55,10 +55,10 @@ struct EngineReply {
     }
   }
 
-  /// Sets the completed time of a header written by `success` at the
-  /// writer's start (in the writer: its bytes, taken after, are not copied).
-  static func stamp(completed: Double, in writer: inout WireWriter) {
-    writer.patch(completed.bitPattern, at: 17)
+  /// Sets the completed time of a header written by `success` at offset
+  /// `start` of the writer (in the writer: its bytes, taken after, are not copied).
+  static func stamp(completed: Double, in writer: inout WireWriter, at start: Int = 0) {
+    writer.patch(completed.bitPattern, at: start + 17)
   }
 
   /// A whole error reply.

@@ -25,12 +25,15 @@ enum Framing {
   /// Sends `bytes` with `tag` to `destination`, whose posted receives take
   /// at most `limit` bytes (blocking, as `MPI_Send`).
   static func send(
-    _ bytes: [UInt8], to destination: Int, tag: Int, limit: Int, on communicator: Communicator
+    _ bytes: [UInt8], from start: Int = 0, to destination: Int, tag: Int, limit: Int, on communicator: Communicator
   ) throws {
-    guard bytes.count > limit else { return try communicator.send(bytes, to: destination, tag: tag) }
-    try communicator.send(
-      announcement(tag: tag, byteCount: bytes.count), to: destination, tag: MessageTag.large)
-    try communicator.send(bytes, to: destination, tag: MessageTag.largePayload)
+    try bytes.withUnsafeBytes { all in
+      let message = UnsafeRawBufferPointer(rebasing: all[start...])
+      guard message.count > limit else { return try communicator.send(message, to: destination, tag: tag) }
+      try communicator.send(
+        announcement(tag: tag, byteCount: message.count), to: destination, tag: MessageTag.large)
+      try communicator.send(message, to: destination, tag: MessageTag.largePayload)
+    }
   }
 
   /// A message to keep after the next one is taken into the same buffer:
