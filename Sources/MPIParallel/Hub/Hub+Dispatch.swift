@@ -169,8 +169,8 @@ extension Hub {
   /// Lets the jobs answered since the last receive go: a map chunk's job
   /// goes back to its source for a later chunk, when nothing else holds it.
   private func letGoOfAnswered() {
-    while var job = loop.pointee.answered.popLast() {
-      if let source = job.source { _ = source.recycle(&job) }
+    while let job = loop.pointee.answered.popLast() {
+      if let source = job.source { _ = source.recycle(consume job) }
     }
   }
 
@@ -234,7 +234,13 @@ extension Hub {
           of: job, reply: reply, succeeded: header.succeeded),
         after: sequence)
     }
-    loop.pointee.answered.append(job)
+    // A map's chunk goes back to its source now, to carry a later chunk (no
+    // release, no list); any other job is let go at the next receive.
+    if let source = job.source {
+      if let kept = source.recycle(consume job) { loop.pointee.answered.append(kept) }
+    } else {
+      loop.pointee.answered.append(job)
+    }
   }
 
   /// What a reply makes of its job's slot: its values, decoded now where the

@@ -63,12 +63,13 @@ final class MapSource {
   }
 
   /// Takes back an answered job of this source to carry a later chunk, when
-  /// nothing else holds it and chunks remain; true when taken. (A job
-  /// written as it is sent, so with no flags: nothing of it outlives its reply.)
-  func recycle(_ job: inout Job) -> Bool {
-    guard job.source === self, remaining > 0, isKnownUniquelyReferenced(&job) else { return false }
+  /// nothing else holds it and chunks remain; returns it when not taken. (A
+  /// job written as it is sent, so with no flags: nothing of it outlives its reply.)
+  func recycle(_ job: consuming Job) -> Job? {
+    var job = job
+    guard job.source === self, remaining > 0, isKnownUniquelyReferenced(&job) else { return job }
     spares.append(job)
-    return true
+    return nil
   }
 
   /// Lets the spare jobs go once every chunk is handed out or skipped (they

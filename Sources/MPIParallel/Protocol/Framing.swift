@@ -25,7 +25,8 @@ enum Framing {
   /// Sends `bytes` with `tag` to `destination`, whose posted receives take
   /// at most `limit` bytes (blocking, as `MPI_Send`).
   static func send(
-    _ bytes: [UInt8], from start: Int = 0, to destination: Int, tag: Int, limit: Int, on communicator: Communicator
+    _ bytes: [UInt8], from start: Int = 0, to destination: Int, tag: Int, limit: Int,
+    on communicator: Communicator
   ) throws {
     try bytes.withUnsafeBytes { all in
       let message = UnsafeRawBufferPointer(rebasing: all[start...])
