@@ -21,13 +21,14 @@ final class MapSourceRecycleTests: XCTestCase {
     let source = source(count: 4)
     var queue = JobQueue()
     queue.append(source)
-    var first = try XCTUnwrap(take(&queue))
+    let first = try XCTUnwrap(take(&queue))
     let identity = ObjectIdentifier(first)
     XCTAssertEqual(first.taskID, 100)
     first.engine = 3
     first.failures = 2
     first.tried = [1]
-    XCTAssertTrue(source.recycle(&first))
+    let keptFirst = source.recycle(consume first)
+    XCTAssertNil(keptFirst)
     let second = try XCTUnwrap(take(&queue))
     XCTAssertEqual(ObjectIdentifier(second), identity, "the answered job carries the next chunk")
     XCTAssertEqual(second.taskID, 101)
@@ -43,9 +44,10 @@ final class MapSourceRecycleTests: XCTestCase {
     let source = source(count: 4)
     var queue = JobQueue()
     queue.append(source)
-    var job = try XCTUnwrap(take(&queue))
+    let job = try XCTUnwrap(take(&queue))
     let holder = job
-    XCTAssertFalse(source.recycle(&job))
+    let keptJob = source.recycle(consume job)
+    XCTAssertNotNil(keptJob)
     let next = try XCTUnwrap(take(&queue))
     XCTAssertFalse(next === holder, "a job someone holds is never reused")
     XCTAssertEqual(holder.taskID, 100, "and keeps its chunk")
@@ -56,8 +58,9 @@ final class MapSourceRecycleTests: XCTestCase {
     let other = source(count: 4)
     var queue = JobQueue()
     queue.append(other)
-    var job = try XCTUnwrap(take(&queue))
-    XCTAssertFalse(one.recycle(&job))
+    let job = try XCTUnwrap(take(&queue))
+    let keptJob = one.recycle(consume job)
+    XCTAssertNotNil(keptJob)
   }
 
   /// Runs `body` on a fresh source of `count` chunks in a queue, then checks
@@ -78,18 +81,21 @@ final class MapSourceRecycleTests: XCTestCase {
 
   func testNoSparesOnceEveryChunkIsOut() throws {
     try assertReleased(count: 2, "the source and its jobs do not keep each other") { source, queue in
-      var first = try XCTUnwrap(take(&queue))
-      XCTAssertTrue(source.recycle(&first), "a chunk remains")
-      var second = try XCTUnwrap(take(&queue))
-      XCTAssertFalse(source.recycle(&second), "no chunk remains: nothing to carry")
+      let first = try XCTUnwrap(take(&queue))
+      let keptFirst = source.recycle(consume first)
+      XCTAssertNil(keptFirst, "a chunk remains")
+      let second = try XCTUnwrap(take(&queue))
+      let keptSecond = source.recycle(consume second)
+      XCTAssertNotNil(keptSecond, "no chunk remains: nothing to carry")
       XCTAssertNil(take(&queue))
     }
   }
 
   func testSparesGoWhenTheRestIsAborted() throws {
     try assertReleased(count: 5, "spares are let go when no chunk remains") { source, queue in
-      var first = try XCTUnwrap(take(&queue))
-      XCTAssertTrue(source.recycle(&first))
+      let first = try XCTUnwrap(take(&queue))
+      let keptFirst = source.recycle(consume first)
+      XCTAssertNil(keptFirst)
       let aborted = queue.removeAll { $0 >= 101 }
       XCTAssertEqual(aborted.map(\.taskID), [101, 102, 103, 104])
       XCTAssertTrue(queue.isEmpty)
@@ -102,8 +108,9 @@ final class MapSourceRecycleTests: XCTestCase {
     let source = source(count: 4, flags: flags)
     var queue = JobQueue()
     queue.append(source)
-    var job = try XCTUnwrap(take(&queue))
+    let job = try XCTUnwrap(take(&queue))
     XCTAssertNil(job.source, "a flagged chunk is encoded when taken")
-    XCTAssertFalse(source.recycle(&job))
+    let keptJob = source.recycle(consume job)
+    XCTAssertNotNil(keptJob)
   }
 }

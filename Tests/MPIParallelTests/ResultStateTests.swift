@@ -57,6 +57,34 @@ final class ResultStateTests: XCTestCase {
     XCTAssertEqual(state.slot(0).engineID, 1)
   }
 
+  /// Past slot 0, a decoded slot keeps only its engine; an outcome of any
+  /// other kind arriving later is kept beside the decoded ones, which stay
+  /// decoded, and no slot can be filled twice.
+  func testDecodedSlotsKeepTheirEnginesBesideKeptOutcomes() {
+    let state = ResultState(label: "map", taskIDs: 1..<6)
+    state.complete(slot: 3, engineID: 2, outcome: .decoded)
+    state.complete(slot: 1, engineID: nil, outcome: .decoded)
+    XCTAssertTrue(state.wait(until: MonotonicClock.now() + 0.01) { $0.isComplete(3) && $0.isComplete(1) })
+    XCTAssertFalse(state.wait(until: MonotonicClock.now() + 0.01) { $0.isComplete(2) })
+    XCTAssertNil(state.slot(2).outcome)
+    state.complete(slot: 2, engineID: 4, outcome: .reply([9]))
+    state.complete(slot: 4, engineID: 0, outcome: .failed(ParallelError.aborted(taskID: 5)))
+    state.complete(slot: 3, engineID: 1, outcome: .reply([8]))
+    let slots = state.snapshot()
+    guard case .decoded? = slots[3].outcome, case .decoded? = slots[1].outcome else {
+      return XCTFail("the decoded slots stay decoded: \(slots)")
+    }
+    XCTAssertEqual(slots.map(\.engineID), [nil, nil, 4, 2, 0], "slot 3's second fill is ignored")
+    guard case .reply(let bytes)? = slots[2].outcome else { return XCTFail("slot 2 holds its reply") }
+    XCTAssertEqual(bytes, [9])
+    XCTAssertEqual(state.firstFailure().map { "\($0)" }, "\(ParallelError.aborted(taskID: 5))")
+    XCTAssertEqual(state.arrivalOrder(), [3, 1, 2, 4])
+    XCTAssertFalse(state.isReady)
+    state.complete(slot: 0, engineID: 3, outcome: .decoded)
+    XCTAssertTrue(state.isReady)
+    XCTAssertEqual(state.slot(0).engineID, 3)
+  }
+
   func testFirstFailureLooksAtEverySlot() {
     let three = ResultState(label: "map", taskIDs: 1..<4)
     three.complete(slot: 0, engineID: 0, outcome: .reply([1]))
