@@ -30,8 +30,7 @@ struct InFlightJobs {
       let index = (head + offset) & mask
       guard slots[index]?.taskID == taskID else { continue }
       // Moved out of its slot: no retain of the job and release of the slot's reference.
-      var taken: Job? = nil
-      swap(&taken, &slots[index])
+      let taken = slots[index].take()
       count -= 1
       if offset == 0 {
         // Step over this slot and any holes behind it.
