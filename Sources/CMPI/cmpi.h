@@ -53,6 +53,18 @@ static inline MPI_Op cmpi_op_max(void) { return MPI_MAX; }
 static inline int cmpi_status_source(const MPI_Status *s) { return s->MPI_SOURCE; }
 static inline int cmpi_status_tag(const MPI_Status *s) { return s->MPI_TAG; }
 static inline int cmpi_status_error(const MPI_Status *s) { return s->MPI_ERROR; }
+/* The bytes a completed receive took (MPI_Get_count with MPI_BYTE): read
+   from the status where Open MPI keeps them, else asked of MPI_Get_count;
+   -1 when MPI cannot say. */
+static inline long cmpi_status_byte_count(MPI_Status *s) {
+#if defined(OPEN_MPI) && OPEN_MPI
+  return (long)s->_ucount;
+#else
+  int count = 0;
+  if (MPI_Get_count(s, MPI_BYTE, &count) != MPI_SUCCESS || count == MPI_UNDEFINED) return -1;
+  return count;
+#endif
+}
 
 static inline MPI_Comm cmpi_comm_self(void) { return MPI_COMM_SELF; }
 static inline int cmpi_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }

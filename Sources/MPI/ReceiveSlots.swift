@@ -136,11 +136,15 @@ public final class ReceiveSlots: @unchecked Sendable {
   private func arrived(slot: Int, status: inout MPI_Status) throws -> Arrival {
     // (The errors' texts are constants: an interpolated one would be built on every call.)
     if sources.count > 1 { try check(cmpi_status_error(&status), "posted receive") }
-    var count: Int32 = 0
-    try check(MPI_Get_count(&status, cmpi_byte(), &count), "MPI_Get_count")
+    // (Read from the status where Open MPI keeps it: `MPI_Get_count` and its
+    // check cost about 80 instructions a message here, under callgrind.)
+    let count = cmpi_status_byte_count(&status)
+    guard count >= 0 else {
+      throw MPIError.fromCode(MPI_ERR_COUNT, function: "MPI_Get_count (posted receive)")
+    }
     return Arrival(
       slot: slot, source: Int(cmpi_status_source(&status)), tag: Int(cmpi_status_tag(&status)),
-      byteCount: Int(count))
+      byteCount: count)
   }
 
   /// The bytes of an arrival, valid until the next call of `next()`.

@@ -165,6 +165,44 @@ final class JobQueueTests: XCTestCase {
     XCTAssertEqual(drain(&queue), [1, 2])
   }
 
+  func testTakeChunkTakesASourcesNextChunkOnlyWhenItIsNext() {
+    let state = ResultState(label: "map", taskIDs: 0..<4)
+    let source = MapSource(firstTaskID: 10, count: 4, result: state, targets: nil) { [UInt8($0)] }
+    let other = MapSource(firstTaskID: 20, count: 1, result: state, targets: nil) { [UInt8($0)] }
+    var queue = JobQueue()
+    queue.append(job(1, state))
+    queue.append(source)
+    queue.append(other)
+    XCTAssertNil(queue.takeChunk(of: source), "a job is ahead of the source")
+    XCTAssertEqual(queue.removeFirst(failed: { _, _ in })?.taskID, 1)
+    XCTAssertNil(queue.takeChunk(of: other), "another source is ahead")
+    XCTAssertEqual(queue.takeChunk(of: source), 0)
+    // A chunk aborted meanwhile is passed over, as `removeFirst` does.
+    XCTAssertEqual(queue.removeAll { $0 == 11 }.map(\.taskID), [11])
+    XCTAssertEqual(queue.takeChunk(of: source), 2)
+    // A job put back at the front goes first.
+    queue.pushFront(job(2, state))
+    XCTAssertNil(queue.takeChunk(of: source))
+    XCTAssertEqual(queue.removeFirst(failed: { _, _ in })?.taskID, 2)
+    XCTAssertEqual(queue.takeChunk(of: source), 3)
+    // The source's last chunk is taken: the next source is at the head.
+    XCTAssertNil(queue.takeChunk(of: source))
+    XCTAssertEqual(queue.count, 1)
+    XCTAssertEqual(queue.takeChunk(of: other), 0)
+    XCTAssertTrue(queue.isEmpty)
+  }
+
+  func testTakeChunkLeavesHintedSourcesToTheHeap() {
+    let state = ResultState(label: "map", taskIDs: 0..<2)
+    let source = MapSource(firstTaskID: 0, count: 2, result: state, targets: nil, costs: [1, 2]) {
+      [UInt8($0)]
+    }
+    var queue = JobQueue()
+    queue.append(source)
+    XCTAssertNil(queue.takeChunk(of: source))
+    XCTAssertEqual(drain(&queue), [1, 0])
+  }
+
   func testAbortReachesHintedChunks() {
     let state = ResultState(label: "map", taskIDs: 0..<4)
     var queue = JobQueue()

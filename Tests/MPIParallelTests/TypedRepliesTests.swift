@@ -28,6 +28,22 @@ final class TypedRepliesTests: XCTestCase {
     XCTAssertEqual(Array(replies.values(3..<5)), [30, 40])
   }
 
+  func testASingleValueReplyIsStoredWithoutACount() throws {
+    let replies = try XCTUnwrap(TypedReplies<Double>(count: 3, batch: false))
+    var writer = EngineReply.success(taskID: 7, started: 1, completed: 2)
+    try writer.encode(2.5)
+    XCTAssertTrue(store(replies, writer.bytes, items: 1..<2))
+    XCTAssertEqual(replies.values(1..<2).first, 2.5)
+    XCTAssertFalse(store(replies, writer.bytes, items: 0..<2), "one value cannot fill two items")
+    XCTAssertFalse(store(replies, Array(writer.bytes.dropLast()), items: 2..<3), "a value cut short")
+  }
+
+  func testNarrowNumbersAreCopiedAtTheirWidth() throws {
+    let replies = try XCTUnwrap(TypedReplies<Int32>(count: 4, batch: true))
+    XCTAssertTrue(store(replies, try chunkReply([Int32(-1), 7, Int32.max]), items: 1..<4))
+    XCTAssertEqual(Array(replies.values(1..<4)), [-1, 7, Int32.max])
+  }
+
   func testStructsOfNumbersAreDecodedToo() throws {
     let replies = try XCTUnwrap(TypedReplies<Point>(count: 2, batch: true))
     XCTAssertTrue(store(replies, try chunkReply([Point(x: 1, y: 2)]), items: 1..<2))

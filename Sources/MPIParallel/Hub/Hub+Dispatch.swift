@@ -156,9 +156,9 @@ extension Hub {
     if bytes.count > Framing.hubSlotBytes { loop.pointee.replyBuffer = [] }
     switch tag {
     case MessageTag.reply:
-      complete(reply: bytes, from: arrival.source - 1)
+      try complete(reply: bytes, from: arrival.source - 1)
     case MessageTag.replyBundle:
-      completeBundle(bytes, from: arrival.source - 1)
+      try completeBundle(bytes, from: arrival.source - 1)
     default:
       fputs(
         "MPIParallel: the hub dropped a message with tag \(tag) from rank \(arrival.source)\n", stderr)
@@ -175,21 +175,23 @@ extension Hub {
   }
 
   /// Splits an engine's bundle of replies (count, then length and reply each).
-  private func completeBundle(_ bytes: [UInt8], from engine: Int) {
+  private func completeBundle(_ bytes: [UInt8], from engine: Int) throws {
     var reader = WireReader(bytes)
     do {
       let count = Int(try reader.read(UInt32.self))
       for _ in 0..<count {
         let reply = try reader.readRaw(count: Int(try reader.read(UInt32.self)))
-        complete(reply: reply, from: engine)
+        try complete(reply: reply, from: engine)
       }
-    } catch {
+    } catch let error as WireError {
       fputs("MPIParallel: the hub dropped a malformed reply bundle from engine \(engine): \(error)\n", stderr)
     }
   }
 
-  /// Completes the job that the reply in `bytes` answers.
-  private func complete(reply bytes: [UInt8], from engine: Int) {
+  /// Completes the job that the reply in `bytes` answers; a map's chunk
+  /// may carry its map's next chunk to the same engine at once (see
+  /// `chainsNextChunk`).
+  private func complete(reply bytes: [UInt8], from engine: Int) throws {
     guard engine >= 0 && engine < engines.count, let header = try? EngineReply(header: bytes),
       let job = engines[engine].inFlight.remove(taskID: header.taskID)
     else {
@@ -234,13 +236,42 @@ extension Hub {
           of: job, reply: reply, succeeded: header.succeeded),
         after: sequence)
     }
-    // A map's chunk goes back to its source now, to carry a later chunk (no
-    // release, no list); any other job is let go at the next receive.
+    // A map's chunk carries its map's next chunk to the same engine when
+    // that is the dispatch's only choice, or goes back to its source now, to
+    // carry a later chunk (no release, no list); any other job is let go at
+    // the next receive.
     if let source = job.source {
+      var job = consume job
+      if chainsNextChunk(of: source, on: engine), isKnownUniquelyReferenced(&job),
+        let index = queue.takeChunk(of: source)
+      {
+        job.reuse(taskID: source.firstTaskID + index, slot: index)
+        job.engine = engine
+        source.dropSparesWhenDone()
+        useClock += 1
+        engines[engine].lastUsed = useClock
+        return try send(job, writtenBy: source)
+      }
       if let kept = source.recycle(consume job) { loop.pointee.answered.append(kept) }
     } else {
       loop.pointee.answered.append(job)
     }
+  }
+
+  /// Whether the next load-balanced task `dispatchQueued` would send is
+  /// `source`'s next chunk, to `engine`, which has just answered its chunk:
+  /// the queue holds `source` next (see `JobQueue.takeChunk`), and `engine`
+  /// is the one engine with room and may run the map's chunks. Nothing
+  /// else would then go first: no direct operation, no blocked task, no
+  /// journal to answer from. The chunk then goes out from the reply's
+  /// handling on the answered job, without the dispatch's look at every
+  /// engine and its scheme's choice among one: under callgrind, about
+  /// 740 fewer instructions per task for rank 0 in a farm at hwm 1.
+  @inline(__always)
+  private func chainsNextChunk(of source: MapSource, on engine: Int) -> Bool {
+    highWaterMark == 1 && loadBalancedInFlight == engines.count - 1 && journal == nil
+      && !hasReservedEngines && directQueue.isEmpty && blocked.isEmpty && state == .running
+      && !logsDecisions && (source.targets?.contains(engine) ?? true)
   }
 
   /// What a reply makes of its job's slot: its values, decoded now where the

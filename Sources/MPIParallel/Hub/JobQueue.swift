@@ -191,6 +191,22 @@ struct JobQueue {
     return nil
   }
 
+  /// The index of `source`'s next chunk, taken as `removeFirst` would take
+  /// it, when that is the task `removeFirst` would take next: nothing put
+  /// back at the front, no hinted task, `source` at the head. Nil otherwise,
+  /// with nothing taken.
+  mutating func takeChunk(of source: MapSource) -> Int? {
+    guard front.isEmpty, hinted.isEmpty, head < storage.count, case .source(let next) = storage[head],
+      next === source
+    else { return nil }
+    while source.next < source.count && source.skipped.contains(source.next) { source.next += 1 }
+    guard source.next < source.count else { return nil }
+    let index = source.next
+    source.next += 1
+    if source.next == source.count { advance() }
+    return index
+  }
+
   private mutating func advance() {
     head += 1
     if head == storage.count {

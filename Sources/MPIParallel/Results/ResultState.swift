@@ -38,10 +38,13 @@ final class ResultState: @unchecked Sendable {
     let pending: Int
     /// Slots finished so far.
     let arrived: Int
-    fileprivate let outcomes: Outcomes
+    /// The state's outcomes, read in place: a progress lives only for the
+    /// call of the condition it is handed to, under the state's lock (a copy
+    /// of the outcomes retained and released their arrays on every look).
+    fileprivate let outcomes: UnsafePointer<Outcomes>
 
     /// Whether slot `index` has finished.
-    func isComplete(_ index: Int) -> Bool { outcomes.isFinished(index) }
+    func isComplete(_ index: Int) -> Bool { outcomes.pointee.isFinished(index) }
   }
 
   /// How a slot ended and on which engine (-1: none), compactly (gathers
@@ -327,7 +330,7 @@ final class ResultState: @unchecked Sendable {
   /// thread runs the hub's loop itself when no other thread does.
   @discardableResult
   func wait(until deadline: Double?, for condition: (Progress) -> Bool) -> Bool {
-    func holds() -> Bool { lock.withLock { condition(Self.progress($0)) } }
+    func holds() -> Bool { lock.withLock { Self.check(&$0, condition) } }
     // Driving the hub, look again only after a slot was filled (the count
     // is read before the look, so no fill goes unseen): one lock per pass
     // of the hub's loop spared.
@@ -350,7 +353,7 @@ final class ResultState: @unchecked Sendable {
       }
       let satisfied: Bool = Self.sleepers.withLock {
         let holds = lock.withLock { fields in
-          if condition(Self.progress(fields)) { return true }
+          if Self.check(&fields, condition) { return true }
           fields.blocked += 1
           return false
         }
@@ -359,7 +362,7 @@ final class ResultState: @unchecked Sendable {
         Self.sleepers.wait(until: deadline.map { Swift.min($0, slice) } ?? slice)
         return lock.withLock { fields in
           fields.blocked -= 1
-          return condition(Self.progress(fields))
+          return Self.check(&fields, condition)
         }
       }
       if satisfied { return true }
@@ -368,10 +371,10 @@ final class ResultState: @unchecked Sendable {
 
   /// Suspends until `condition` holds.
   func waitAsync(for condition: (Progress) -> Bool) async {
-    while !lock.withLock({ condition(Self.progress($0)) }) {
+    while !lock.withLock({ Self.check(&$0, condition) }) {
       await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
         let ready = lock.withLock { fields in
-          if condition(Self.progress(fields)) { return true }
+          if Self.check(&fields, condition) { return true }
           fields.continuations.append(continuation)
           return false
         }
@@ -380,9 +383,12 @@ final class ResultState: @unchecked Sendable {
     }
   }
 
-  /// What a waiter's condition sees of these fields.
-  private static func progress(_ fields: Fields) -> Progress {
-    Progress(
-      pending: fields.pending, arrived: fields.outcomes.count - fields.pending, outcomes: fields.outcomes)
+  /// Whether `condition` holds of what a waiter sees of these fields.
+  private static func check(_ fields: inout Fields, _ condition: (Progress) -> Bool) -> Bool {
+    let pending = fields.pending
+    let arrived = fields.outcomes.count - pending
+    return withUnsafePointer(to: &fields.outcomes) { outcomes in
+      condition(Progress(pending: pending, arrived: arrived, outcomes: outcomes))
+    }
   }
 }

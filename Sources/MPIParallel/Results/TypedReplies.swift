@@ -27,6 +27,9 @@ final class TypedReplies<Element>: ReplySink, @unchecked Sendable {
   private let batch: Bool
   /// Reads one value.
   private let decode: (inout WireReader) throws -> Element
+  /// Whether a value travels as its own memory (a `WireScalar` on a
+  /// little-endian host): a reply's values are then one copy into place.
+  private let travelsAsMemory: Bool
 
   /// Storage for `count` items; nil for a type that is not trivially copyable
   /// (its replies are kept whole and decoded when read).
@@ -35,6 +38,11 @@ final class TypedReplies<Element>: ReplySink, @unchecked Sendable {
     self.count = count
     self.batch = batch
     self.decode = decode
+    #if _endian(little)
+      travelsAsMemory = Element.self is any WireScalar.Type
+    #else
+      travelsAsMemory = false
+    #endif
     storage = .allocate(capacity: count)
   }
 
@@ -43,6 +51,7 @@ final class TypedReplies<Element>: ReplySink, @unchecked Sendable {
 
   func store(reply: [UInt8], items: Range<Int>) -> Bool {
     precondition(items.lowerBound >= 0 && items.upperBound <= count, "TypedReplies: items out of range")
+    if travelsAsMemory { return copy(reply: reply, items: items) }
     do {
       var reader = try EngineReply.payloadReader(of: reply)
       let values = batch ? Int(try reader.read(UInt32.self)) : 1
@@ -51,6 +60,30 @@ final class TypedReplies<Element>: ReplySink, @unchecked Sendable {
       return true
     } catch {
       return false
+    }
+  }
+
+  /// `store` for values that travel as their own memory: the count (of a
+  /// chunk's reply) is checked, then the values are copied into place.
+  /// (Decoding them one by one through the reader cost about 220
+  /// instructions per `Int` here, under callgrind.)
+  private func copy(reply: [UInt8], items: Range<Int>) -> Bool {
+    reply.withUnsafeBytes { bytes in
+      var offset = EngineReply.headerSize
+      if batch {
+        guard bytes.count >= offset + 4,
+          Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            == items.count
+        else { return false }
+        offset += 4
+      } else if items.count != 1 {
+        return false
+      }
+      let byteCount = items.count * MemoryLayout<Element>.stride
+      guard bytes.count - offset >= byteCount, let base = bytes.baseAddress else { return false }
+      UnsafeMutableRawPointer(storage + items.lowerBound).copyMemory(
+        from: base + offset, byteCount: byteCount)
+      return true
     }
   }
 
