@@ -121,6 +121,14 @@ public final class ReceiveSlots: @unchecked Sendable {
       throw MPIError.fromCode(rc, function: "MPI_Testsome (posted receives)")
     }
     guard completed != cmpi_undefined(), completed > 0 else { return nil }
+    if completed == 1 {
+      // The common case: one arrival, handed out without the ready list;
+      // its receive is posted again at the next poll, even after an error.
+      let slot = Int(indices[0])
+      posted[slot] = false
+      handedOut = slot
+      return try arrived(slot: slot, status: &statuses[0])
+    }
     // Every completed receive is over, with its message or its error.
     for position in 0..<Int(completed) { posted[Int(indices[position])] = false }
     for position in 0..<Int(completed) {

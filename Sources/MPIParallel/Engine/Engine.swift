@@ -267,11 +267,10 @@ final class Engine {
       if writer.count <= Self.replyBufferLimit { swap(&writer, &replyBuffer) }
     }
     do {
-      EngineReply.writeSuccess(taskID: taskID, started: started, into: &writer)
+      EngineReply.writeSuccess(taskID: taskID, started: started, count: count, into: &writer)
       source.reader = reader
       defer { source.reader = WireReader([]) }
       if let count {
-        writer.write(UInt32(count))
         for _ in 0..<count { try last.registration.invoke(source, &writer) }
       } else {
         try last.registration.invoke(source, &writer)

@@ -59,10 +59,10 @@ final class Job {
     self.taskID = taskID
     self.slot = slot
     engine = -1
-    message = []
+    if !message.isEmpty { message = [] }
     if !tried.isEmpty { tried = [] }
     failures = 0
-    journalKey = nil
+    if journalKey != nil { journalKey = nil }
   }
 }
 

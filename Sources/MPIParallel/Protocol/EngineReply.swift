@@ -43,15 +43,23 @@ struct EngineReply {
     return writer
   }
 
-  /// Appends a success header to `writer` (an engine's reused buffer).
-  static func writeSuccess(taskID: Int, started: Double, completed: Double = 0, into writer: inout WireWriter)
-  {
-    withUnsafeTemporaryAllocation(byteCount: headerSize, alignment: 8) { header in
+  /// Appends a success header to `writer` (an engine's reused buffer),
+  /// with a chunk's `count` of values after it when there is one (the
+  /// payload's first field: in the same copy, one append fewer per chunk).
+  static func writeSuccess(
+    taskID: Int, started: Double, completed: Double = 0, count: Int? = nil, into writer: inout WireWriter
+  ) {
+    withUnsafeTemporaryAllocation(byteCount: headerSize + 4, alignment: 8) { header in
       header.storeBytes(of: UInt64(taskID).littleEndian, toByteOffset: 0, as: UInt64.self)
       header.storeBytes(of: 0, toByteOffset: 8, as: UInt8.self)
       header.storeBytes(of: started.bitPattern.littleEndian, toByteOffset: 9, as: UInt64.self)
       header.storeBytes(of: completed.bitPattern.littleEndian, toByteOffset: 17, as: UInt64.self)
-      writer.writeRaw(UnsafeRawBufferPointer(header))
+      var length = headerSize
+      if let count {
+        header.storeBytes(of: UInt32(count).littleEndian, toByteOffset: headerSize, as: UInt32.self)
+        length += 4
+      }
+      writer.writeRaw(UnsafeRawBufferPointer(rebasing: header[..<length]))
     }
   }
 
