@@ -28,6 +28,7 @@ public enum Argument<Value: Codable & Sendable>: Sendable {
     }
   }
 
+  @usableFromInline
   static func read(from source: ArgumentSource) throws -> Value {
     let tag = try source.reader.read(UInt8.self)
     switch tag {
@@ -94,6 +95,7 @@ extension WireWriter {
 
 /// Where an engine reads a call's arguments from, resolving references in its namespace.
 /// One thread uses a source at a time (its reader skips dynamic exclusivity checks).
+@usableFromInline
 final class ArgumentSource {
   @exclusivity(unchecked) var reader: WireReader
   let namespace: Namespace

@@ -24,9 +24,28 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
   /// allreduce, a halo exchange on `EngineContext.communicator`), so every
   /// engine must run it at once: the hub refuses it on a DirectView of some
   /// engines, in a map, and on a LoadBalancedView, where it would hang.
+  @inlinable
   public init(
     _ name: String, collective: Bool = false,
     _ body: @escaping @Sendable (repeat each Argument) throws -> Result
+  ) {
+    // The call's closure is made here, in the caller's code, where the
+    // argument and result types are known: specialized for them, it reads
+    // and writes them with no generic parameter pack in between.
+    self.init(
+      name: name, collective: collective,
+      invoke: { source, writer in
+        let arguments = (repeat try MPIParallel.Argument<each Argument>.read(from: source))
+        let result = try body(repeat each arguments)
+        try writer.encode(result)
+      })
+  }
+
+  /// The registration of `name`, whose calls run `invoke`.
+  @usableFromInline
+  init(
+    name: String, collective: Bool,
+    invoke: @escaping @Sendable (ArgumentSource, inout WireWriter) throws -> Void
   ) {
     self.name = name
     var types: [String] = []
@@ -40,11 +59,7 @@ public struct RemoteFunction<each Argument: Codable & Sendable, Result: Codable 
         function: name, argumentTypes: signature.argumentTypes, resultType: signature.resultType),
       argumentTypes: Array(types), collective: collective,
       applyLabel: "apply(\(name))", mapLabel: "map(\(name))",
-      invoke: { source, writer in
-        let arguments = (repeat try MPIParallel.Argument<each Argument>.read(from: source))
-        let result = try body(repeat each arguments)
-        try writer.encode(result)
-      },
+      invoke: invoke,
       encodeJSON: { values, writer in
         guard values.count == arity else {
           throw SteeringFailure(

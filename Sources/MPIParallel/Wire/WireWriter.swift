@@ -78,6 +78,7 @@ struct WireWriter {
   /// ``WireScalar`` numbers take the raw-memory fast path; everything else
   /// goes through `WireEncoder`. If encoding throws, the writer is left as it
   /// was before the call.
+  @usableFromInline
   mutating func encode<T: Encodable>(_ value: T) throws {
     if WireEncodingState.writePrimitive(value, to: &self) { return }
     let start = bytes.count
