@@ -248,8 +248,7 @@ extension Hub {
         job.reuse(taskID: source.firstTaskID + index, slot: index)
         job.engine = engine
         source.dropSparesWhenDone()
-        useClock += 1
-        engines[engine].lastUsed = useClock
+        markUsed(engine)
         return try send(job, writtenBy: source)
       }
       if let kept = source.recycle(consume job) { loop.pointee.answered.append(kept) }
@@ -272,6 +271,14 @@ extension Hub {
     highWaterMark == 1 && loadBalancedInFlight == engines.count - 1 && journal == nil
       && !hasReservedEngines && directQueue.isEmpty && blocked.isEmpty && state == .running
       && !logsDecisions && (source.targets?.contains(engine) ?? true)
+  }
+
+  /// Dates engine `id`'s latest load-balanced task (for the schemes that
+  /// prefer the engine used longest ago).
+  @inline(__always)
+  private func markUsed(_ id: Int) {
+    useClock += 1
+    engines[id].lastUsed = useClock
   }
 
   /// What a reply makes of its job's slot: its values, decoded now where the
@@ -350,8 +357,7 @@ extension Hub {
           "task \(next.taskID) -> engine \(chosen) (\((flags?.scheme ?? clusterScheme).rawValue); loads \(candidates.map { "\($0.id):\($0.outstanding)" }.joined(separator: " ")))"
         )
       }
-      useClock += 1
-      engines[chosen].lastUsed = useClock
+      markUsed(chosen)
       progressed = true
       if let timeout = flags?.timeout {
         let seconds = ResultContext.seconds(timeout)

@@ -175,14 +175,10 @@ struct JobQueue {
         advance()
         return job
       case .source(let source):
-        while source.next < source.count && source.skipped.contains(source.next) { source.next += 1 }
-        guard source.next < source.count else {
+        guard let index = nextChunk(ofHead: source) else {
           advance()
           continue
         }
-        let index = source.next
-        source.next += 1
-        if source.next == source.count { advance() }
         do { return try source.job(index, deferred: deferring) } catch {
           failed(source.placeholder(index), error)
         }
@@ -199,6 +195,13 @@ struct JobQueue {
     guard front.isEmpty, hinted.isEmpty, head < storage.count, case .source(let next) = storage[head],
       next === source
     else { return nil }
+    return nextChunk(ofHead: source)
+  }
+
+  /// Takes the next chunk not skipped of `source`, the entry at the head,
+  /// and moves past the source once its last chunk is taken; nil when none
+  /// is left (the source stays at the head).
+  private mutating func nextChunk(ofHead source: MapSource) -> Int? {
     while source.next < source.count && source.skipped.contains(source.next) { source.next += 1 }
     guard source.next < source.count else { return nil }
     let index = source.next
