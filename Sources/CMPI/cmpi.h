@@ -93,4 +93,14 @@ static inline int cmpi_openmpi_clear_uses_threads(void) {
   return 1;
 }
 
+/* Whether Open MPI yields the processor (sched_yield) on each poll that
+   completes nothing: libopen-pal's flag `opal_progress_yield_when_idle`,
+   set at MPI_Init when the node is oversubscribed or when the MCA parameter
+   `mpi_yield_when_idle` says so. 1 (yields), 0 (does not), -1 (no such flag:
+   not Open MPI). */
+static inline int cmpi_openmpi_yields_when_idle(void) {
+  bool *flag = (bool *)dlsym(RTLD_DEFAULT, "opal_progress_yield_when_idle");
+  return flag == NULL ? -1 : (*flag ? 1 : 0);
+}
+
 #endif

@@ -1,5 +1,11 @@
 import CMPI
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Process-wide MPI environment: start-up, shutdown and a few queries.
 public enum MPI {
   /// MPI_Init_thread requesting `required`; returns the level provided. Sets MPI_ERRORS_RETURN on
@@ -16,6 +22,31 @@ public enum MPI {
       throw MPIError.usage("MPI_Init_thread", "unknown thread level \(provided) provided")
     }
     return level
+  }
+
+  /// Asks Open MPI, through its MCA parameter `mpi_yield_when_idle` in the
+  /// environment, not to yield the processor on every poll that completes
+  /// nothing. Open MPI does so by default on an oversubscribed node, which
+  /// costs a system call per empty poll and hands the core away even while a
+  /// reply is microseconds off; a caller with its own idle policy (spin, then
+  /// yield, then sleep) sets it aside with this. Call before `initialize`. A
+  /// value already in the environment wins; other MPIs ignore the variable.
+  public static func leaveIdlingToCaller() {
+    setenv(openMPIYieldVariable, "0", 0)
+  }
+
+  /// The environment variable that carries Open MPI's `mpi_yield_when_idle`.
+  public static let openMPIYieldVariable = "OMPI_MCA_mpi_yield_when_idle"
+
+  /// Whether Open MPI yields the processor on each poll that completes
+  /// nothing (see `leaveIdlingToCaller`); nil for any other MPI. Read it
+  /// after `initialize`.
+  public static var openMPIYieldsWhenIdle: Bool? {
+    switch cmpi_openmpi_yields_when_idle() {
+    case 1: return true
+    case 0: return false
+    default: return nil
+    }
   }
 
   /// Turns off Open MPI's internal locks, which it takes at every thread

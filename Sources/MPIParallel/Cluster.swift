@@ -122,6 +122,10 @@ public enum Cluster {
     }
     let provided: ThreadLevel
     do {
+      // The engines and the hub poll with their own back-off (spin, then
+      // yield, then sleep); Open MPI's yield on every empty poll of an
+      // oversubscribed node would only add a system call to each.
+      MPI.leaveIdlingToCaller()
       provided = try MPI.initialize(requesting: requiredThreadLevel)
       // Every MPI call on a rank is made under one lock (rank 0's baton;
       // an engine's one thread), so Open MPI's own locks only cost time.

@@ -39,23 +39,19 @@ struct Orchestrator {
         "master_user_us_per_task", "master_system_us_per_task", "master_farm_tasks_per_s",
       ]
     ])
+    // The C floor again with Open MPI's yield on each empty poll turned
+    // off, as the runtime turns it off for itself (see
+    // `MPI.leaveIdlingToCaller`): the same MPI settings on both sides.
+    var floorNoYield = BenchRounds(splits: floor.splits)
     var floorRTT = BenchRounds()
     let only = option("--only").map { Set($0.split(separator: ",").map(String.init)) }
     for round in 1...roundCount {
       FileHandle.standardError.write(Data("bench: round \(round) of \(roundCount)\n".utf8))
-      var floorRound: [String: Any] = [:]
       if let cLimit = option("--c-limit") {
-        floorRound = runJSON([cLimit], ranks: 5) ?? [:]
         floorRTT.add(runJSON([cLimit], ranks: 2) ?? [:])
       }
-      if let farmCPU = option("--c-farm-cpu"), var master = runJSON([farmCPU], ranks: 5) {
-        // The farm this program times runs beside the anchor's: its rate stays apart.
-        master["master_farm_tasks_per_s"] = master.removeValue(forKey: "farm_tasks_per_s")
-        floorRound.merge(master) { old, _ in old }
-      }
-      floorRound["master_core_share_percent"] = Self.coreShare(
-        floorRound, cpu: "master_cpu_us_per_task", rate: "master_farm_tasks_per_s")
-      floor.add(floorRound)
+      floor.add(floorRound(environment: [:]))
+      floorNoYield.add(floorRound(environment: [Self.yieldVariable: "0"]))
       var results: [String: Any] = [:]
       for (name, ranks, extra) in Self.cases where only?.contains(name) ?? true {
         Self.removeJournal()
@@ -72,8 +68,9 @@ struct Orchestrator {
     }
     let results = ours.combined()
     let cFloor = floor.combined()
+    let cNoYield = floorNoYield.combined()
     let cRTT = floorRTT.combined()
-    printTable(results, ranges: ours, floor: cFloor, floorRTT: cRTT)
+    printTable(results, ranges: ours, floor: cFloor, floorNoYield: cNoYield, floorRTT: cRTT)
     var json: [String: Any] = results
     json["rounds"] = roundCount
     if !cFloor.isEmpty {
@@ -82,17 +79,50 @@ struct Orchestrator {
       json["c_scatter_80MB_s"] = cFloor["scatter_80MB_s"]
       json["c_gather_80MB_s"] = cFloor["gather_80MB_s"]
       json["c_master_cpu_us_per_task"] = cFloor["master_cpu_us_per_task"]
+      json["c_farm_tasks_per_s_no_yield"] = cNoYield["farm_tasks_per_s"]
+      json["c_scatter_80MB_s_no_yield"] = cNoYield["scatter_80MB_s"]
+      json["c_gather_80MB_s_no_yield"] = cNoYield["gather_80MB_s"]
+      json["c_master_cpu_us_per_task_no_yield"] = cNoYield["master_cpu_us_per_task"]
     }
     let data = try! JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
     return 0
   }
 
-  /// Runs `command` under mpirun and parses the JSON on its line starting with `prefix`.
-  func runJSON(_ command: [String], ranks: Int, prefix: String = "{") -> [String: Any]? {
+  /// Open MPI's setting for a yield on each empty poll, in the environment.
+  static let yieldVariable = "OMPI_MCA_mpi_yield_when_idle"
+
+  /// One round of the C floor (the anchor's farm, scatter and gather on 5
+  /// ranks, and rank 0's CPU in a farm), with `environment` added to the
+  /// runs'; empty without the C programs.
+  func floorRound(environment: [String: String]) -> [String: Any] {
+    var round: [String: Any] = [:]
+    if let cLimit = option("--c-limit") {
+      round = runJSON([cLimit], ranks: 5, environment: environment) ?? [:]
+    }
+    if let farmCPU = option("--c-farm-cpu"),
+      var master = runJSON([farmCPU], ranks: 5, environment: environment)
+    {
+      // The farm this program times runs beside the anchor's: its rate stays apart.
+      master["master_farm_tasks_per_s"] = master.removeValue(forKey: "farm_tasks_per_s")
+      round.merge(master) { old, _ in old }
+    }
+    round["master_core_share_percent"] = Self.coreShare(
+      round, cpu: "master_cpu_us_per_task", rate: "master_farm_tasks_per_s")
+    return round
+  }
+
+  /// Runs `command` under mpirun, with `environment` added to this
+  /// process's, and parses the JSON on its line starting with `prefix`.
+  func runJSON(
+    _ command: [String], ranks: Int, prefix: String = "{", environment: [String: String] = [:]
+  ) -> [String: Any]? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["mpirun", "--oversubscribe", "-np", "\(ranks)"] + command
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let pipe = Pipe()
     process.standardOutput = pipe
     do { try process.run() } catch { return nil }
@@ -123,7 +153,7 @@ struct Orchestrator {
   /// figure's range over the rounds in `ranges`.
   func printTable(
     _ results: [String: Double], ranges ours: BenchRounds, floor cFloor: [String: Double],
-    floorRTT cRTT: [String: Double]
+    floorNoYield cNoYield: [String: Double], floorRTT cRTT: [String: Double]
   ) {
     func number(_ value: Double?) -> String {
       guard let value else { return "-" }
@@ -137,23 +167,24 @@ struct Orchestrator {
       guard ours.rounds.count > 1, let range = ours.range(key) else { return "" }
       return number(range.lowerBound) + "-" + number(range.upperBound)
     }
-    let rows: [(key: String, label: String, c: Double?)] = [
-      ("lb_tasks_per_s", "load-balanced no-op tasks/s (chunk 1)", cFloor["farm_tasks_per_s"]),
+    // Each row: our key, its label, and the C floor's key (nil: none).
+    let rows: [(key: String, label: String, c: String?)] = [
+      ("lb_tasks_per_s", "load-balanced no-op tasks/s (chunk 1)", "farm_tasks_per_s"),
       ("lb_chunked_tasks_per_s", "load-balanced no-op tasks/s (chunk 1000)", nil),
       ("lb_journal_tasks_per_s", "  the same, chunk 1, with the journal on", nil),
-      ("lb_hwm64_tasks_per_s", "  the same, chunk 1, hwm 64 (bundled)", cFloor["farm_tasks_per_s"]),
-      ("apply_rtt_us", "blocking apply round trip, us (-np 2)", cRTT["pingpong_rtt_us"]),
-      ("scatter_80MB_s", "scatter 1e7 doubles, s", cFloor["scatter_80MB_s"]),
-      ("gather_80MB_s", "gather 1e7 doubles, s", cFloor["gather_80MB_s"]),
+      ("lb_hwm64_tasks_per_s", "  the same, chunk 1, hwm 64 (bundled)", "farm_tasks_per_s"),
+      ("apply_rtt_us", "blocking apply round trip, us (-np 2)", "pingpong_rtt_us"),
+      ("scatter_80MB_s", "scatter 1e7 doubles, s", "scatter_80MB_s"),
+      ("gather_80MB_s", "gather 1e7 doubles, s", "gather_80MB_s"),
       ("sleep32_makespan_s", "32 sleep tasks, makespan s (ideal online 1.36)", nil),
       ("sleep32_hinted_makespan_s", "  with cost hints, s (lower bound 1.24)", nil),
       ("idle_engine_cpu_percent", "idle engine CPU, % of a core", nil),
-      ("hub_cpu_us_per_task", "rank 0 CPU per task, us", cFloor["master_cpu_us_per_task"]),
-      ("hub_user_us_per_task", "  of which in user space", cFloor["master_user_us_per_task"]),
-      ("hub_system_us_per_task", "  of which in the kernel (yields)", cFloor["master_system_us_per_task"]),
+      ("hub_cpu_us_per_task", "rank 0 CPU per task, us", "master_cpu_us_per_task"),
+      ("hub_user_us_per_task", "  of which in user space", "master_user_us_per_task"),
+      ("hub_system_us_per_task", "  of which in the kernel (yields)", "master_system_us_per_task"),
       (
         "hub_core_share_percent", "  rank 0 busy, % of a core (CPU/task x tasks/s)",
-        cFloor["master_core_share_percent"]
+        "master_core_share_percent"
       ),
       ("hub_cpu_us_per_task_hwm64", "rank 0 CPU per task, hwm 64 (bundled), us", nil),
       ("map_1M_rank0_peak_rss_mb", "rank 0 peak RSS, 1M-item map, MB", nil),
@@ -161,15 +192,22 @@ struct Orchestrator {
     let rounds = ours.rounds.count
     print("medians of \(rounds) round\(rounds == 1 ? "" : "s"); the range is MPIParallel's over the rounds")
     print(
+      "C floor: Open MPI's defaults; C no-yield: without its yield on each empty poll, as MPIParallel runs")
+    print(
       "case".padding(toLength: 52, withPad: " ", startingAt: 0)
-        + "MPIParallel     C floor      ratio     range")
+        + "MPIParallel     C floor      ratio     C no-yield   ratio     range")
     for row in rows {
       let value = results[row.key]
+      // The round trip runs on 2 ranks, where Open MPI does not yield either way.
+      let c = row.c.flatMap { row.key == "apply_rtt_us" ? cRTT[$0] : cFloor[$0] }
+      let cQuiet = row.c.flatMap { row.key == "apply_rtt_us" ? nil : cNoYield[$0] }
       print(
         row.label.padding(toLength: 52, withPad: " ", startingAt: 0)
           + number(value).padding(toLength: 16, withPad: " ", startingAt: 0)
-          + number(row.c).padding(toLength: 13, withPad: " ", startingAt: 0)
-          + ratio(value, row.c).padding(toLength: 10, withPad: " ", startingAt: 0) + range(row.key))
+          + number(c).padding(toLength: 13, withPad: " ", startingAt: 0)
+          + ratio(value, c).padding(toLength: 10, withPad: " ", startingAt: 0)
+          + number(cQuiet).padding(toLength: 13, withPad: " ", startingAt: 0)
+          + ratio(value, cQuiet).padding(toLength: 10, withPad: " ", startingAt: 0) + range(row.key))
     }
   }
 }

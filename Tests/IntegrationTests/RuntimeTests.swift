@@ -22,7 +22,17 @@ final class RuntimeTests: XCTestCase {
       XCTAssertTrue(result.stdout.contains("ENGINES \(ranks - 1)"), result.describe())
       // Every rank's MPI calls are serialized, so Open MPI's own locks are off.
       XCTAssertTrue(result.stdout.contains("OPENMPI LOCKS hub=off engines=off"), result.describe())
+      // Oversubscribed or not, the runtime's back-off decides when to yield, not Open MPI.
+      XCTAssertTrue(result.stdout.contains("OPENMPI YIELD hub=off engines=off"), result.describe())
     }
+  }
+
+  func testOpenMPIYieldKeptWhenTheEnvironmentAsks() throws {
+    let result = try MPIRun.run(
+      "mpp-testapp", ranks: 5, arguments: ["basics"], environment: ["OMPI_MCA_mpi_yield_when_idle": "1"])
+    XCTAssertEqual(result.status, 0, result.describe())
+    XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), result.describe())
+    XCTAssertTrue(result.stdout.contains("OPENMPI YIELD hub=on engines=on"), result.describe())
   }
 
   func testOpenMPILocksKeptWhenAsked() throws {

@@ -13,6 +13,9 @@ enum Scenarios {
     // Open MPI's own locks: off unless MPIPARALLEL_OPENMPI_LOCKS=keep (every rank's calls are serialized).
     let engineLocks = Set(try client[...].apply(openMPILocksHere).get())
     print("OPENMPI LOCKS hub=\(openMPILocks()) engines=\(engineLocks.sorted().joined(separator: ","))")
+    // Open MPI's yield on each empty poll: off unless the environment asks for it.
+    let engineYield = Set(try client[...].apply(openMPIYieldHere).get())
+    print("OPENMPI YIELD hub=\(openMPIYield()) engines=\(engineYield.sorted().joined(separator: ","))")
 
     let all = client[...]
     checks.equal("apply engineID", try all.apply(engineID).get(), Array(0..<n))

@@ -107,12 +107,15 @@ let squareWrongTypes = RemoteFunction("square") { (x: String) -> String in x }
 /// Whether Open MPI takes its internal locks in this process: "on", "off", or "none" (another MPI).
 func openMPILocks() -> String { MPI.openMPIInternalLocks.map { $0 ? "on" : "off" } ?? "none" }
 let openMPILocksHere = RemoteFunction("openMPILocksHere") { () -> String in openMPILocks() }
+/// Whether Open MPI yields the core on each empty poll in this process: "on", "off", or "none".
+func openMPIYield() -> String { MPI.openMPIYieldsWhenIdle.map { $0 ? "on" : "off" } ?? "none" }
+let openMPIYieldHere = RemoteFunction("openMPIYieldHere") { () -> String in openMPIYield() }
 
 let functions: [any RemoteFunctionProtocol] = [
   engineID, engineCount, square, area, scale, sumArray, describePoint, movePoint, failOnLow, failIfOdd,
   sleepFor,
   setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum, isEngineTwo, never, capabilitiesHere,
-  loggedSquare, crashOn, flagSet, openMPILocksHere,
+  loggedSquare, crashOn, flagSet, openMPILocksHere, openMPIYieldHere,
 ]
 
 /// Engine 1 advertises "gpu" (tasks can require it).
