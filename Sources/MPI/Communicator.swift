@@ -164,7 +164,7 @@ public final class Communicator: @unchecked Sendable {
     var handle: MPI_Request? = cmpi_request_null()
     try check(MPI_Isend(bytes.baseAddress, count, cmpi_byte(), destination32, tag32, comm, &handle), f)
     var flag: Int32 = 0
-    try check(MPI_Test(&handle, &flag, cmpi_status_ignore()), "MPI_Test (\(f))")
+    try check(MPI_Test(&handle, &flag, cmpi_status_ignore()), "MPI_Test (MPI_Isend)")
     return flag != 0 ? nil : Request(f, pending: handle)
   }
 

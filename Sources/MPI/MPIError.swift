@@ -52,15 +52,24 @@ func check(_ code: Int32, _ function: String) throws {
 }
 
 /// Converts a count, rank, tag or displacement to the `int` MPI expects, throwing for values that do not fit.
+/// (Inlined, with the error made out of line: a call cost more than the check, on every send.)
+@inline(__always)
 func int32(_ value: Int, _ function: String, _ what: String = "count") throws -> Int32 {
   guard let converted = Int32(exactly: value) else {
-    throw MPIError.usage(function, "\(what) \(value) exceeds Int32")
+    throw outOfRange(value, function, what, "exceeds Int32")
   }
   return converted
 }
 
 /// Converts a non-negative count (`what` names it in the error) to `Int32`.
+@inline(__always)
 func count32(_ value: Int, _ function: String, _ what: String = "count") throws -> Int32 {
-  if value < 0 { throw MPIError.usage(function, "\(what) \(value) is negative") }
+  if value < 0 { throw outOfRange(value, function, what, "is negative") }
   return try int32(value, function, what)
+}
+
+/// The error of a value `int32` or `count32` cannot pass to MPI.
+@inline(never)
+private func outOfRange(_ value: Int, _ function: String, _ what: String, _ problem: String) -> MPIError {
+  MPIError.usage(function, "\(what) \(value) \(problem)")
 }

@@ -62,13 +62,9 @@ extension Hub {
 
   /// Counts a job against its engine and waits for its reply.
   private func register(_ job: Job) {
-    engines[job.engine].inFlight.append(job)
+    engines[job.engine].hold(job)
     inFlightCount += 1
-    engines[job.engine].outstanding += 1
-    if job.loadBalanced {
-      engines[job.engine].loadBalanced += 1
-      loadBalancedInFlight += 1
-    }
+    if job.loadBalanced { loadBalancedInFlight += 1 }
     table.markRunning(job.taskID, engine: job.engine)
   }
 
@@ -193,18 +189,14 @@ extension Hub {
   /// `chainsNextChunk`).
   private func complete(reply bytes: [UInt8], from engine: Int) throws {
     guard engine >= 0 && engine < engines.count, let header = try? EngineReply(header: bytes),
-      let job = engines[engine].inFlight.remove(taskID: header.taskID)
+      let job = engines[engine].takeAnswered(taskID: header.taskID)
     else {
       fputs("MPIParallel: the hub dropped a reply it cannot match from engine \(engine)\n", stderr)
       return
     }
     let taskID = header.taskID
     inFlightCount -= 1
-    engines[job.engine].outstanding -= 1
-    if job.loadBalanced {
-      engines[job.engine].loadBalanced -= 1
-      loadBalancedInFlight -= 1
-    }
+    if job.loadBalanced { loadBalancedInFlight -= 1 }
     if job.sharedFlags != nil {
       completedSinceReview = true
       if timedOut.remove(taskID) != nil { return }

@@ -438,6 +438,24 @@ struct EngineSlot {
   var completed = 0
   /// Jobs sent to it and not yet answered, oldest first.
   var inFlight = InFlightJobs()
+
+  /// Puts a job sent to this engine on its in-flight list, and counts it in its load.
+  mutating func hold(_ job: Job) {
+    inFlight.append(job)
+    outstanding += 1
+    if job.loadBalanced { loadBalanced += 1 }
+  }
+
+  /// Takes the job that task `taskID`'s reply answers off the in-flight
+  /// list, and counts it out of the engine's load; nil when it holds none.
+  /// (One access to the hub's engines for all three: each access through
+  /// the array checks that it is unshared.)
+  mutating func takeAnswered(taskID: Int) -> Job? {
+    guard let job = inFlight.remove(taskID: taskID) else { return nil }
+    outstanding -= 1
+    if job.loadBalanced { loadBalanced -= 1 }
+    return job
+  }
 }
 
 /// A non-blocking send and the bytes it reads from.
