@@ -28,19 +28,26 @@ final class RuntimeTests: XCTestCase {
   }
 
   func testOpenMPIYieldKeptWhenTheEnvironmentAsks() throws {
-    let result = try MPIRun.run(
-      "mpp-testapp", ranks: 5, arguments: ["basics"], environment: ["OMPI_MCA_mpi_yield_when_idle": "1"])
-    XCTAssertEqual(result.status, 0, result.describe())
-    XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), result.describe())
-    XCTAssertTrue(result.stdout.contains("OPENMPI YIELD hub=on engines=on"), result.describe())
+    try assertBasics(
+      ranks: 5, environment: ["OMPI_MCA_mpi_yield_when_idle": "1"], print: "OPENMPI YIELD hub=on engines=on")
   }
 
   func testOpenMPILocksKeptWhenAsked() throws {
-    let result = try MPIRun.run(
-      "mpp-testapp", ranks: 3, arguments: ["basics"], environment: ["MPIPARALLEL_OPENMPI_LOCKS": "keep"])
-    XCTAssertEqual(result.status, 0, result.describe())
-    XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), result.describe())
-    XCTAssertTrue(result.stdout.contains("OPENMPI LOCKS hub=on engines=on"), result.describe())
+    try assertBasics(
+      ranks: 3, environment: ["MPIPARALLEL_OPENMPI_LOCKS": "keep"], print: "OPENMPI LOCKS hub=on engines=on")
+  }
+
+  /// Runs the basics scenario with `environment` added, and asserts that it
+  /// passed and printed `line`.
+  func assertBasics(
+    ranks: Int, environment: [String: String], print line: String, file: StaticString = #filePath,
+    lineNumber: UInt = #line
+  ) throws {
+    let result = try MPIRun.run("mpp-testapp", ranks: ranks, arguments: ["basics"], environment: environment)
+    XCTAssertEqual(result.status, 0, result.describe(), file: file, line: lineNumber)
+    XCTAssertTrue(
+      result.stdout.contains("ALL CHECKS PASSED"), result.describe(), file: file, line: lineNumber)
+    XCTAssertTrue(result.stdout.contains(line), result.describe(), file: file, line: lineNumber)
   }
 
   func testLoadBalancedAt2358Ranks() throws {
