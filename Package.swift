@@ -49,7 +49,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: v5),
-    .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel"], swiftSettings: v5),
+    .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel", "MPI"], swiftSettings: v5),
     .executableTarget(
       name: "mpp-testapp", dependencies: ["MPIParallel", "MPI"], path: "Tests/TestApp", swiftSettings: v5),
     .executableTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import MPI
 
 /// Runs the benchmark's cases under mpirun, and the C floor beside them, and
 /// reports: a table, then one JSON object on the last line.
@@ -51,7 +52,7 @@ struct Orchestrator {
         floorRTT.add(runJSON([cLimit], ranks: 2) ?? [:])
       }
       floor.add(floorRound(environment: [:]))
-      floorNoYield.add(floorRound(environment: [Self.yieldVariable: "0"]))
+      floorNoYield.add(floorRound(environment: [MPI.openMPIYieldVariable: "0"]))
       var results: [String: Any] = [:]
       for (name, ranks, extra) in Self.cases where only?.contains(name) ?? true {
         Self.removeJournal()
@@ -88,9 +89,6 @@ struct Orchestrator {
     print(String(decoding: data, as: UTF8.self))
     return 0
   }
-
-  /// Open MPI's setting for a yield on each empty poll, in the environment.
-  static let yieldVariable = "OMPI_MCA_mpi_yield_when_idle"
 
   /// One round of the C floor (the anchor's farm, scatter and gather on 5
   /// ranks, and rank 0's CPU in a farm), with `environment` added to the
@@ -198,9 +196,10 @@ struct Orchestrator {
         + "MPIParallel     C floor      ratio     C no-yield   ratio     range")
     for row in rows {
       let value = results[row.key]
-      // The round trip runs on 2 ranks, where Open MPI does not yield either way.
-      let c = row.c.flatMap { row.key == "apply_rtt_us" ? cRTT[$0] : cFloor[$0] }
-      let cQuiet = row.c.flatMap { row.key == "apply_rtt_us" ? nil : cNoYield[$0] }
+      // The round trip runs on 2 ranks, where Open MPI does not yield either way: one C figure.
+      let (floor, quietFloor) = row.key == "apply_rtt_us" ? (cRTT, [:]) : (cFloor, cNoYield)
+      let c = row.c.flatMap { floor[$0] }
+      let cQuiet = row.c.flatMap { quietFloor[$0] }
       print(
         row.label.padding(toLength: 52, withPad: " ", startingAt: 0)
           + number(value).padding(toLength: 16, withPad: " ", startingAt: 0)
