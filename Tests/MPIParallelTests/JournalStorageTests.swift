@@ -71,6 +71,36 @@ final class JournalStorageTests: JournalTestCase {
     XCTAssertEqual(try again.records(), [full, bare, failed])
   }
 
+  /// One batch of 37 records is written 16 rows to a statement, twice, then
+  /// one at a time: every kind of field survives in each position, and a
+  /// task recorded twice in the batch keeps its later record.
+  func testABatchWrittenInGroupsKeepsEveryFieldAndTheLaterDuplicate() throws {
+    let journal = try Journal(path: path())
+    defer { try? journal.close() }
+    var expected: [JournalRecord] = []
+    for id in 1...36 {
+      var record: JournalRecord
+      switch id % 4 {
+      case 0: record = self.record(id, function: "f\(id)", state: .failed)
+      case 1: record = self.record(id, function: "", result: [])
+      case 2:
+        record = JournalRecord(
+          run: 1, taskID: id, function: "push", state: .aborted,
+          submitted: Date(timeIntervalSinceReferenceDate: 5))
+      default:
+        record = self.record(id, function: "ünïcode ✓", result: Array(repeating: UInt8(id), count: id * 10))
+        record.error = "e\(id)"
+      }
+      expected.append(record)
+    }
+    var replaced = record(20, function: "again", result: [42])
+    replaced.engineID = nil
+    for record in expected + [replaced] { journal.append(record) }
+    try journal.flush()
+    expected[19] = replaced
+    XCTAssertEqual(try journal.records(), expected)
+  }
+
   func testTenThousandAppendsThenFlush() throws {
     let journal = try Journal(path: path())
     defer { try? journal.close() }

@@ -37,6 +37,12 @@ extension Hub {
         state: .failed)
       return
     }
+    if journal != nil {
+      // Its record needs the key, and the request is not kept.
+      job.journalKey = writer.bytes.withUnsafeBytes {
+        loop.pointee.journalKeys.key(ofRequest: UnsafeRawBufferPointer(rebasing: $0[start...]))
+      }
+    }
     register(job)
     // A send still in progress keeps these bytes; the next write then starts a new buffer.
     try transmit(writer.bytes, from: start, to: job.engine)
@@ -254,13 +260,13 @@ extension Hub {
   /// the queue holds `source` next (see `JobQueue.takeChunk`), and `engine`
   /// is the one engine with room and may run the map's chunks. Nothing
   /// else would then go first: no direct operation, no blocked task, no
-  /// journal to answer from. The chunk then goes out from the reply's
+  /// journal that may answer a task without an engine. The chunk then goes out from the reply's
   /// handling on the answered job, without the dispatch's look at every
   /// engine and its scheme's choice among one: under callgrind, about
   /// 740 fewer instructions per task for rank 0 in a farm at hwm 1.
   @inline(__always)
   private func chainsNextChunk(of source: MapSource, on engine: Int) -> Bool {
-    highWaterMark == 1 && loadBalancedInFlight == engines.count - 1 && journal == nil
+    highWaterMark == 1 && loadBalancedInFlight == engines.count - 1 && !settles
       && !hasReservedEngines && directQueue.isEmpty && blocked.isEmpty && state == .running
       && !logsDecisions && (source.targets?.contains(engine) ?? true)
   }
@@ -307,13 +313,15 @@ extension Hub {
     // holds earlier results, tasks it answers need no engine: they are
     // taken whether or not one has room.)
     while !queue.isEmpty && (settles || someEngineHasRoom) {
-      let taken = queue.removeFirst(deferring: journal == nil && !bundling) { job, error in
+      // A chunk is written as it is sent unless the journal may answer it
+      // first (it then needs the request to find the chunk's key).
+      let taken = queue.removeFirst(deferring: !settles && !bundling) { job, error in
         fail(
           job, with: ParallelError.encodingFailed(what: "task \(job.taskID)", reason: "\(error)"),
           state: .failed)
       }
       guard let next = taken else { break }
-      if journal != nil, settleFromJournal(next) {
+      if settles, settleFromJournal(next) {
         progressed = true
         continue
       }

@@ -4,35 +4,30 @@ extension JournalKey {
   /// The key of a call request (kind, task id, function name, types, count,
   /// arguments): the function's name and a hash of everything after the task
   /// id, so the same call in another run has the same key. nil for other
-  /// requests. A `known` name equal to the request's is used instead of a
-  /// new string (a map's tasks all name the same function).
-  static func of(request bytes: [UInt8], known: String? = nil) -> JournalKey? {
-    guard isCall(bytes) else { return nil }
-    return bytes.withUnsafeBytes { raw -> JournalKey? in
-      let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))
-      guard 13 + length <= raw.count else { return nil }
-      let name = UnsafeRawBufferPointer(rebasing: raw[13..<(13 + length)])
-      let function: String
-      if var known, known.withUTF8({ $0.elementsEqual(name) }) {
-        function = known
-      } else {
-        function = String(decoding: name, as: UTF8.self)
-      }
-      return hash(ofRequest: bytes).map { JournalKey(function: function, key: $0) }
-    }
+  /// requests. (The hub takes its keys from a `JournalKeyCache`.)
+  static func of(request bytes: [UInt8]) -> JournalKey? {
+    var keys = JournalKeyCache()
+    return keys.key(ofRequest: bytes)
   }
+
+  /// Where the hashed part of a request starts: after its kind and task id.
+  static var hashedFrom: Int { 9 }
 
   /// Whether `bytes` is a call request long enough to carry a function name.
   static func isCall(_ bytes: [UInt8]) -> Bool {
-    guard let kind = bytes.first else { return false }
+    bytes.withUnsafeBytes { isCall($0) }
+  }
+
+  static func isCall(_ raw: UnsafeRawBufferPointer) -> Bool {
+    guard let kind = raw.first else { return false }
     return (kind == HubRequest.Kind.call.rawValue || kind == HubRequest.Kind.batch.rawValue)
-      && bytes.count >= 13
+      && raw.count >= 13
   }
 
   /// Only the hash part of a call request's key (what an engine's crash marker needs).
   static func hash(ofRequest bytes: [UInt8]) -> TaskKey? {
     guard isCall(bytes) else { return nil }
-    return bytes.withUnsafeBytes { TaskKey.of(UnsafeRawBufferPointer(rebasing: $0[9...])) }
+    return bytes.withUnsafeBytes { TaskKey.of(UnsafeRawBufferPointer(rebasing: $0[hashedFrom...])) }
   }
 }
 
@@ -48,10 +43,9 @@ extension Hub {
     // or a retry): the journal did not settle it then, and it does not
     // change during a run.
     guard journal != nil, job.journalKey == nil,
-      let key = JournalKey.of(request: job.message, known: loop.pointee.lastJournalFunction)
+      let key = loop.pointee.journalKeys.key(ofRequest: job.message)
     else { return false }
     job.journalKey = key
-    loop.pointee.lastJournalFunction = key.function
     guard settles else { return false }
     if let recorded = resumable[key] {
       let header = try? EngineReply(header: recorded)
@@ -93,17 +87,19 @@ extension Hub {
       return
     }
     heldForJournal.append(
-      HeldResult(
-        sequence: sequence, result: job.result, slot: job.slot, engineID: engineID, outcome: outcome,
-        since: MonotonicClock.now()))
+      HeldResult(sequence: sequence, result: job.result, slot: job.slot, engineID: engineID, outcome: outcome)
+    )
   }
 
   /// Delivers the held outcomes whose records are written; hurries the
-  /// writer when one has waited a few milliseconds. True when any was delivered.
+  /// writer when the oldest has waited a few milliseconds. True when any was delivered.
   func deliverWritten() -> Bool {
     guard let journal, heldHead < heldForJournal.count else { return false }
     let written = journal.writtenCount
-    let first = heldHead
+    guard heldForJournal[heldHead].sequence <= written else {
+      hurryWhenLate(journal)
+      return false
+    }
     while heldHead < heldForJournal.count && heldForJournal[heldHead].sequence <= written {
       let held = heldForJournal[heldHead]
       held.result.complete(slot: held.slot, engineID: held.engineID, outcome: held.outcome)
@@ -112,10 +108,31 @@ extension Hub {
     if heldHead == heldForJournal.count {
       heldForJournal.removeAll(keepingCapacity: true)
       heldHead = 0
-    } else if MonotonicClock.now() - heldForJournal[heldHead].since > 5e-3 {
-      journal.hurry()
     }
-    return heldHead != first || heldForJournal.isEmpty && first > 0
+    return true
+  }
+
+  /// Hurries the writer, once per outcome at the front of those held: at
+  /// once when no task is out or queued (no more records are coming to
+  /// share its batch), else when it has waited 5 ms at the front. The clock
+  /// is read when an outcome comes to the front and then every 64th pass,
+  /// not on every pass: in a farm most passes find the front still waiting,
+  /// a few hundred nanoseconds after the last.
+  private func hurryWhenLate(_ journal: Journal) {
+    let front = heldForJournal[heldHead].sequence
+    if loop.pointee.heldFront != front {
+      loop.pointee.heldFront = front
+      loop.pointee.heldFrontSince = MonotonicClock.now()
+      loop.pointee.heldFrontHurried = false
+    }
+    guard !loop.pointee.heldFrontHurried else { return }
+    loop.pointee.heldPolls &+= 1
+    if inFlightCount == 0 && queue.isEmpty
+      || loop.pointee.heldPolls & 63 == 0 && MonotonicClock.now() - loop.pointee.heldFrontSince > 5e-3
+    {
+      journal.hurry()
+      loop.pointee.heldFrontHurried = true
+    }
   }
 
   /// Outcomes waiting for their journal records to be written.
@@ -125,7 +142,7 @@ extension Hub {
   @discardableResult
   func record(_ job: Job, state: TaskState, reply: [UInt8]?, engine: Int?, error: String? = nil) -> Int? {
     guard let journal else { return nil }
-    let key = job.journalKey ?? JournalKey.of(request: job.message, known: loop.pointee.lastJournalFunction)
+    let key = job.journalKey ?? loop.pointee.journalKeys.key(ofRequest: job.message)
     let header = reply.flatMap { try? EngineReply(header: $0) }
     var message = error
     if message == nil, let reply, header?.succeeded == false,
@@ -151,5 +168,4 @@ struct HeldResult {
   let slot: Int
   let engineID: Int?
   let outcome: ResultState.Outcome
-  let since: Double
 }

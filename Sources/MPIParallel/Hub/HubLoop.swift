@@ -40,11 +40,17 @@ struct HubLoop {
   var journalRun: Int = 0
   var resumable: [JournalKey: [UInt8]] = [:]
   var crashCounts: [JournalKey: Int] = [:]
-  /// The function of the last task whose journal key was computed (its
-  /// string reused while the next tasks name the same).
-  var lastJournalFunction: String? = nil
+  /// The journal keys of requests (the last signature's hash kept for the next).
+  var journalKeys = JournalKeyCache()
   var heldForJournal: [HeldResult] = []
   var heldHead: Int = 0
+  /// The held outcome at the front when last looked at, since when,
+  /// whether the writer was hurried for it, and a count of passes (see
+  /// `Hub.hurryWhenLate`).
+  var heldFront: Int = 0
+  var heldFrontSince: Double = 0
+  var heldFrontHurried = false
+  var heldPolls: UInt = 0
   /// Running tasks with a timeout, soonest first, and those already timed out.
   var runDeadlines: [(deadline: Double, taskID: Int, seconds: Double)] = []
   var timedOut: Set<Int> = Set<Int>()

@@ -31,13 +31,29 @@ public struct TaskKey: Hashable, Sendable, CustomStringConvertible {
 
   /// The key of `bytes`.
   public static func of(_ bytes: UnsafeRawBufferPointer) -> TaskKey {
-    var high = highOffset
-    var low = lowOffset
-    for byte in bytes {
-      high = (high ^ UInt64(byte)) &* prime
-      low = (low ^ UInt64(byte)) &* prime
+    var hashing = Hashing()
+    hashing.add(bytes)
+    return hashing.key
+  }
+
+  /// Both hashes of bytes given piece by piece: `key` is the key of all
+  /// the pieces one after the other.
+  struct Hashing {
+    private var high = TaskKey.highOffset
+    private var low = TaskKey.lowOffset
+
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+      var high = self.high
+      var low = self.low
+      for byte in bytes {
+        high = (high ^ UInt64(byte)) &* TaskKey.prime
+        low = (low ^ UInt64(byte)) &* TaskKey.prime
+      }
+      self.high = high
+      self.low = low
     }
-    return TaskKey(high: high, low: low)
+
+    var key: TaskKey { TaskKey(high: high, low: low) }
   }
 
   /// The key of `bytes`.
