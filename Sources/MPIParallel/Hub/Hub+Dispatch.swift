@@ -260,10 +260,11 @@ extension Hub {
   /// the queue holds `source` next (see `JobQueue.takeChunk`), and `engine`
   /// is the one engine with room and may run the map's chunks. Nothing
   /// else would then go first: no direct operation, no blocked task, no
-  /// journal that may answer a task without an engine. The chunk then goes out from the reply's
-  /// handling on the answered job, without the dispatch's look at every
-  /// engine and its scheme's choice among one: under callgrind, about
-  /// 740 fewer instructions per task for rank 0 in a farm at hwm 1.
+  /// journal that may answer a task without an engine. The chunk then goes
+  /// out from the reply's handling on the answered job, without the
+  /// dispatch's look at every engine and its scheme's choice among one:
+  /// under callgrind, about 740 fewer instructions per task for rank 0 in
+  /// a farm at hwm 1.
   @inline(__always)
   private func chainsNextChunk(of source: MapSource, on engine: Int) -> Bool {
     highWaterMark == 1 && loadBalancedInFlight == engines.count - 1 && !settles

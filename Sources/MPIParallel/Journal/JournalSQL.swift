@@ -47,6 +47,12 @@ enum JournalSQL {
     let group = try db.cachedStatement(sql: groupInsertSQL).sqliteStatement
     let single = try db.cachedStatement(sql: insertSQL).sqliteStatement
     var scratch: [UInt8] = []
+    // Their texts and results are bound from `scratch`: no binding may
+    // outlive it.
+    defer {
+      sqlite3_clear_bindings(group)
+      sqlite3_clear_bindings(single)
+    }
     try records.withUnsafeBufferPointer { records in
       var start = 0
       while start < records.count {
