@@ -1,15 +1,6 @@
 import Foundation
 
 extension JournalKey {
-  /// The key of a call request (kind, task id, function name, types, count,
-  /// arguments): the function's name and a hash of everything after the task
-  /// id, so the same call in another run has the same key. nil for other
-  /// requests. (The hub takes its keys from a `JournalKeyCache`.)
-  static func of(request bytes: [UInt8]) -> JournalKey? {
-    var keys = JournalKeyCache()
-    return keys.key(ofRequest: bytes)
-  }
-
   /// Where the hashed part of a request starts: after its kind and task id.
   static var hashedFrom: Int { 9 }
 
@@ -38,15 +29,14 @@ extension JournalKey {
 extension Hub {
   /// Answers a load-balanced task from the journal, or fails it when it is
   /// quarantined; returns whether the task is settled (nothing to send).
+  /// The dispatch asks only while the journal `settles`.
   func settleFromJournal(_ job: Job) -> Bool {
     // A job with its key was looked up already (one put back in the queue,
     // or a retry): the journal did not settle it then, and it does not
     // change during a run.
-    guard journal != nil, job.journalKey == nil,
-      let key = loop.pointee.journalKeys.key(ofRequest: job.message)
+    guard job.journalKey == nil, let key = loop.pointee.journalKeys.key(ofRequest: job.message)
     else { return false }
     job.journalKey = key
-    guard settles else { return false }
     if let recorded = resumable[key] {
       let header = try? EngineReply(header: recorded)
       table.markFinished(

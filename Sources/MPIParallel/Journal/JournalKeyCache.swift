@@ -5,8 +5,10 @@ import Foundation
 /// the next: a map's requests differ only after it, so each costs the hash of
 /// its own count and arguments, and the name's string is made once.
 ///
-/// Keys are those of `JournalKey.of(request:)`: FNV-1a goes byte by byte, so
-/// going on from the signature's hash gives the hash of the whole.
+/// A request's key is its function's name and the `TaskKey` of every byte
+/// after its kind and task id, so the same call in another run has the same
+/// key. FNV-1a goes byte by byte, so going on from the signature's hash
+/// gives the hash of the whole.
 struct JournalKeyCache {
   /// The last new signature, as the request carries it.
   private var signature: [UInt8] = []
