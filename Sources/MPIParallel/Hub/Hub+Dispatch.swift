@@ -224,14 +224,13 @@ extension Hub {
         outcome: outcome(
           of: job, reply: bytes, succeeded: header.succeeded))
     } else {
-      // The journal keeps the reply, and the result waits for its record.
-      let reply = Framing.kept(bytes)
+      // The journal packs the reply's bytes; the result waits for its record.
       let sequence = record(
-        job, state: header.succeeded ? .succeeded : .failed, reply: reply, engine: job.engine)
+        job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
       deliver(
         job, engineID: job.engine,
         outcome: outcome(
-          of: job, reply: reply, succeeded: header.succeeded),
+          of: job, reply: bytes, succeeded: header.succeeded),
         after: sequence)
     }
     // A map's chunk carries its map's next chunk to the same engine when

@@ -128,7 +128,8 @@ extension Hub {
   /// Outcomes waiting for their journal records to be written.
   var holdsResults: Bool { heldHead < heldForJournal.count }
 
-  /// Appends a finished task to the journal; its sequence number (nil without a journal).
+  /// Appends a finished task to the journal, packing `reply` (kept for a
+  /// success) as it is; its sequence number (nil without a journal).
   @discardableResult
   func record(_ job: Job, state: TaskState, reply: [UInt8]?, engine: Int?, error: String? = nil) -> Int? {
     guard let journal else { return nil }
@@ -140,14 +141,16 @@ extension Hub {
     {
       message = "\(fields.type): \(fields.message)"
     }
-    return journal.enqueue(
-      JournalRecord(
-        run: journalRun, taskID: job.taskID, function: key?.function ?? table.function(of: job.taskID),
-        key: key?.key, engineID: engine, state: state,
-        submitted: Date(timeIntervalSince1970: job.result.submitted),
-        started: header.map { Date(timeIntervalSince1970: $0.started) },
-        completed: header.map { Date(timeIntervalSince1970: $0.completed) } ?? Date(),
-        error: message, result: state == .succeeded ? reply : nil))
+    let function = key?.function ?? table.function(of: job.taskID)
+    let since2001 = Date.timeIntervalBetween1970AndReferenceDate
+    let completed = header.map { $0.completed - since2001 } ?? Date().timeIntervalSinceReferenceDate
+    return journal.enqueue { batch in
+      batch.append(
+        run: journalRun, taskID: job.taskID, function: function, key: key?.key, engineID: engine,
+        state: state,
+        submitted: job.result.submitted - since2001, started: header.map { $0.started - since2001 },
+        completed: completed, error: message, result: state == .succeeded ? reply : nil)
+    }
   }
 }
 

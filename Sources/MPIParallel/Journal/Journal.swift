@@ -9,9 +9,11 @@ import GRDB
 ///
 /// Writing is cheap for the hub: `append(_:)` queues the record under a lock
 /// and a background thread writes the queue in one transaction every 50 ms
-/// (or every 2,000 records). Reads go through separate connections and see
-/// every record appended before them (they flush first); WAL lets them run
-/// while the writer writes.
+/// (or every 2,000 records), packed into one row of a staging table; the
+/// thread moves staged records into the table of tasks once it is idle (see
+/// `JournalStaging`). Reads see every record appended before them: they
+/// flush, move what is staged, then read on a separate connection; WAL lets
+/// them run while the writer writes.
 ///
 /// The journal refuses any file that is not one (another program's SQLite
 /// database, a corrupt file, random bytes) with ``JournalError/notAJournal(path:reason:)``
@@ -29,7 +31,12 @@ public final class Journal: @unchecked Sendable {
   /// ``JournalError/notAJournal(path:reason:)``, or, for a journal written by
   /// a newer version, ``JournalError/newerFormat(path:version:)``; a foreign
   /// file is never written to.
-  public init(path: String) throws {
+  public convenience init(path: String) throws {
+    try self.init(path: path, policy: JournalWriter.MovePolicy())
+  }
+
+  /// Opens FILE (as `init(path:)`) with the writer moving staged records by `policy`.
+  init(path: String, policy: JournalWriter.MovePolicy) throws {
     self.path = path
     try JournalSchema.inspect(path: path)
     var configuration = GRDB.Configuration()
@@ -51,13 +58,16 @@ public final class Journal: @unchecked Sendable {
       throw JournalError.io(path: path, reason: "\(error)")
     }
     self.pool = pool
-    self.writer = JournalWriter(path: path) { batch in
-      try pool.writeWithoutTransaction { db in
-        try db.inTransaction(.immediate) {
-          try JournalSQL.insert(batch, into: db)
-          return .commit
-        }
-      }
+    self.writer = JournalWriter(
+      path: path, policy: policy,
+      write: { batch in try Self.immediate(pool) { db in try JournalStaging.stage(batch, into: db) } },
+      move: { try Self.immediate(pool) { db in try JournalStaging.move(db, through: .max, path: path) } })
+    // Records a killed run left staged.
+    do {
+      try moveStaged()
+    } catch {
+      try? writer.stop()
+      throw error
     }
   }
 
@@ -92,6 +102,8 @@ public final class Journal: @unchecked Sendable {
   /// marker file is removed.
   public func beginRun() throws -> Int {
     try checkOpen()
+    try flush()
+    try moveStaged()
     let markers = try readCrashMarkers()
     let run = try database {
       try pool.write { db -> Int in
@@ -144,11 +156,12 @@ public final class Journal: @unchecked Sendable {
   /// transaction every 50 ms or every 2,000 records, whichever comes first.
   /// Cheap for the caller (a lock and an append). Ignored after `close()`.
   public func append(_ record: JournalRecord) {
-    writer.append(record)
+    writer.append { $0.append(record) }
   }
 
-  /// Queues a record and returns its sequence number (see `writtenCount`).
-  func enqueue(_ record: JournalRecord) -> Int { writer.append(record) }
+  /// Queues the record `pack` appends to the batch (under the writer's
+  /// lock) and returns its sequence number (see `writtenCount`).
+  func enqueue(_ pack: (JournalBatch) -> Void) -> Int { writer.append(pack) }
 
   /// How many records are written so far: every sequence number up to it is in the file.
   var writtenCount: Int { writer.writtenCount }
@@ -162,7 +175,8 @@ public final class Journal: @unchecked Sendable {
     try writer.flush()
   }
 
-  /// Flushes and stops the writer; the journal can no longer be used.
+  /// Flushes and stops the writer, moves what is staged into the table of
+  /// tasks, and closes the file; the journal can no longer be used.
   /// Closing twice does nothing.
   public func close() throws {
     let wasClosed = lock.withLock {
@@ -171,7 +185,19 @@ public final class Journal: @unchecked Sendable {
     }
     if wasClosed { return }
     try writer.stop()
+    try moveStaged()
     try database { try pool.close() }
+  }
+
+  /// Moves every record staged so far into the table of tasks (several
+  /// transactions of a few batches each), where SQL reads find them; reads
+  /// through the journal do this themselves. Records appended and not yet
+  /// written stay queued: `flush()` first to include them.
+  public func moveStaged() throws {
+    try database {
+      guard let last = try pool.write({ db in try JournalStaging.newest(db) }) else { return }
+      while try Self.immediate(pool, { db in try JournalStaging.move(db, through: last, path: path) }) > 0 {}
+    }
   }
 
   /// The reply bytes of every successfully completed (function, key), the
@@ -276,6 +302,7 @@ public final class Journal: @unchecked Sendable {
   public func purge(before date: Date) throws -> Int {
     try flush()
     try checkOpen()
+    try moveStaged()
     return try database {
       try pool.write { db -> Int in
         try db.execute(
@@ -305,11 +332,40 @@ public final class Journal: @unchecked Sendable {
     }
   }
 
-  /// Flushes, then reads on a reader connection (concurrent with the writer).
+  /// Flushes and moves what is staged, then reads on a reader connection
+  /// (concurrent with the writer).
   private func read<T>(_ body: (Database) throws -> T) throws -> T {
     try checkOpen()
     try flush()
+    try moveStaged()
     return try database { try pool.read(body) }
+  }
+
+  /// Runs `body` in an immediate transaction on the writer connection and
+  /// commits it.
+  private static func immediate<T>(_ pool: DatabasePool, _ body: (Database) throws -> T) throws -> T {
+    try pool.writeWithoutTransaction { db in
+      var value: T?
+      try db.inTransaction(.immediate) {
+        value = try body(db)
+        return .commit
+      }
+      // Set above: a body that throws rolls back and throws past this line.
+      return value!
+    }
+  }
+
+  /// How many rows `tasks` and `staged` hold, read as they are (nothing is
+  /// flushed or moved first).
+  func rowCounts() throws -> (tasks: Int, staged: Int) {
+    try database {
+      try pool.read { db in
+        (
+          try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks") ?? 0,
+          try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM staged") ?? 0
+        )
+      }
+    }
   }
 
   private func fetch(_ sql: String, _ values: [JournalSQL.Value]) throws -> [JournalRecord] {

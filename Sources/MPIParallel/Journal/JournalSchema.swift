@@ -22,6 +22,14 @@ import GRDB
 ///   (measured: 200,000 records took 2.6 s with it, 0.4 s without).
 /// - `crashes(function, key_high, key_low, count)`: how many times a task
 ///   was running on an engine that crashed.
+/// - `staged(batch INTEGER PRIMARY KEY, count, records BLOB)`: batches of
+///   records committed by the writer and not yet moved into `tasks`, each
+///   packed into one blob (format in `JournalBatch`); see `JournalStaging`.
+///   Reading through `Journal` moves them first, so a reader sees them in
+///   `tasks`; a plain SQLite reader sees there only what was moved.
+///
+/// Format 1 had no `staged` table; a journal in format 1 gets one (and
+/// format 2) when it is first opened for writing.
 ///
 /// Times are REAL seconds since 2001-01-01 00:00:00 UTC (Foundation's
 /// reference date, so a `Date` round-trips exactly); add 978307200 for Unix
@@ -30,7 +38,7 @@ enum JournalSchema {
   /// `PRAGMA application_id` of every journal: "MPPJ" in ASCII.
   static let applicationID: Int32 = 0x4d50_504a
   /// The format version in `PRAGMA user_version`.
-  static let version = 1
+  static let version = 2
 
   /// The 16 bytes every SQLite database starts with.
   static let sqliteMagic: [UInt8] = Array("SQLite format 3\0".utf8)
@@ -63,6 +71,15 @@ enum JournalSchema {
       key_low INTEGER NOT NULL,
       count INTEGER NOT NULL,
       PRIMARY KEY (function, key_high, key_low)
+    );
+    """ + stagedSQL
+
+  /// The table format 2 adds.
+  static let stagedSQL = """
+    CREATE TABLE staged (
+      batch INTEGER PRIMARY KEY,
+      count INTEGER NOT NULL,
+      records BLOB NOT NULL
     );
     """
 
@@ -103,7 +120,7 @@ enum JournalSchema {
     do {
       let queue = try DatabaseQueue(path: path, configuration: configuration)
       defer { try? queue.close() }
-      _ = try queue.read { db in try check(db, path: path) }
+      _ = try queue.read { db in try format(of: db, path: path) }
     } catch let error as JournalError {
       throw error
     } catch let error as DatabaseError {
@@ -113,35 +130,41 @@ enum JournalSchema {
     }
   }
 
-  /// Whether `db` is a journal (true) or an empty database (false); throws
-  /// for anything else.
+  /// The format of the journal `db` (1 or ``version``), or 0 for an empty
+  /// database; throws for anything else.
   @discardableResult
-  static func check(_ db: Database, path: String) throws -> Bool {
+  static func format(of db: Database, path: String) throws -> Int {
     let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
     let format = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
     let tables = try String.fetchAll(
       db, sql: "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
     if id == applicationID {
       if format > version { throw JournalError.newerFormat(path: path, version: format) }
-      guard format == version else {
+      guard format >= 1 else {
         throw JournalError.notAJournal(path: path, reason: "journal format \(format) is unknown")
       }
-      return true
+      return format
     }
-    if id == 0 && format == 0 && tables.isEmpty { return false }
+    if id == 0 && format == 0 && tables.isEmpty { return 0 }
     var reason = "another SQLite database"
     if id != 0 { reason += ", application_id 0x\(String(UInt32(bitPattern: id), radix: 16))" }
     if !tables.isEmpty { reason += ", tables \(tables.prefix(5).joined(separator: ", "))" }
     throw JournalError.notAJournal(path: path, reason: reason)
   }
 
-  /// Checks `db` again inside the writer's transaction and creates the
-  /// schema when it is an empty database.
+  /// Checks `db` again inside the writer's transaction; creates the schema
+  /// when it is an empty database, and brings a format 1 journal to ``version``.
   static func prepare(_ db: Database, path: String) throws {
-    if try check(db, path: path) { return }
-    try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+    switch try format(of: db, path: path) {
+    case version:
+      return
+    case 0:
+      try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+      try db.execute(sql: createSQL)
+    default:
+      try db.execute(sql: stagedSQL)
+    }
     try db.execute(sql: "PRAGMA user_version = \(version)")
-    try db.execute(sql: createSQL)
   }
 
   /// A journal error for an SQLite error; `opening`: while checking whether

@@ -6,6 +6,14 @@ import Synchronization
 /// ``interval`` seconds, or as soon as ``batchLimit`` records wait, or at
 /// once when someone flushes.
 ///
+/// Writing stages a batch (see `JournalStaging`); the thread moves staged
+/// batches into the journal's table of tasks once no record has come for
+/// `MovePolicy.idleBeforeMoving` seconds, a few batches at a time, so that
+/// new records do not wait long behind a move. While more than
+/// `MovePolicy.stagedRecordLimit` records are staged it also moves some
+/// after each write, so that a farm that never pauses does not stage
+/// without bound.
+///
 /// The thread holds only this object (not the `Journal`), so a journal that
 /// is dropped without `close()` can still stop it from its `deinit`.
 final class JournalWriter: @unchecked Sendable {
@@ -14,9 +22,17 @@ final class JournalWriter: @unchecked Sendable {
   /// A batch this large is written without waiting out the interval.
   static let batchLimit = 2_000
 
+  /// When the thread moves staged records into the table of tasks.
+  struct MovePolicy {
+    /// How long the thread waits for new records before moving staged ones.
+    var idleBeforeMoving = 0.2
+    /// Staged records past which every write is followed by a move.
+    var stagedRecordLimit = 1_000_000
+  }
+
   private let lock = ConditionLock()
-  /// Records waiting for the writer.
-  private var pending: [JournalRecord] = []
+  /// Records waiting for the writer, packed.
+  private var pending = JournalBatch()
   /// How many records were appended so far.
   private var appended = 0
   /// How many were written so far, counting those a failed batch lost (so
@@ -29,26 +45,36 @@ final class JournalWriter: @unchecked Sendable {
   private var stopped = false
   /// The first write that failed; every later flush reports it.
   private var failure: JournalError?
-  private let write: ([JournalRecord]) throws -> Void
+  private let write: (JournalBatch) throws -> Void
+  private let move: () throws -> Int
+  private let policy: MovePolicy
   private let path: String
 
-  /// Starts the writer thread; `write` writes one batch (in one transaction).
-  init(path: String, write: @escaping ([JournalRecord]) throws -> Void) {
+  /// Starts the writer thread; `write` stages one batch (in one
+  /// transaction); `move` moves a few staged batches into the table of
+  /// tasks and returns how many records moved (0: none were staged).
+  init(
+    path: String, policy: MovePolicy = MovePolicy(), write: @escaping (JournalBatch) throws -> Void,
+    move: @escaping () throws -> Int
+  ) {
     self.path = path
+    self.policy = policy
     self.write = write
+    self.move = move
     let thread = Thread { [self] in run() }
     thread.name = "mpiparallel-journal"
     thread.start()
   }
 
-  /// Queues a record: a lock and an append. Ignored once stopped. Returns
-  /// its sequence number: it is written once `writtenCount` reaches it.
+  /// Queues a record: `pack` appends it to the batch waiting for the
+  /// writer, under the lock. Ignored once stopped. Returns its sequence
+  /// number: it is written once `writtenCount` reaches it.
   @discardableResult
-  func append(_ record: JournalRecord) -> Int {
+  func append(_ pack: (JournalBatch) -> Void) -> Int {
     lock.lock()
     defer { lock.unlock() }
     if !stopping {
-      pending.append(record)
+      pack(pending)
       appended += 1
       // Wake the writer when it may sleep without a deadline (queue was
       // empty) or when a full batch waits.
@@ -99,9 +125,21 @@ final class JournalWriter: @unchecked Sendable {
   }
 
   private func run() {
-    var batch: [JournalRecord] = []
+    var batch = JournalBatch()
+    // Records this thread staged and has not moved yet (an estimate: reads
+    // move staged batches too).
+    var staged = 0
     lock.lock()
     while true {
+      if pending.isEmpty && !stopping && staged > 0 {
+        let deadline = MonotonicClock.now() + policy.idleBeforeMoving
+        while pending.isEmpty && !stopping && MonotonicClock.now() < deadline { lock.wait(until: deadline) }
+        while pending.isEmpty && !stopping && staged > 0 {
+          lock.unlock()
+          staged = moveStaged(staged)
+          lock.lock()
+        }
+      }
       while pending.isEmpty && !stopping { lock.wait(until: nil) }
       if pending.isEmpty { break }  // stopping, nothing left
       let deadline = MonotonicClock.now() + Self.interval
@@ -122,7 +160,9 @@ final class JournalWriter: @unchecked Sendable {
         problem = .io(path: path, reason: "writing \(batch.count) records failed: \(error)")
       }
       let count = batch.count
-      batch.removeAll(keepingCapacity: true)
+      batch.removeAll()
+      if problem == nil { staged += count }
+      if staged > policy.stagedRecordLimit { staged = moveStaged(staged) }
       lock.lock()
       written.add(count, ordering: .releasing)
       if let problem, failure == nil { failure = problem }
@@ -131,5 +171,18 @@ final class JournalWriter: @unchecked Sendable {
     stopped = true
     lock.broadcast()
     lock.unlock()
+  }
+
+  /// Moves a few staged batches; returns how many records are still staged
+  /// (0 when none moved, or when moving failed: the batches then stay
+  /// staged for the next read or open to move, or to report).
+  private func moveStaged(_ staged: Int) -> Int {
+    do {
+      let moved = try move()
+      return moved == 0 ? 0 : max(staged - moved, 1)
+    } catch {
+      RuntimeLog.hub.warning("journal \(path): moving staged records failed: \(error)")
+      return 0
+    }
   }
 }

@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The journal's `staged` table: the writer commits each batch of records
+/// there as one row (its records packed by `JournalBatch`), which costs a
+/// few hundred instructions a record instead of the several thousand of an
+/// indexed row in `tasks`; the batches are moved into `tasks` later, when the
+/// writer has nothing else to do and before anything reads the journal.
+///
+/// A staged record is as durable as one in `tasks` (the same commit), so a
+/// result the hub delivers after its batch is staged survives the job being
+/// killed; the next `Journal` on the file moves it into `tasks` when it opens.
+enum JournalStaging {
+  static let stageSQL = "INSERT INTO staged (count, records) VALUES (?, ?)"
+  static let selectSQL = "SELECT batch, count, records FROM staged WHERE batch <= ? ORDER BY batch LIMIT ?"
+  static let deleteSQL = "DELETE FROM staged WHERE batch <= ?"
+
+  /// Batches moved into `tasks` per transaction: at most 2,000 records
+  /// each (`JournalWriter.batchLimit`), so a transaction holds a few
+  /// thousand records in memory, however many are staged.
+  static let batchesPerMove = 4
+
+  /// Stores `batch` as one staged row (the caller holds a transaction).
+  static func stage(_ batch: JournalBatch, into db: Database) throws {
+    guard batch.count > 0 else { return }
+    let statement = try db.cachedStatement(sql: stageSQL).sqliteStatement
+    // The blob is bound without SQLite's copy; the binding is cleared
+    // before the batch can change.
+    defer { sqlite3_clear_bindings(statement) }
+    sqlite3_bind_int64(statement, 1, Int64(batch.count))
+    let bytes = batch.bytes
+    let code = sqlite3_bind_blob(statement, 2, bytes.baseAddress, Int32(bytes.count), nil)
+    guard code == SQLITE_OK else { throw JournalSQL.failure(code, db) }
+    try JournalSQL.step(statement, db)
+  }
+
+  /// The newest staged batch's number; nil when nothing is staged.
+  static func newest(_ db: Database) throws -> Int64? {
+    var newest: Int64?
+    try JournalSQL.query(db, "SELECT MAX(batch) FROM staged") { newest = JournalSQL.int($0, 0) }
+    return newest
+  }
+
+  /// Moves the oldest staged batches, up to ``batchesPerMove`` and none
+  /// newer than `last`, into `tasks`, in the order they were staged (the
+  /// caller holds a transaction). Returns how many records moved (0: none
+  /// are staged up to `last`). A damaged batch throws
+  /// ``JournalError/io(path:reason:)`` and, with the transaction rolled
+  /// back, stays staged.
+  static func move(_ db: Database, through last: Int64, path: String) throws -> Int {
+    var records: [JournalRecord] = []
+    var newest: Int64?
+    try JournalSQL.query(db, selectSQL, [.int(last), .int(Int64(batchesPerMove))]) { row in
+      let batch = sqlite3_column_int64(row, 0)
+      let bytes = UnsafeRawBufferPointer(
+        start: sqlite3_column_blob(row, 2), count: Int(sqlite3_column_bytes(row, 2)))
+      records += try JournalBatch.unpack(
+        bytes, count: Int(sqlite3_column_int64(row, 1)), path: path, batch: batch)
+      newest = batch
+    }
+    guard let newest else { return 0 }
+    try JournalSQL.insert(records, into: db)
+    let delete = try db.cachedStatement(sql: deleteSQL).sqliteStatement
+    sqlite3_bind_int64(delete, 1, newest)
+    try JournalSQL.step(delete, db)
+    // A batch of no records still had a row to delete.
+    return max(records.count, 1)
+  }
+}
