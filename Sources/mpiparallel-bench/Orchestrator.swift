@@ -170,6 +170,8 @@ struct Orchestrator {
       ("lb_tasks_per_s", "load-balanced no-op tasks/s (chunk 1)", "farm_tasks_per_s"),
       ("lb_chunked_tasks_per_s", "load-balanced no-op tasks/s (chunk 1000)", nil),
       ("lb_journal_tasks_per_s", "  the same, chunk 1, with the journal on", nil),
+      ("hub_cpu_us_per_task_journal", "    rank 0 CPU per task (both threads), us", nil),
+      ("journal_move_s", "    then moving what was staged into tasks, s", nil),
       ("lb_hwm64_tasks_per_s", "  the same, chunk 1, hwm 64 (bundled)", "farm_tasks_per_s"),
       ("apply_rtt_us", "blocking apply round trip, us (-np 2)", "pingpong_rtt_us"),
       ("scatter_80MB_s", "scatter 1e7 doubles, s", "scatter_80MB_s"),
