@@ -27,7 +27,13 @@ final class JournalStagingTests: JournalTestCase {
   }
 
   func unpack(_ bytes: [UInt8], count: Int, batch: Int64 = 7) throws -> [JournalRecord] {
-    try bytes.withUnsafeBytes { try JournalBatch.unpack($0, count: count, path: "j.sqlite", batch: batch) }
+    var records: [JournalRecord] = []
+    try bytes.withUnsafeBytes {
+      try JournalBatchReader.forEach(in: $0, count: count, path: "j.sqlite", batch: batch) {
+        records.append($0.record)
+      }
+    }
+    return records
   }
 
   func pack(_ records: [JournalRecord], into batch: JournalBatch = JournalBatch(capacity: 64)) -> [UInt8] {

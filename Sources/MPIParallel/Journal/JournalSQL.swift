@@ -39,128 +39,92 @@ enum JournalSQL {
 
   static let resetCrashSQL = "DELETE FROM crashes WHERE function = ? AND key_high = ? AND key_low = ?"
 
-  /// Writes `records` (the caller holds a transaction), ``rowsPerInsert``
-  /// to a statement while that many are left, then one at a time.
-  static func insert(_ records: [JournalRecord], into db: Database) throws {
+  /// Writes `rows` (the caller holds a transaction), ``rowsPerInsert`` to
+  /// a statement while that many are left, then one at a time. Their texts
+  /// and results are bound where they are, without SQLite's copy: the
+  /// memory they point to must stay as it is until this returns.
+  static func insert(_ rows: [JournalBatchReader.Fields], into db: Database) throws {
     // Cached statements: the database keeps them (and their SQLite
     // statements) alive, and the next batch reuses them.
     let group = try db.cachedStatement(sql: groupInsertSQL).sqliteStatement
     let single = try db.cachedStatement(sql: insertSQL).sqliteStatement
-    var scratch: [UInt8] = []
-    // Their texts and results are bound from `scratch`: no binding may
-    // outlive it.
+    // No binding may outlive the memory it points to.
     defer {
       sqlite3_clear_bindings(group)
       sqlite3_clear_bindings(single)
     }
-    try records.withUnsafeBufferPointer { records in
-      var start = 0
-      while start < records.count {
-        let count = records.count - start >= rowsPerInsert ? rowsPerInsert : 1
-        let rows = UnsafeBufferPointer(rebasing: records[start..<start + count])
-        try insert(rows, with: count == 1 ? single : group, scratch: &scratch, db)
-        start += count
-      }
+    var start = 0
+    while start < rows.count {
+      let count = rows.count - start >= rowsPerInsert ? rowsPerInsert : 1
+      let statement = count == 1 ? single : group
+      for index in 0..<count { try bind(rows[start + index], at: Int32(index * 12 + 1), to: statement) }
+      try step(statement, db)
+      start += count
     }
     // A success clears its key's crash count: skip the statement entirely
     // when no crashes were ever recorded (the usual case).
     guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM crashes)") == true else { return }
     let reset = try db.cachedStatement(sql: resetCrashSQL).sqliteStatement
-    for record in records where record.state == .succeeded {
-      guard let key = record.key else { continue }
-      try bindText(record.function, at: 1, reset)
+    defer { sqlite3_clear_bindings(reset) }
+    for row in rows where row.state == .succeeded {
+      guard let key = row.key else { continue }
+      try bindText(row.function, at: 1, reset)
       sqlite3_bind_int64(reset, 2, Int64(bitPattern: key.high))
       sqlite3_bind_int64(reset, 3, Int64(bitPattern: key.low))
       try step(reset, db)
     }
   }
 
-  /// Binds `rows` to a statement of as many rows and runs it. Their texts
-  /// and results are first copied one after another into `scratch`, which
-  /// outlives the step, and bound from there without SQLite copying each
-  /// again (no allocation per value).
-  private static func insert(
-    _ rows: UnsafeBufferPointer<JournalRecord>, with statement: SQLiteStatement, scratch: inout [UInt8],
-    _ db: Database
-  ) throws {
-    scratch.removeAll(keepingCapacity: true)
-    for index in rows.indices {
-      scratch.append(contentsOf: rows[index].function.utf8)
-      if let error = rows[index].error { scratch.append(contentsOf: error.utf8) }
-      if let result = rows[index].result { scratch.append(contentsOf: result) }
-    }
-    try scratch.withUnsafeBytes { bytes in
-      // Where the next row's function, error and result start in the scratch.
-      var offset = 0
-      var first: Int32 = 1
-      for index in rows.indices {
-        try bind(rows[index], at: first, to: statement, from: bytes, at: &offset)
-        first += 12
-      }
-      try step(statement, db)
-    }
-  }
-
-  /// Binds one record to the twelve parameters from `first` on; its
-  /// function, error and result bytes are in `scratch` from `offset` on
-  /// (moved past them).
+  /// Binds one record to the twelve parameters from `first` on.
   private static func bind(
-    _ record: borrowing JournalRecord, at first: Int32, to statement: SQLiteStatement,
-    from scratch: UnsafeRawBufferPointer, at offset: inout Int
+    _ row: JournalBatchReader.Fields, at first: Int32, to statement: SQLiteStatement
   ) throws {
-    sqlite3_bind_int64(statement, first, Int64(record.run))
-    sqlite3_bind_int64(statement, first + 1, Int64(record.taskID))
-    let functionCount = record.function.utf8.count
-    try bindText(scratch, offset, functionCount, at: first + 2, statement)
-    offset += functionCount
-    if let key = record.key {
+    sqlite3_bind_int64(statement, first, Int64(row.run))
+    sqlite3_bind_int64(statement, first + 1, Int64(row.taskID))
+    try bindText(row.function, at: first + 2, statement)
+    if let key = row.key {
       sqlite3_bind_int64(statement, first + 3, Int64(bitPattern: key.high))
       sqlite3_bind_int64(statement, first + 4, Int64(bitPattern: key.low))
     } else {
       sqlite3_bind_null(statement, first + 3)
       sqlite3_bind_null(statement, first + 4)
     }
-    if let engine = record.engineID {
+    if let engine = row.engineID {
       sqlite3_bind_int64(statement, first + 5, Int64(engine))
     } else {
       sqlite3_bind_null(statement, first + 5)
     }
-    bindState(record.state, at: first + 6, statement)
-    sqlite3_bind_double(statement, first + 7, record.submitted.timeIntervalSinceReferenceDate)
-    bindDate(record.started, at: first + 8, statement)
-    bindDate(record.completed, at: first + 9, statement)
-    if let error = record.error {
-      let count = error.utf8.count
-      try bindText(scratch, offset, count, at: first + 10, statement)
-      offset += count
+    bindState(row.state, at: first + 6, statement)
+    sqlite3_bind_double(statement, first + 7, row.submitted)
+    bindTime(row.started, at: first + 8, statement)
+    bindTime(row.completed, at: first + 9, statement)
+    if let error = row.error {
+      try bindText(error, at: first + 10, statement)
     } else {
       sqlite3_bind_null(statement, first + 10)
     }
-    if let count = record.result?.count {
-      // An empty array binds a zero-length blob, not NULL.
+    if let result = row.result {
+      // An empty result binds a zero-length blob, not NULL.
       let code =
-        if count > 0, let base = scratch.baseAddress {
-          sqlite3_bind_blob(statement, first + 11, base + offset, Int32(count), nil)
+        if let base = result.baseAddress, result.count > 0 {
+          sqlite3_bind_blob(statement, first + 11, base, Int32(result.count), nil)
         } else {
           sqlite3_bind_zeroblob(statement, first + 11, 0)
         }
       guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
-      offset += count
     } else {
       sqlite3_bind_null(statement, first + 11)
     }
   }
 
-  /// Binds `count` bytes of `scratch` from `offset` on as text, without a
-  /// copy (the scratch outlives the step); an empty text is "", not NULL.
+  /// Binds UTF-8 bytes as text where they are, without a copy; an empty
+  /// text is "", not NULL.
   private static func bindText(
-    _ scratch: UnsafeRawBufferPointer, _ offset: Int, _ count: Int, at index: Int32,
-    _ statement: SQLiteStatement
+    _ text: UnsafeRawBufferPointer, at index: Int32, _ statement: SQLiteStatement
   ) throws {
     let code =
-      if count > 0, let base = scratch.baseAddress {
-        sqlite3_bind_text(
-          statement, index, (base + offset).assumingMemoryBound(to: CChar.self), Int32(count), nil)
+      if let base = text.baseAddress, text.count > 0 {
+        sqlite3_bind_text(statement, index, base.assumingMemoryBound(to: CChar.self), Int32(text.count), nil)
       } else {
         sqlite3_bind_text(statement, index, "", 0, transient)
       }
@@ -195,9 +159,10 @@ enum JournalSQL {
     }
   }
 
-  static func bindDate(_ date: Date?, at index: Int32, _ statement: SQLiteStatement) {
-    if let date {
-      sqlite3_bind_double(statement, index, date.timeIntervalSinceReferenceDate)
+  /// Binds a time (seconds since 2001), or NULL.
+  static func bindTime(_ time: Double?, at index: Int32, _ statement: SQLiteStatement) {
+    if let time {
+      sqlite3_bind_double(statement, index, time)
     } else {
       sqlite3_bind_null(statement, index)
     }
