@@ -118,6 +118,24 @@ final class JournalStagingTests: JournalTestCase {
     }
     XCTAssertEqual(counts.tasks, 5_000)
     XCTAssertEqual(counts.staged, 0)
+    // Then it checkpoints: the file without its WAL holds the moved records.
+    var copied = 0
+    while copied != 5_000 && Date() < deadline {
+      usleep(10_000)
+      copied = try tasksInFileAlone()
+    }
+    XCTAssertEqual(copied, 5_000, "the idle writer did not checkpoint")
+  }
+
+  /// The tasks in a copy of the journal's file without its WAL.
+  func tasksInFileAlone() throws -> Int {
+    let copy = path("alone.sqlite")
+    try? FileManager.default.removeItem(atPath: copy)
+    try FileManager.default.copyItem(atPath: path(), toPath: copy)
+    let queue = try DatabaseQueue(path: copy)
+    defer { try? queue.close() }
+    // Without a checkpoint even the table may be only in the WAL.
+    return (try? queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tasks") }) ?? 0
   }
 
   func testTooManyStagedRecordsAreMovedAfterEachWrite() throws {

@@ -48,7 +48,8 @@ final class JournalBatch {
   /// Records appended since the last `removeAll()`.
   private(set) var count = 0
 
-  init(capacity: Int = 1 << 16) {
+  /// `capacity`: bytes to start with; the default holds a full batch of small records.
+  init(capacity: Int = 1 << 18) {
     self.capacity = max(capacity, 64)
     base = .allocate(byteCount: self.capacity, alignment: 8)
     base.storeBytes(of: Self.format, as: UInt8.self)
