@@ -226,7 +226,7 @@ extension Hub {
     } else {
       // The journal packs the reply's bytes; the result waits for its record.
       let sequence = record(
-        job, state: header.succeeded ? .succeeded : .failed, reply: bytes, engine: job.engine)
+        job, state: header.succeeded ? .succeeded : .failed, reply: bytes, header: header, engine: job.engine)
       deliver(
         job, engineID: job.engine,
         outcome: outcome(

@@ -90,10 +90,15 @@ extension Hub {
       hurryWhenLate(journal)
       return false
     }
-    while heldHead < heldForJournal.count && heldForJournal[heldHead].sequence <= written {
-      let held = heldForJournal[heldHead]
-      held.result.complete(slot: held.slot, engineID: held.engineID, outcome: held.outcome)
-      heldHead += 1
+    // Read in place: no copy (and retain) of each held outcome.
+    heldHead = loop.pointee.heldForJournal.withUnsafeBufferPointer { held in
+      var head = loop.pointee.heldHead
+      while head < held.count && held[head].sequence <= written {
+        held[head].result.complete(
+          slot: held[head].slot, engineID: held[head].engineID, outcome: held[head].outcome)
+        head += 1
+      }
+      return head
     }
     if heldHead == heldForJournal.count {
       heldForJournal.removeAll(keepingCapacity: true)
@@ -129,12 +134,16 @@ extension Hub {
   var holdsResults: Bool { heldHead < heldForJournal.count }
 
   /// Appends a finished task to the journal, packing `reply` (kept for a
-  /// success) as it is; its sequence number (nil without a journal).
+  /// success) as it is; `header`: the reply's, when the caller has parsed
+  /// it. Returns its sequence number (nil without a journal).
   @discardableResult
-  func record(_ job: Job, state: TaskState, reply: [UInt8]?, engine: Int?, error: String? = nil) -> Int? {
+  func record(
+    _ job: Job, state: TaskState, reply: [UInt8]?, header: EngineReply? = nil, engine: Int?,
+    error: String? = nil
+  ) -> Int? {
     guard let journal else { return nil }
     let key = job.journalKey ?? loop.pointee.journalKeys.key(ofRequest: job.message)
-    let header = reply.flatMap { try? EngineReply(header: $0) }
+    let header = header ?? reply.flatMap { try? EngineReply(header: $0) }
     var message = error
     if message == nil, let reply, header?.succeeded == false,
       let fields = try? EngineReply.errorFields(of: reply)
