@@ -10,9 +10,9 @@ import Synchronization
 /// batches into the journal's table of tasks once no record has come for
 /// `MovePolicy.idleBeforeMoving` seconds, a few batches at a time, so that
 /// new records do not wait long behind a move. While more than
-/// `MovePolicy.stagedRecordLimit` records are staged it also moves some
-/// after each write, so that a farm that never pauses does not stage
-/// without bound.
+/// `MovePolicy.stagedRecordLimit` records are staged it also moves, after
+/// each write, at least as many as that write staged, so that a farm that
+/// never pauses does not stage without bound.
 ///
 /// The thread holds only this object (not the `Journal`), so a journal that
 /// is dropped without `close()` can still stop it from its `deinit`.
@@ -27,7 +27,7 @@ final class JournalWriter: @unchecked Sendable {
     /// How long the thread waits for new records before moving staged ones.
     var idleBeforeMoving = 0.2
     /// Staged records past which every write is followed by a move.
-    var stagedRecordLimit = 1_000_000
+    var stagedRecordLimit = 4_000_000
   }
 
   private let lock = ConditionLock()
@@ -162,11 +162,23 @@ final class JournalWriter: @unchecked Sendable {
       let count = batch.count
       batch.removeAll()
       if problem == nil { staged += count }
-      if staged > policy.stagedRecordLimit { staged = moveStaged(staged) }
       lock.lock()
       written.add(count, ordering: .releasing)
       if let problem, failure == nil { failure = problem }
       lock.broadcast()
+      // Past the limit, move at least as many as were just staged, so that
+      // the staged records stop growing (after publishing the write, so
+      // that no result waits for the move).
+      var owed = staged > policy.stagedRecordLimit ? count : 0
+      if owed > 0 {
+        lock.unlock()
+        while owed > 0 && staged > 0 {
+          let before = staged
+          staged = moveStaged(staged)
+          owed -= before - staged
+        }
+        lock.lock()
+      }
     }
     stopped = true
     lock.broadcast()
