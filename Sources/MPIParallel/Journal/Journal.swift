@@ -48,8 +48,8 @@ public final class Journal: @unchecked Sendable {
       // killed (what batch systems do); only a power loss can undo the last one.
       try db.execute(sql: "PRAGMA synchronous = NORMAL")
       // Checkpoints (copying the WAL into the file, with an fsync) wait
-      // until the writer is idle (see `moveStaged`'s caller in the writer)
-      // or the WAL reaches 64 MB, not every 4 MB as by default: a farm's
+      // until the idle writer has moved everything (its `move` below) or
+      // the WAL reaches 64 MB, not every 4 MB as by default: a farm's
       // writes go on without stalling the writer or the kernel's disk work
       // competing with the hub for the cores (measured: the journaled farm
       // ran at a median 455k tasks/s with SQLite's default, 591k without

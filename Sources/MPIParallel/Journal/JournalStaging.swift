@@ -17,9 +17,10 @@ enum JournalStaging {
     "SELECT batch, count, records FROM staged WHERE batch >= ? AND batch <= ? ORDER BY batch LIMIT 1"
   static let deleteSQL = "DELETE FROM staged WHERE batch <= ?"
 
-  /// Batches moved into `tasks` per transaction: at most 2,000 records
-  /// each (`JournalWriter.batchLimit`), so a transaction holds a few
-  /// thousand records in memory, however many are staged.
+  /// Batches moved into `tasks` per transaction: usually at most 2,000
+  /// records each (`JournalWriter.batchLimit`; more when records piled up
+  /// while the writer was busy), one batch in memory at a time, however
+  /// many are staged.
   static let batchesPerMove = 4
 
   /// Stores `batch` as one staged row (the caller holds a transaction).
