@@ -118,7 +118,6 @@ public final class Journal: @unchecked Sendable {
   /// marker file is removed.
   public func beginRun() throws -> Int {
     try checkOpen()
-    try flush()
     try moveStaged()
     let markers = try readCrashMarkers()
     let run = try database {
@@ -205,11 +204,12 @@ public final class Journal: @unchecked Sendable {
     try database { try pool.close() }
   }
 
-  /// Moves every record staged so far into the table of tasks (several
-  /// transactions of a few batches each), where SQL reads find them; reads
-  /// through the journal do this themselves. Records appended and not yet
-  /// written stay queued: `flush()` first to include them.
+  /// Writes every record appended so far (`flush()`), then moves every
+  /// staged record into the table of tasks (several transactions of a few
+  /// batches each), where SQL reads find them; reads through the journal do
+  /// this themselves.
   public func moveStaged() throws {
+    try flush()
     try database {
       guard let last = try pool.write({ db in try JournalStaging.newest(db) }) else { return }
       while try Self.immediate(pool, { db in try JournalStaging.move(db, through: last, path: path) }) > 0 {}
@@ -316,7 +316,6 @@ public final class Journal: @unchecked Sendable {
   /// how many. Crash counts and runs stay.
   @discardableResult
   public func purge(before date: Date) throws -> Int {
-    try flush()
     try checkOpen()
     try moveStaged()
     return try database {
@@ -352,7 +351,6 @@ public final class Journal: @unchecked Sendable {
   /// (concurrent with the writer).
   private func read<T>(_ body: (Database) throws -> T) throws -> T {
     try checkOpen()
-    try flush()
     try moveStaged()
     return try database { try pool.read(body) }
   }
