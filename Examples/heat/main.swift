@@ -7,8 +7,9 @@
 // communicator (MPI_Sendrecv), then applies the explicit 5-point stencil
 // u += alpha * Laplacian(u), plus the source strength in a small square of
 // cells in the middle. The state stays on the engines between calls, so a
-// driver (or, later, a steering client) advances the run in legs, changes the
-// source in between, and looks at statistics, the field or a picture.
+// driver (or a steering client, when the job is served) advances the run in
+// legs, changes the source in between, and looks at statistics, the field or
+// a picture.
 //
 // The driver here runs three legs (source 1, then 4, then off), and after each
 // compares the gathered field and the statistics with a serial computation of

@@ -5,7 +5,7 @@ import Foundation
 
 struct ClusterRecord: Codable, Equatable {
   var profile: String
-  /// mpirun's process id (it leads a session of its own).
+  /// mpirun's process id (started with setsid, it leads its own process group).
   var pid: Int
   /// mpirun's command line.
   var command: [String]

@@ -1,5 +1,5 @@
-// Processes for `start` and `stop`: spawning mpirun detached in a session of
-// its own, telling whether a pid is alive (a zombie is not), signalling and
+// Processes for `start` and `stop`: spawning mpirun detached with setsid,
+// telling whether a pid is alive (a zombie is not), signalling and
 // waiting by pid. Nothing is ever looked up or signalled by name.
 import Foundation
 
@@ -89,8 +89,8 @@ enum ProcessTools {
   /// posix_spawn's GNU flag POSIX_SPAWN_SETSID (glibc >= 2.26; not imported into Swift).
   private static let spawnSetSID: Int32 = 0x80
 
-  /// Starts `argv` in a session of its own (so it outlives this process and
-  /// no terminal's signals reach it), standard input from /dev/null, standard
+  /// Starts `argv` detached with setsid (so it outlives this process and no
+  /// terminal's signals reach it), standard input from /dev/null, standard
   /// output and error to `output`. Returns its pid.
   static func spawnDetached(_ argv: [String], environment: [String: String], output: Int32) throws -> pid_t {
     let env = environment.map { "\($0.key)=\($0.value)" }
@@ -99,7 +99,7 @@ enum ProcessTools {
     if code == EINVAL || code == ENOSYS,
       let setsid = findExecutable("/usr/bin/setsid") ?? findExecutable("setsid")
     {
-      // An old libc without POSIX_SPAWN_SETSID: setsid(1) makes the session and execs in place.
+      // An old libc without POSIX_SPAWN_SETSID: setsid(1) detaches it and execs in place.
       code = spawn([setsid] + argv, env, output: output, setsid: false, pid: &pid)
     }
     guard code == 0 else {

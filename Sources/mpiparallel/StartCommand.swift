@@ -17,7 +17,7 @@ struct StartCommand: ParsableCommand {
     abstract: "Start a program under mpirun as a served job: a hub and N engines.",
     discussion: """
       Runs `mpirun [--oversubscribe] [MPIRUN-ARGS] -np N+1 APP --serve --profile NAME \
-      --serve-port PORT [--ip ADDR] ARGS...` in a session of its own, its output in the \
+      --serve-port PORT [--ip ADDR] ARGS...` detached with setsid, its output in the \
       profile's cluster.log, records it in cluster.json and waits until the hub serves N \
       engines; then prints them. As root it adds OMPI_ALLOW_RUN_AS_ROOT=1 and \
       OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 to the environment. More ranks than cores need \

@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
 
-/// The steering session, run with the built tool: start the `heat`
-/// example served, advance it, pull a picture of the field, change the source,
-/// advance again, look, stop.
+/// Steering the `heat` example from the shell, as the documentation shows it,
+/// with the built tool: start it served, advance it, pull a picture of the
+/// field, change the source, advance again, look, stop.
 final class HeatSteeringTests: XCTestCase {
   func testSteerTheHeatExampleFromTheCommandLine() throws {
     let home = SteeringCLITests.makeHome()

@@ -1,6 +1,6 @@
 /// What the hub knows of one task another depends on.
 struct DependencyFact: Sendable, Equatable {
-  /// The task id was allocated (submitted in this session).
+  /// The task id was allocated (the task was submitted to this hub, in this run).
   var known: Bool
   /// It has finished: succeeded, failed, or aborted / failed without running.
   var finished: Bool

@@ -1,5 +1,5 @@
 /// The idle policy of a polling loop. OpenMPI's blocking receive spins a whole
-/// core, so the hub and the engines poll with matched probes instead: spin
+/// core, so the hub and the engines poll receives posted ahead instead: spin
 /// briefly after activity (latency), then yield the core, then sleep for
 /// growing intervals up to `maxSleep` (an idle engine then costs well under
 /// 1% of a core). Any activity resets it. Pure: the caller reports the time.
