@@ -4,7 +4,8 @@
 # (mpirun, mpicc, pkg-config's ompi-c) and pkg-config. Missing Debian packages
 # are installed with apt-get, as root or through sudo; without either it stops
 # with one line naming the packages to install. Then it exports the OpenMPI
-# settings of Scripts/mpi-env.sh.
+# settings of Scripts/mpi-env.sh. A script that needs more Debian packages
+# names them to mpp_setup_packages, which installs them the same way.
 # Source it from the repository root: ". Scripts/setup.sh".
 
 # The Debian packages the entry scripts need, and a check for each.
@@ -32,13 +33,29 @@ mpp_setup_install() {
     fi
   fi
   if ! command -v apt-get > /dev/null 2>&1; then
-    echo "setup: no apt-get here; install OpenMPI with its headers, and pkg-config (Debian: ${packages[*]})" >&2
+    echo "setup: no apt-get here; install what these Debian packages hold: ${packages[*]}" >&2
     return 1
   fi
   echo "setup: installing ${packages[*]} with apt-get" >&2
   "${sudo[@]}" apt-get update -qq >&2 \
     && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
       "${packages[@]}" >&2
+}
+
+# Installs those of the given Debian packages that dpkg does not list as
+# installed, as mpp_setup does for its own (apt-get as root or through sudo;
+# otherwise one line naming them, and returns 1). For a script that needs more
+# than the entry scripts do, e.g. Scripts/bench-compare:
+#   mpp_setup_packages python3-venv python3-dev
+mpp_setup_packages() {
+  local package missing=()
+  for package in "$@"; do
+    # shellcheck disable=SC2016
+    if [ "$(dpkg-query -W -f='${Status}' "$package" 2> /dev/null)" != "install ok installed" ]; then
+      missing+=("$package")
+    fi
+  done
+  [ "${#missing[@]}" -eq 0 ] || mpp_setup_install "${missing[@]}"
 }
 
 mpp_setup() {
