@@ -10,7 +10,7 @@ An empty --python runs the benchmark and the C floor alone: the anchors'
 columns then show "—".
 
 The anchors start processes of their own (mpirun's ranks; ipyparallel's
-controller and engines, each in a session of its own), so this process makes
+controller and engines, each detached with setsid), so this process makes
 itself their subreaper: whatever an anchor leaves running when it ends is
 reparented here and is ended by its pid.
 """
