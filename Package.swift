@@ -2,7 +2,6 @@
 import PackageDescription
 
 let examples = ["primes", "pi", "sleep-tasks", "nested-loops", "scatter-gather", "tour", "heat"]
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 let package = Package(
   name: "MPIParallel",
@@ -25,49 +24,43 @@ let package = Package(
       pkgConfig: "ompi-c",
       providers: [.apt(["libopenmpi-dev"])]
     ),
-    .target(name: "MPI", dependencies: ["CMPI"], swiftSettings: v5),
+    .target(name: "MPI", dependencies: ["CMPI"]),
     .target(
       name: "MPIParallelSteering",
       dependencies: [
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
-      ],
-      swiftSettings: v5),
+      ]),
     .target(
       name: "MPIParallel",
       dependencies: [
         "MPI", "MPIParallelSteering", .product(name: "Logging", package: "swift-log"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
-      ],
-      swiftSettings: v5),
+      ]),
     .executableTarget(
       name: "mpiparallel",
       dependencies: [
         "MPIParallel", "MPIParallelSteering",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      swiftSettings: v5),
-    .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel", "MPI"], swiftSettings: v5),
+      ]),
+    .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel", "MPI"]),
     .executableTarget(
-      name: "mpp-testapp", dependencies: ["MPIParallel", "MPI"], path: "Tests/TestApp", swiftSettings: v5),
+      name: "mpp-testapp", dependencies: ["MPIParallel", "MPI"], path: "Tests/TestApp"),
     .executableTarget(
-      name: "mpp-configapp", dependencies: ["MPIParallel", "MPIParallelSteering"], path: "Tests/ConfigApp",
-      swiftSettings: v5),
+      name: "mpp-configapp", dependencies: ["MPIParallel", "MPIParallelSteering"], path: "Tests/ConfigApp"),
     .executableTarget(
-      name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest", swiftSettings: v5),
+      name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest"),
     .testTarget(
-      name: "MPIParallelTests", dependencies: ["MPIParallel", "MPIParallelSteering", "mpiparallel-bench"],
-      swiftSettings: v5),
-    .target(name: "SteeringTestSupport", path: "Tests/SteeringTestSupport", swiftSettings: v5),
+      name: "MPIParallelTests", dependencies: ["MPIParallel", "MPIParallelSteering", "mpiparallel-bench"]),
+    .target(name: "SteeringTestSupport", path: "Tests/SteeringTestSupport"),
     .testTarget(
-      name: "SteeringTests", dependencies: ["MPIParallelSteering", "SteeringTestSupport"], swiftSettings: v5),
+      name: "SteeringTests", dependencies: ["MPIParallelSteering", "SteeringTestSupport"]),
     .testTarget(
-      name: "IntegrationTests", dependencies: ["MPIParallelSteering", "SteeringTestSupport"],
-      swiftSettings: v5),
+      name: "IntegrationTests", dependencies: ["MPIParallelSteering", "SteeringTestSupport"]),
   ]
     + examples.map {
-      .executableTarget(name: $0, dependencies: ["MPIParallel"], path: "Examples/\($0)", swiftSettings: v5)
+      .executableTarget(name: $0, dependencies: ["MPIParallel"], path: "Examples/\($0)")
     }
 )

@@ -101,7 +101,7 @@ func serialStats(_ u: [Double], step: Int, rows: Int, cols: Int) -> HeatStats {
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-setvbuf(stdout, nil, _IOLBF, 0)  // print each line as it happens, even into a pipe
+Cluster.lineBufferStandardOutput()  // print each line as it happens, even into a pipe
 
 let parsedOptions = Options.parse(Array(Cluster.arguments.dropFirst()))
 

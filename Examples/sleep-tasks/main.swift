@@ -39,7 +39,7 @@ func check(_ name: String, _ ok: Bool, _ detail: @autoclosure () -> String = "")
 }
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-setvbuf(stdout, nil, _IOLBF, 0)  // print each line as it happens, even into a pipe
+Cluster.lineBufferStandardOutput()  // print each line as it happens, even into a pipe
 
 /// Where the timeline pictures go (`--timeline-dir DIR`; default: the current directory).
 let timelineDirectory: String = {

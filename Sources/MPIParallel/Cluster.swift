@@ -94,11 +94,12 @@ public enum Cluster {
     var status: Int32 = 0
     do {
       let path = try client.serve()
-      fputs("MPIParallel: serving \(client.engines.count) engines; connection file \(path)\n", stderr)
+      StandardStreams.writeError(
+        "MPIParallel: serving \(client.engines.count) engines; connection file \(path)\n")
       client.waitUntilStopRequested()
-      fputs("MPIParallel: a steering client asked the job to stop\n", stderr)
+      StandardStreams.writeError("MPIParallel: a steering client asked the job to stop\n")
     } catch {
-      fputs("MPIParallel: serving failed: steering: \(error)\n", stderr)
+      StandardStreams.writeError("MPIParallel: serving failed: steering: \(error)\n")
       status = 1
     }
     stop(hub, client: client, status: status)
@@ -143,7 +144,7 @@ public enum Cluster {
         environment: ProcessInfo.processInfo.environment, arguments: Array(CommandLine.arguments.dropFirst())
       ).configuration
     } catch {
-      if world.rank == 0 { fputs("MPIParallel: configuration: \(error)\n", stderr) }
+      if world.rank == 0 { StandardStreams.writeError("MPIParallel: configuration: \(error)\n") }
       try? MPI.finalize()
       exit(2)
     }
@@ -153,17 +154,17 @@ public enum Cluster {
       minSleep: configuration.backoff.minSleep, maxSleep: configuration.backoff.maxSleep)
     guard provided >= requiredThreadLevel else {
       if world.rank == 0 {
-        fputs(
-          "MPIParallel: the MPI library provides thread level \(provided), but the runtime needs \(requiredThreadLevel) (its hub thread makes rank 0's MPI calls). Use an MPI built with thread support (OpenMPI does by default).\n",
-          stderr)
+        StandardStreams.writeError(
+          "MPIParallel: the MPI library provides thread level \(provided), but the runtime needs \(requiredThreadLevel) (its hub thread makes rank 0's MPI calls). Use an MPI built with thread support (OpenMPI does by default).\n"
+        )
       }
       try? MPI.finalize()
       exit(2)
     }
     guard world.size >= 2 else {
-      fputs(
-        "MPIParallel: this program runs as a single MPI rank, so it has no engines (rank 0 is the hub; ranks 1..N-1 are engines). Start it under MPI, for example: mpirun -np 5 \(CommandLine.arguments.first ?? "./App")\n",
-        stderr)
+      StandardStreams.writeError(
+        "MPIParallel: this program runs as a single MPI rank, so it has no engines (rank 0 is the hub; ranks 1..N-1 are engines). Start it under MPI, for example: mpirun -np 5 \(CommandLine.arguments.first ?? "./App")\n"
+      )
       try? MPI.finalize()
       exit(2)
     }
@@ -190,7 +191,7 @@ public enum Cluster {
         do {
           try hub.use(Journal(path: path))
         } catch {
-          fputs("MPIParallel: journal: \(error)\n", stderr)
+          StandardStreams.writeError("MPIParallel: journal: \(error)\n")
           MPI.abort(code: 2)
         }
         Termination.flushOnSignal(hub)
@@ -200,7 +201,7 @@ public enum Cluster {
       if configuration.serve { serve(hub, client) }
       return (hub, client)
     } catch {
-      fputs("MPIParallel: rank \(world.rank) failed: \(error)\n", stderr)
+      StandardStreams.writeError("MPIParallel: rank \(world.rank) failed: \(error)\n")
       MPI.abort(code: 3)
     }
   }
@@ -214,13 +215,13 @@ public enum Cluster {
         try journal.endRun(hub.journalRun, how: .clean)
         try journal.close()
       } catch {
-        fputs("MPIParallel: journal: \(error)\n", stderr)
+        StandardStreams.writeError("MPIParallel: journal: \(error)\n")
       }
     }
     do {
       try MPI.finalize()
     } catch {
-      fputs("MPIParallel: MPI_Finalize failed: \(error)\n", stderr)
+      StandardStreams.writeError("MPIParallel: MPI_Finalize failed: \(error)\n")
       exit(3)
     }
     exit(status)
@@ -235,11 +236,11 @@ public enum Cluster {
   }
 
   private static func report(_ error: any Error) {
-    fputs("MPIParallel: the driver failed: \(error)\n", stderr)
+    StandardStreams.writeError("MPIParallel: the driver failed: \(error)\n")
   }
 
   private static func fail(_ message: String, status: Int32) -> Never {
-    fputs(message + "\n", stderr)
+    StandardStreams.writeError(message + "\n")
     exit(status)
   }
 }

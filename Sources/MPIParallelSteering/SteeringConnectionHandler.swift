@@ -116,10 +116,9 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
   private func watchForStall(context: ChannelHandlerContext) {
     guard stallCheck == nil else { return }
     let timeout = TimeAmount.nanoseconds(Int64(server.settings.stallTimeout * 1e9))
-    let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-    stallCheck = context.eventLoop.scheduleTask(deadline: lastByte + timeout) { [self] in
+    // The check runs on the channel's event loop, as every call of the handler does.
+    stallCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastByte + timeout) { [self] in
       stallCheck = nil
-      let context = loopBound.value
       guard !closing, buffer != nil || expected != nil else { return }
       if NIODeadline.now() - lastByte >= timeout {
         closing = true

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 
 /// `mpiparallel` steering served jobs: `start`, the steering commands, `stop`
@@ -7,20 +8,19 @@ import XCTest
 /// jobs of their own use a home of their own. Every job is ended in the end,
 /// by `stop` and then by pid.
 final class SteeringCLITests: XCTestCase {
-  /// The shared job's MPIPARALLEL_HOME.
-  static var home = ""
+  /// The shared job's MPIPARALLEL_HOME (made when first used, by `setUp`).
+  static let home = makeHome()
   /// Why the shared job did not start, if it did not.
-  static var startFailure: String?
+  static let startFailure = Mutex<String?>(nil)
 
   override class func setUp() {
     super.setUp()
-    home = makeHome()
     do {
       let app = try MPIRun.productPath("mpp-testapp")
       let start = try run(["start", "-n", "2", "--profile", "shared", "--", app], home: home, timeout: 90)
-      if start.status != 0 { startFailure = "start failed: " + start.describe() }
+      if start.status != 0 { startFailure.withLock { $0 = "start failed: " + start.describe() } }
     } catch {
-      startFailure = "start failed: \(error)"
+      startFailure.withLock { $0 = "start failed: \(error)" }
     }
   }
 
@@ -274,7 +274,7 @@ final class SteeringCLITests: XCTestCase {
   }
 
   func requireJob() throws {
-    if let failure = Self.startFailure {
+    if let failure = Self.startFailure.withLock({ $0 }) {
       XCTFail(failure)
       throw XCTSkip("the shared job did not start")
     }

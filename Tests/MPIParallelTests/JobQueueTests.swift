@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 
 @testable import MPIParallel
@@ -37,9 +38,9 @@ final class JobQueueTests: XCTestCase {
 
   func testMapSourcesEncodeOnDemandInOrderWithJobs() {
     let state = ResultState(label: "map", taskIDs: 100..<104)
-    var encoded: [Int] = []
+    let encoded = Mutex<[Int]>([])
     let source = MapSource(firstTaskID: 100, count: 4, result: state, targets: [1]) { chunk in
-      encoded.append(chunk)
+      encoded.withLock { $0.append(chunk) }
       return [UInt8(chunk)]
     }
     var queue = JobQueue()
@@ -47,14 +48,14 @@ final class JobQueueTests: XCTestCase {
     queue.append(source)
     queue.append(job(2, state))
     XCTAssertEqual(queue.count, 6)
-    XCTAssertEqual(encoded, [], "nothing is encoded before it is taken")
+    XCTAssertEqual(encoded.withLock { $0 }, [], "nothing is encoded before it is taken")
     XCTAssertEqual(queue.removeFirst(failed: { _, _ in })?.taskID, 1)
     XCTAssertEqual(queue.nextTargets, .some([1]))
     let first = queue.removeFirst(failed: { _, _ in })
     XCTAssertEqual(first?.taskID, 100)
     XCTAssertEqual(first?.message, [0])
     XCTAssertEqual(first?.slot, 0)
-    XCTAssertEqual(encoded, [0])
+    XCTAssertEqual(encoded.withLock { $0 }, [0])
     XCTAssertEqual(drain(&queue), [101, 102, 103, 2])
     XCTAssertTrue(queue.isEmpty)
     XCTAssertTrue(queue.nextTargets == nil)
@@ -62,9 +63,9 @@ final class JobQueueTests: XCTestCase {
 
   func testDeferredChunksOfAFlaglessSourceAreWrittenOnlyWhenSent() throws {
     let state = ResultState(label: "map", taskIDs: 0..<2)
-    var written: [Int] = []
+    let written = Mutex<[Int]>([])
     let source = MapSource(firstTaskID: 0, count: 2, result: state, targets: nil) { chunk, writer in
-      written.append(chunk)
+      written.withLock { $0.append(chunk) }
       writer.write(UInt8(40 + chunk))
     }
     var queue = JobQueue()
@@ -73,7 +74,7 @@ final class JobQueueTests: XCTestCase {
       queue.removeFirst(deferring: true, failed: { _, _ in XCTFail("no failure") }))
     XCTAssertEqual(deferred.message, [], "a deferred chunk carries no request")
     XCTAssertTrue(deferred.source === source)
-    XCTAssertEqual(written, [])
+    XCTAssertEqual(written.withLock { $0 }, [])
     var writer = WireWriter()
     writer.write(UInt8(9))
     writer.truncate(to: 0)
@@ -219,7 +220,7 @@ extension MapSource {
   /// A source whose chunk `i`'s request is `encode(i)` (the tests' shorthand).
   convenience init(
     firstTaskID: Int, count: Int, result: ResultState, targets: [Int]?, flags: TaskFlags? = nil,
-    costs: [Double]? = nil, encode: @escaping (Int) throws -> [UInt8]
+    costs: [Double]? = nil, encode: @escaping @Sendable (Int) throws -> [UInt8]
   ) {
     self.init(
       firstTaskID: firstTaskID, count: count, result: result, targets: targets, flags: flags, costs: costs

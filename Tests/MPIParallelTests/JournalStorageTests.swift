@@ -1,5 +1,6 @@
 import Foundation
 import MPIParallel
+import Synchronization
 import XCTest
 
 /// A temporary directory per test, removed afterwards, and record builders.
@@ -270,14 +271,15 @@ final class JournalStorageTests: JournalTestCase {
     let failures = Failures()
     let finished = Failures()
     let group = DispatchGroup()
+    let records = (1...total).map { record($0) }
     DispatchQueue.global().async(group: group) {
-      for id in 1...total {
-        journal.append(self.record(id))
+      for (id, record) in zip(1..., records) {
+        journal.append(record)
         if id % 1_000 == 0 { usleep(1_000) }
       }
       finished.add("appended")
     }
-    let readers: [(String, () throws -> Int)] = [
+    let readers: [(String, @Sendable () throws -> Int)] = [
       ("flushing reader", { try journal.completedResults().count }),
       ("other connection", { try observer.records(state: .succeeded).count }),
       ("other connection's results", { try observer.completedResults().count }),
@@ -322,10 +324,9 @@ final class JournalStorageTests: JournalTestCase {
 }
 
 /// A thread-safe list of strings.
-final class Failures: @unchecked Sendable {
-  private let lock = NSLock()
-  private var items: [String] = []
-  func add(_ item: String) { lock.withLock { items.append(item) } }
-  var all: [String] { lock.withLock { items } }
-  var count: Int { lock.withLock { items.count } }
+final class Failures: Sendable {
+  private let items = Mutex<[String]>([])
+  func add(_ item: String) { items.withLock { $0.append(item) } }
+  var all: [String] { items.withLock { $0 } }
+  var count: Int { items.withLock { $0.count } }
 }

@@ -80,7 +80,7 @@ final class ProgressBarTests: XCTestCase {
     var fds: [Int32] = [0, 0]
     XCTAssertEqual(pipe(&fds), 0)
     let saved = dup(2)
-    fflush(stderr)
+    fflush(nil)  // every C output stream, standard error among them
     dup2(fds[1], 2)
     let isTerminal = ProgressBar.isTerminal
     let bar = ProgressBar(total: 2)

@@ -3,21 +3,24 @@
 // and exits 1 (mpirun then ends the job). Rank 0 prints
 // "mpi-selftest: all checks passed on N ranks" when every rank got to the end.
 import MPI
+import Synchronization
 
+// `@preconcurrency`: Swift 6 code may then name C's `stdout` and `stderr`,
+// global variables it otherwise refuses as shared mutable state.
 #if canImport(Glibc)
-  import Glibc
+  @preconcurrency import Glibc
 #elseif canImport(Musl)
-  import Musl
+  @preconcurrency import Musl
 #elseif canImport(Darwin)
-  import Darwin
+  @preconcurrency import Darwin
 #endif
 
 /// This process's rank in world, for messages (set after initialize).
-nonisolated(unsafe) var myRank = -1
+let myRank = Atomic<Int>(-1)
 
 /// Prints "FAIL: <what>" to stderr and exits with status 1.
 func fail(_ what: String) -> Never {
-  fputs("FAIL: [rank \(myRank)] \(what)\n", stderr)
+  fputs("FAIL: [rank \(myRank.load(ordering: .relaxed))] \(what)\n", stderr)
   fflush(stderr)
   exit(1)
 }
@@ -564,7 +567,7 @@ func checkErrors(_ world: Communicator) throws {
 do {
   let provided = try MPI.initialize(requesting: .serialized)
   let world = Communicator.world
-  myRank = world.rank
+  myRank.store(world.rank, ordering: .relaxed)
   try checkEnvironment(world, provided: provided)
   checkOpenMPILocks()
   try checkSplit(world)
@@ -588,7 +591,7 @@ do {
   try world.barrier()
   try MPI.finalize()
   expect(MPI.isFinalized, "isFinalized after finalize")
-  if myRank == 0 {
+  if myRank.load(ordering: .relaxed) == 0 {
     print("mpi-selftest: all checks passed on \(size) ranks")
     fflush(stdout)
   }

@@ -6,7 +6,7 @@ extension Scenarios {
   /// arrives, then checks every value. Killed and restarted, it must finish
   /// without running again what was done.
   static func journalFarm(_ client: Client, _ checks: Checks, log: String) throws {
-    setvbuf(stdout, nil, _IOLBF, 0)
+    Cluster.lineBufferStandardOutput()
     let xs = Array(0..<200)
     let result = client.loadBalancedView().map(
       loggedSquare, xs, Array(repeating: log, count: xs.count), ordered: false)

@@ -1,5 +1,6 @@
 import Foundation
 import MPIParallel
+import Synchronization
 
 enum Scenarios {
   /// Engines, DirectView apply and map, Reference arguments, task history.
@@ -405,18 +406,16 @@ enum Scenarios {
   /// Several driver threads submitting at once.
   static func concurrent(_ client: Client, _ checks: Checks) throws {
     let lview = client.loadBalancedView()
-    let lock = NSLock()
-    var results: [Int: [Int]] = [:]
+    let results = Mutex<[Int: [Int]]>([:])
     DispatchQueue.concurrentPerform(iterations: 8) { thread in
       let xs = Array((thread * 100)..<(thread * 100 + 100))
       let value = (try? lview.map(square, xs, chunkSize: 7).get()) ?? []
-      lock.lock()
-      results[thread] = value
-      lock.unlock()
+      results.withLock { $0[thread] = value }
     }
+    let values = results.withLock { $0 }
     for thread in 0..<8 {
       let xs = Array((thread * 100)..<(thread * 100 + 100))
-      checks.equal("thread \(thread)", results[thread] ?? [], xs.map { $0 * $0 })
+      checks.equal("thread \(thread)", values[thread] ?? [], xs.map { $0 * $0 })
     }
   }
 

@@ -5,6 +5,7 @@
 import Foundation
 import MPI
 import MPIParallel
+import Synchronization
 
 struct Point: Codable, Sendable, Equatable {
   var x: Double
@@ -125,13 +126,15 @@ let configuration: Configuration = {
   return configuration
 }()
 
-final class Checks {
-  var failures = 0
+/// Counts failed checks; driver threads may check at once.
+final class Checks: Sendable {
+  private let failed = Mutex(0)
+  var failures: Int { failed.withLock { $0 } }
   func check(_ name: String, _ condition: Bool, _ detail: @autoclosure () -> String = "") {
     if condition {
       print("CHECK \(name): ok")
     } else {
-      failures += 1
+      failed.withLock { $0 += 1 }
       print("FAIL \(name): \(detail())")
     }
   }

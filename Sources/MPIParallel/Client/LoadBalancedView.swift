@@ -70,7 +70,7 @@ public struct LoadBalancedView: Sendable {
   @usableFromInline
   func applyCall<R: Decodable>(
     _ registration: FunctionRegistration, decoder: @escaping AsyncMapResult<R>.SlotDecoder,
-    arguments: @escaping (inout WireWriter) throws -> Void
+    arguments: @escaping @Sendable (inout WireWriter) throws -> Void
   ) -> AsyncResult<R> {
     let many: AsyncMapResult<R> = submit(
       label: registration.applyLabel, registration: registration, count: 1, chunkSize: 1, ordered: true,
@@ -128,7 +128,7 @@ public struct LoadBalancedView: Sendable {
   @inlinable
   func submitMap<R: Codable & Sendable>(
     _ registration: FunctionRegistration, count: Int, chunkSize: Int, ordered: Bool, costs: [Double]?,
-    arguments: @escaping (Int, inout WireWriter) throws -> Void
+    arguments: @escaping @Sendable (Int, inout WireWriter) throws -> Void
   ) -> AsyncMapResult<R> {
     let label = registration.mapLabel
     return submit(
@@ -142,7 +142,7 @@ public struct LoadBalancedView: Sendable {
   func submit<R: Decodable>(
     label: String, registration: FunctionRegistration, count: Int, chunkSize: Int, ordered: Bool,
     batch: Bool, costs: [Double]?, decoder: @escaping AsyncMapResult<R>.SlotDecoder,
-    arguments: @escaping (Int, inout WireWriter) throws -> Void
+    arguments: @escaping @Sendable (Int, inout WireWriter) throws -> Void
   ) -> AsyncMapResult<R> {
     let failed = { (error: any Error) in
       AsyncMapResult<R>(

@@ -95,7 +95,7 @@ final class Engine {
         keepServing = try handle(requestBytes)
         if requestBytes.count > Framing.engineSlotBytes { requestBytes = [] }
       } else {
-        fputs("MPIParallel: engine \(context.id) dropped a message with tag \(tag)\n", stderr)
+        StandardStreams.writeError("MPIParallel: engine \(context.id) dropped a message with tag \(tag)\n")
       }
       // The hub sends nothing after the shutdown.
       guard keepServing else { break }
@@ -135,7 +135,8 @@ final class Engine {
     } catch let error as MPIError {
       throw error
     } catch {
-      fputs("MPIParallel: engine \(context.id) dropped the rest of a malformed bundle: \(error)\n", stderr)
+      StandardStreams.writeError(
+        "MPIParallel: engine \(context.id) dropped the rest of a malformed bundle: \(error)\n")
     }
     try flushHeldReplies()
     heldReplies = nil
@@ -153,7 +154,7 @@ final class Engine {
       request = try HubRequest.decode(&reader)
     } catch {
       // Without a task id there is no one to reply to; say so and keep serving.
-      fputs("MPIParallel: engine \(context.id) dropped a malformed request: \(error)\n", stderr)
+      StandardStreams.writeError("MPIParallel: engine \(context.id) dropped a malformed request: \(error)\n")
       return true
     }
     switch request {
@@ -300,7 +301,8 @@ final class Engine {
       taskID = Int(try reader.read(UInt64.self))
       predicate = try reader.readString()
     } catch {
-      fputs("MPIParallel: engine \(context.id) dropped a malformed guarded request: \(error)\n", stderr)
+      StandardStreams.writeError(
+        "MPIParallel: engine \(context.id) dropped a malformed guarded request: \(error)\n")
       return true
     }
     let started = MonotonicClock.wallNow()

@@ -81,8 +81,8 @@ final class Namespace {
   }
 
   /// JSON forms of values still encoded, for the common types.
-  private static let jsonForms: [String: ([UInt8]) throws -> JSONValue] = {
-    func form<T: Codable>(_ type: T.Type) -> (String, ([UInt8]) throws -> JSONValue) {
+  private static let jsonForms: [String: @Sendable ([UInt8]) throws -> JSONValue] = {
+    func form<T: Codable & Sendable>(_ type: T.Type) -> (String, @Sendable ([UInt8]) throws -> JSONValue) {
       (Wire.typeName(T.self), { try JSONValue(encoding: try Wire.decode(T.self, from: $0)) })
     }
     return Dictionary(

@@ -162,8 +162,8 @@ extension Hub {
     case MessageTag.replyBundle:
       try completeBundle(bytes, from: arrival.source - 1)
     default:
-      fputs(
-        "MPIParallel: the hub dropped a message with tag \(tag) from rank \(arrival.source)\n", stderr)
+      StandardStreams.writeError(
+        "MPIParallel: the hub dropped a message with tag \(tag) from rank \(arrival.source)\n")
     }
     return true
   }
@@ -186,7 +186,8 @@ extension Hub {
         try complete(reply: reply, from: engine)
       }
     } catch let error as WireError {
-      fputs("MPIParallel: the hub dropped a malformed reply bundle from engine \(engine): \(error)\n", stderr)
+      StandardStreams.writeError(
+        "MPIParallel: the hub dropped a malformed reply bundle from engine \(engine): \(error)\n")
     }
   }
 
@@ -197,7 +198,8 @@ extension Hub {
     guard engine >= 0 && engine < engines.count, let header = try? EngineReply(header: bytes),
       let job = engines[engine].takeAnswered(taskID: header.taskID)
     else {
-      fputs("MPIParallel: the hub dropped a reply it cannot match from engine \(engine)\n", stderr)
+      StandardStreams.writeError(
+        "MPIParallel: the hub dropped a reply it cannot match from engine \(engine)\n")
       return
     }
     let taskID = header.taskID

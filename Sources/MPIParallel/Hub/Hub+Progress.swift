@@ -171,7 +171,7 @@ extension Hub {
     do {
       return try iterate(handling: command)
     } catch {
-      fputs("MPIParallel: the hub failed: \(error); aborting the MPI job\n", stderr)
+      StandardStreams.writeError("MPIParallel: the hub failed: \(error); aborting the MPI job\n")
       MPI.abort(code: 3)
     }
   }

@@ -415,8 +415,8 @@ final class Hub: @unchecked Sendable {
 
   private func checkDeadline() -> Bool {
     if let stopDeadline, MonotonicClock.now() > stopDeadline {
-      fputs(
-        "MPIParallel: engines did not stop within 10 s of the driver's error; aborting the MPI job\n", stderr)
+      StandardStreams.writeError(
+        "MPIParallel: engines did not stop within 10 s of the driver's error; aborting the MPI job\n")
       MPI.abort(code: 1)
     }
     return false

@@ -9,7 +9,7 @@ final class MapSource {
   /// Engines the chunks may run on (nil: any).
   let targets: [Int]?
   /// Writes chunk `i`'s request into a writer (appending to what it holds).
-  let write: (Int, inout WireWriter) throws -> Void
+  let write: @Sendable (Int, inout WireWriter) throws -> Void
   /// The chunks' scheduling flags (nil: none).
   let flags: SharedFlags?
   /// Estimated cost per chunk: the hub hands out the longest first (nil: in order).
@@ -28,7 +28,7 @@ final class MapSource {
 
   init(
     firstTaskID: Int, count: Int, result: ResultState, targets: [Int]?, flags: TaskFlags? = nil,
-    costs: [Double]? = nil, write: @escaping (Int, inout WireWriter) throws -> Void
+    costs: [Double]? = nil, write: @escaping @Sendable (Int, inout WireWriter) throws -> Void
   ) {
     self.firstTaskID = firstTaskID
     self.count = count

@@ -51,7 +51,7 @@ enum Termination {
       let (hub, file) = lock.withLock { (Termination.hub, connectionFile) }
       if let file { unlink(file) }
       if let hub, let journal = hub.journal {
-        fputs("MPIParallel: terminated; writing the journal before exiting\n", stderr)
+        StandardStreams.writeError("MPIParallel: terminated; writing the journal before exiting\n")
         try? journal.flush()
         try? journal.endRun(hub.journalRun, how: .terminated)
         try? journal.close()
