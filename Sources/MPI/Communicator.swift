@@ -5,6 +5,7 @@ import CMPI
 /// Every operation throws an `MPIError` when MPI reports an error (communicators made here return
 /// errors instead of aborting). Under `ThreadLevel.serialized` the caller must make sure no two
 /// threads call into MPI at the same time.
+// Safe: handle, rank and size never change; isFreed is touched, as MPI is, by one thread at a time.
 public final class Communicator: @unchecked Sendable {
   /// MPI_COMM_WORLD. Must first be used after `MPI.initialize` (its rank and size are read then).
   public static let world: Communicator = {
@@ -28,6 +29,7 @@ public final class Communicator: @unchecked Sendable {
   private let isWorld: Bool
   /// Set by `free()`; every later operation throws. (A communicator is used
   /// by one thread at a time, as MPI requires: no dynamic exclusivity check.)
+  // Safe: one thread at a time calls into MPI (serialized; the caller's lock orders the calls).
   @exclusivity(unchecked) private var isFreed = false
 
   /// Wraps `handle`, reading its rank and size. Communicators other than world get MPI_ERRORS_RETURN.

@@ -4,6 +4,7 @@ import CMPI
 ///
 /// Copies of a `Message` share one MPI message handle: after any copy has received it,
 /// receiving again throws an `MPIError`.
+// Safe: the handle is cleared by the one receive, made, as every MPI call, by one thread at a time.
 public struct Message: @unchecked Sendable {
   /// The rank (in the probed communicator) that sent the message.
   public let source: Int
@@ -16,6 +17,7 @@ public struct Message: @unchecked Sendable {
 
   /// Holds the MPI message handle; `nil` once the message has been received.
   private final class Handle {
+    // Safe: read and cleared by the thread making the MPI calls, one at a time (see `Message`).
     @exclusivity(unchecked) var message: MPI_Message?
     init(_ message: MPI_Message?) { self.message = message }
   }

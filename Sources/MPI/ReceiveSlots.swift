@@ -18,6 +18,7 @@ import CMPI
 /// The repost is thus left to the next poll, off the path from one message
 /// to the answer it prompts. Call `cancel()` before `MPI.finalize`. One
 /// thread at a time uses the slots.
+// Safe: one thread at a time uses the slots and their MPI requests; the caller's lock orders the uses.
 public final class ReceiveSlots: @unchecked Sendable {
   /// A message that arrived in a slot (its bytes stay valid until the next `next()`).
   public struct Arrival: Sendable {
@@ -43,11 +44,13 @@ public final class ReceiveSlots: @unchecked Sendable {
   /// one by one before the next test, so no source waits behind a busier one).
   /// (Its first `readyCount` entries; written over from one test to the
   /// next: emptying the array goes through `replaceSubrange` each time.)
+  // Safe: these four are touched only by the one thread using the slots (see the type).
   @exclusivity(unchecked) private var ready: [Arrival] = []
   @exclusivity(unchecked) private var readyCount = 0
   @exclusivity(unchecked) private var readyHead = 0
   @exclusivity(unchecked) private var posted: [Bool]
   /// The slot of the arrival handed out last, to post again at the next poll (-1: none).
+  // Safe: these two as well: only the one thread using the slots touches them.
   @exclusivity(unchecked) private var handedOut = -1
   @exclusivity(unchecked) private var cancelled = false
 

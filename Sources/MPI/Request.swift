@@ -6,16 +6,20 @@ import CMPI
 /// dropped before it completes leaks its MPI request and storage on purpose: MPI may still be
 /// using them, and the MPI standard forbids freeing a pending non-blocking collective.
 /// Like every MPI object, a request must not be used by two threads at once.
+// Safe: one thread at a time uses a request (see above); `function` never changes.
 public final class Request: @unchecked Sendable {
   /// The MPI function that started the operation, for error messages.
   private let function: String
   // One thread at a time uses a request (see above): its fields skip the
   // dynamic exclusivity checks, two per `test()`.
   /// The MPI request handle; `MPI_REQUEST_NULL` once MPI has completed it.
+  // Safe: used by one thread at a time (see the type).
   @exclusivity(unchecked) private var handle: MPI_Request?
   /// Argument arrays MPI reads until completion (counts, displacements); freed on completion.
+  // Safe: used by one thread at a time (see the type).
   @exclusivity(unchecked) private var storage: [UnsafeMutableBufferPointer<Int32>]
   /// Whether the operation has completed (successfully or with an error).
+  // Safe: used by one thread at a time (see the type).
   @exclusivity(unchecked) public private(set) var isComplete: Bool = false
 
   /// Copies `arrays` into storage the request owns, then calls `start` with a pointer to the request

@@ -1,5 +1,6 @@
 import Foundation
 @_exported import MPI
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -33,7 +34,8 @@ import Foundation
 public enum Cluster {
   /// The configuration in effect: the defaults before `run`, then what `run`
   /// resolved from code, environment and command line.
-  nonisolated(unsafe) public private(set) static var configuration = Configuration()
+  public static var configuration: Configuration { resolved.withLock { $0 } }
+  private static let resolved = Mutex(Configuration())
 
   /// The program's command-line arguments (its name first) without the
   /// runtime's own flags (`--hwm 2`, `--log-level debug`, ...): what the
@@ -139,10 +141,12 @@ public enum Cluster {
     let world = Communicator.world
     // Every rank reads the same code, environment and arguments, so every
     // rank fails alike; rank 0 says why.
+    let configuration: Configuration
     do {
       configuration = try code.resolved(
         environment: ProcessInfo.processInfo.environment, arguments: Array(CommandLine.arguments.dropFirst())
       ).configuration
+      resolved.withLock { $0 = configuration }
     } catch {
       if world.rank == 0 { StandardStreams.writeError("MPIParallel: configuration: \(error)\n") }
       try? MPI.finalize()

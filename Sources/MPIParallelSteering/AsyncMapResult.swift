@@ -1,11 +1,12 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// The result of a steering submission of many items (a DirectView's apply,
 /// one item per engine; a map, one per input; a pull or gather). The hub keeps
 /// the job; this handle asks it for progress and values.
-public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sendable {
+public final class AsyncMapResult<Element: Decodable & Sendable>: Sendable {
   /// How the hub's items become this result's elements.
-  enum Transform {
+  enum Transform: Sendable {
     /// Each item is an array: their elements, concatenated.
     case flatten
   }
@@ -17,9 +18,8 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
   let transform: Transform?
   /// Whether iteration follows the input's order (else completion order).
   public let ordered: Bool
-  private let lock = NSLock()
-  private var outcome: Result<[Element], any Error>?
-  private var status: JobStatus?
+  /// The values (or the error) and the hub's last status, once the items are in.
+  private let finished: NIOLockedValueBox<(outcome: Result<[Element], any Error>?, status: JobStatus?)>
 
   init(client: Client, label: String, submission: Submission, transform: Transform?, ordered: Bool = true) {
     self.client = client
@@ -27,6 +27,7 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
     self.submission = submission
     self.transform = transform
     self.ordered = ordered
+    finished = NIOLockedValueBox((nil, nil))
   }
 
   init(client: Client, label: String, failure: any Error) {
@@ -35,7 +36,7 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
     submission = nil
     transform = nil
     ordered = true
-    outcome = .failure(failure)
+    finished = NIOLockedValueBox((.failure(failure), nil))
   }
 
   /// The same result, iterated in completion order.
@@ -62,19 +63,19 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
   }
 
   /// The engine each item ran on, once ready.
-  public var engineIDs: [Int?] { lock.withLock { status?.engines ?? [] } }
+  public var engineIDs: [Int?] { finished.withLockedValue { $0.status?.engines ?? [] } }
 
   /// Blocks until every task has finished or `timeout` passes; true when finished.
   @discardableResult
   public func wait(timeout: Duration? = nil) -> Bool {
-    (try? waitForItems(timeout: timeout)) ?? (lock.withLock { outcome } != nil)
+    (try? waitForItems(timeout: timeout)) ?? (finished.withLockedValue { $0.outcome } != nil)
   }
 
   /// The values in order; throws the remote error of a failed task (a
   /// `SteeringError.composite` when several failed), or `SteeringError.timedOut`.
   public func get(timeout: Duration? = nil) throws -> [Element] {
     guard try waitForItems(timeout: timeout) else { throw SteeringError.timedOut("\(label) is not ready") }
-    return try lock.withLock { outcome! }.get()
+    return try finished.withLockedValue { $0.outcome! }.get()
   }
 
   /// The values, for async code.
@@ -93,7 +94,7 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
   /// Waits in slices (so a lost connection or a stopped hub shows promptly);
   /// true once the items are in.
   private func waitForItems(timeout: Duration?) throws -> Bool {
-    if lock.withLock({ outcome != nil }) { return true }
+    if finished.withLockedValue({ $0.outcome != nil }) { return true }
     guard let submission else { return true }
     let deadline = timeout.map { Date().timeIntervalSince1970 + Self.seconds($0) }
     while true {
@@ -101,10 +102,7 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: @unchecked Sen
       let status = try fetch(job: submission.job, timeout: Swift.min(left, 5), items: true)
       if status.ready, let items = status.items {
         let values = Result { try decode(items) }
-        lock.withLock {
-          outcome = values
-          self.status = status
-        }
+        finished.withLockedValue { $0 = (values, status) }
         return true
       }
       if let deadline, Date().timeIntervalSince1970 >= deadline { return false }

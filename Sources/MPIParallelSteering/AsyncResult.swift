@@ -1,7 +1,7 @@
 import Foundation
 
 /// The result of one steering call.
-public final class AsyncResult<Value: Decodable & Sendable>: @unchecked Sendable {
+public final class AsyncResult<Value: Decodable & Sendable>: Sendable {
   private let many: AsyncMapResult<Value>
 
   init(_ many: AsyncMapResult<Value>) { self.many = many }

@@ -13,7 +13,7 @@ import Foundation
 /// It needs neither MPI nor the job's Swift types: a laptop can steer a job on
 /// a cluster through an SSH tunnel (see "Steering a running job" in the
 /// MPIParallel documentation).
-public final class Client: @unchecked Sendable {
+public final class Client: Sendable {
   /// The connection file it was made from.
   public let connection: ConnectionFile
   let link: SteeringConnection

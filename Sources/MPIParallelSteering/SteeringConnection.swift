@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
   import Glibc
@@ -8,12 +9,12 @@ import Foundation
 
 /// A blocking TCP connection to a served job's hub: sends signed requests and
 /// reads signed replies, one at a time (a lock keeps concurrent callers in turn).
-final class SteeringConnection: @unchecked Sendable {
+final class SteeringConnection: Sendable {
   let file: ConnectionFile
   private let signer: MessageSigner
   private let frameLimit: Int
-  private var fd: Int32 = -1
-  private let lock = NSLock()
+  /// The socket (-1: none), locked while a request and its reply go through.
+  private let descriptor = NIOLockedValueBox<Int32>(-1)
 
   /// Seconds a connection attempt may take.
   let connectTimeout: Double
@@ -24,26 +25,32 @@ final class SteeringConnection: @unchecked Sendable {
     self.frameLimit = frameLimit
     self.connectTimeout = connectTimeout
     signer = try MessageSigner(hexKey: file.key)
-    try connect()
+    let fd = try connect()
+    descriptor.withLockedValue { $0 = fd }
   }
 
   deinit {
+    let fd = descriptor.withLockedValue { $0 }
     if fd >= 0 { Glibc.close(fd) }
   }
 
   func close() {
-    lock.lock()
-    defer { lock.unlock() }
-    if fd >= 0 { Glibc.close(fd) }
-    fd = -1
+    descriptor.withLockedValue { fd in
+      if fd >= 0 { Glibc.close(fd) }
+      fd = -1
+    }
   }
 
   /// Sends `command` and returns the hub's answer, or throws its error.
   /// `timeout` bounds the wait for the reply (seconds).
   func send(_ command: SteeringCommand, timeout: Double = 60) throws -> SteeringAnswer {
-    lock.lock()
-    defer { lock.unlock() }
-    if fd < 0 { try connect() }
+    try descriptor.withLockedValue { fd in try send(command, timeout: timeout, on: &fd) }
+  }
+
+  /// `send` with the lock held: `fd` is the socket, made anew when there is none.
+  private func send(_ command: SteeringCommand, timeout: Double, on fd: inout Int32) throws -> SteeringAnswer
+  {
+    if fd < 0 { fd = try connect() }
     let request = SteeringRequest(command: command)
     let body = Array(try SteeringCoding.encoder.encode(request))
     let frame = SteeringFrame.encode(body: body, signer: signer)
@@ -51,8 +58,8 @@ final class SteeringConnection: @unchecked Sendable {
       throw SteeringError.frameTooLarge(size: frame.count - SteeringFrame.headerSize, limit: frameLimit)
     }
     do {
-      try writeAll(frame)
-      let reply = try readReply(timeout: timeout)
+      try writeAll(frame, to: fd)
+      let reply = try readReply(from: fd, timeout: timeout)
       guard reply.inReplyTo == request.nonce || reply.inReplyTo.isEmpty else {
         throw SteeringError.connectionLost("a reply to another request arrived")
       }
@@ -66,17 +73,17 @@ final class SteeringConnection: @unchecked Sendable {
       return answer
     } catch let error as SteeringError {
       // A hub's error leaves the connection usable; anything else ends it.
-      if case .hub = error {} else { dropConnection() }
+      if case .hub = error {
+      } else {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+      }
       throw error
     }
   }
 
-  private func dropConnection() {
-    if fd >= 0 { Glibc.close(fd) }
-    fd = -1
-  }
-
-  private func connect() throws {
+  /// A new socket connected to the hub.
+  private func connect() throws -> Int32 {
     var hints = addrinfo()
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
     hints.ai_family = AF_UNSPEC
@@ -99,8 +106,7 @@ final class SteeringConnection: @unchecked Sendable {
         } else {
           var one: Int32 = 1
           setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-          fd = socket
-          return
+          return socket
         }
       }
       entry = info.pointee.ai_next
@@ -128,7 +134,7 @@ final class SteeringConnection: @unchecked Sendable {
     return error == 0 ? nil : String(cString: strerror(error))
   }
 
-  private func writeAll(_ bytes: [UInt8]) throws {
+  private func writeAll(_ bytes: [UInt8], to fd: Int32) throws {
     var offset = 0
     while offset < bytes.count {
       let sent = bytes.withUnsafeBytes {
@@ -142,11 +148,11 @@ final class SteeringConnection: @unchecked Sendable {
     }
   }
 
-  private func readReply(timeout: Double) throws -> SteeringReply {
+  private func readReply(from fd: Int32, timeout: Double) throws -> SteeringReply {
     let deadline = Date().timeIntervalSince1970 + timeout
-    let header = try readExactly(SteeringFrame.headerSize, deadline: deadline)
+    let header = try readExactly(SteeringFrame.headerSize, from: fd, deadline: deadline)
     let length = try SteeringFrame.length(header: header, limit: frameLimit)
-    let contents = try readExactly(length, deadline: deadline)
+    let contents = try readExactly(length, from: fd, deadline: deadline)
     let signature = contents[..<MessageSigner.signatureSize]
     let body = contents[MessageSigner.signatureSize...]
     guard signer.verify(signature, body: body) else { throw SteeringError.badReplySignature }
@@ -157,7 +163,7 @@ final class SteeringConnection: @unchecked Sendable {
     }
   }
 
-  private func readExactly(_ count: Int, deadline: Double) throws -> [UInt8] {
+  private func readExactly(_ count: Int, from fd: Int32, deadline: Double) throws -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: count)
     var offset = 0
     while offset < count {

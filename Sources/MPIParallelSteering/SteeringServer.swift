@@ -9,7 +9,7 @@ import NIOPosix
 /// frames, refuses what is unsigned, wrongly signed, replayed, oversized,
 /// malformed or stalled, and hands each good request to the backend on a
 /// thread of its own, so a waiting request never holds up the event loop.
-public final class SteeringServer: @unchecked Sendable {
+public final class SteeringServer: Sendable {
   public struct Settings: Sendable {
     /// The address to listen on (127.0.0.1: this machine only; reach it through an SSH tunnel).
     public var host: String
@@ -39,7 +39,8 @@ public final class SteeringServer: @unchecked Sendable {
   let backend: any SteeringBackend
   let log: Logger
   private let group: MultiThreadedEventLoopGroup
-  private var channel: (any Channel)?
+  /// The listening channel, while listening.
+  private let channel = NIOLockedValueBox<(any Channel)?>(nil)
   private let replay: NIOLockedValueBox<ReplayGuard>
   private let counters = NIOLockedValueBox(Counters())
   let work = DispatchQueue(label: "MPIParallel steering", attributes: .concurrent)
@@ -75,7 +76,7 @@ public final class SteeringServer: @unchecked Sendable {
       }
     do {
       let channel = try bootstrap.bind(host: settings.host, port: settings.port).wait()
-      self.channel = channel
+      self.channel.withLockedValue { $0 = channel }
       guard let port = channel.localAddress?.port else {
         throw SteeringError.cannotListen(address: settings.host, reason: "the listener has no port")
       }
@@ -90,8 +91,11 @@ public final class SteeringServer: @unchecked Sendable {
 
   /// Stops listening and closes every connection.
   public func stop() {
+    let channel = self.channel.withLockedValue { channel in
+      defer { channel = nil }
+      return channel
+    }
     try? channel?.close().wait()
-    channel = nil
     try? group.syncShutdownGracefully()
   }
 

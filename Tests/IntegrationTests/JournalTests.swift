@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 
 #if canImport(Glibc)
@@ -45,11 +46,11 @@ final class JournalTests: XCTestCase {
     let arguments = ["--journal", journal, "journal-farm", log]
     // Run 1, killed with SIGTERM once a fifth of the tasks ran (mpirun takes
     // about a second to pass the signal on; the farm needs about 4 s).
-    final class Box: @unchecked Sendable { var result: MPIRunResult? }
-    let box = Box()
+    let box = Mutex<MPIRunResult?>(nil)
     let finished = DispatchSemaphore(value: 0)
     DispatchQueue.global().async {
-      box.result = try? MPIRun.run("mpp-testapp", ranks: 5, arguments: arguments, timeout: 90)
+      let result = try? MPIRun.run("mpp-testapp", ranks: 5, arguments: arguments, timeout: 90)
+      box.withLock { $0 = result }
       finished.signal()
     }
     let deadline = Date().addingTimeInterval(60)
@@ -57,7 +58,7 @@ final class JournalTests: XCTestCase {
     let pid = try XCTUnwrap(mpirunPID(holding: journal), "mpirun of run 1 not found")
     kill(pid, SIGTERM)
     XCTAssertEqual(finished.wait(timeout: .now() + 60), .success)
-    let killed = try XCTUnwrap(box.result)
+    let killed = try XCTUnwrap(box.withLock { $0 })
     XCTAssertNotEqual(killed.status, 0, killed.describe())
     XCTAssertFalse(
       killed.stdout.contains("FARM OK"), "run 1 was meant to be killed midway: " + killed.describe())

@@ -1,18 +1,18 @@
 import Foundation
 import Logging
 import SteeringTestSupport
+import Synchronization
 import XCTest
 
 @testable import MPIParallelSteering
 
 /// A backend that counts what reaches it: bad input must never get here.
-final class CountingBackend: SteeringBackend, @unchecked Sendable {
-  private let lock = NSLock()
-  private var seen: [String] = []
-  var commands: [String] { lock.withLock { seen } }
+final class CountingBackend: SteeringBackend {
+  private let seen = Mutex<[String]>([])
+  var commands: [String] { seen.withLock { $0 } }
 
   func answer(_ command: SteeringCommand) throws -> SteeringAnswer {
-    lock.withLock { seen.append(command.name) }
+    seen.withLock { $0.append(command.name) }
     switch command {
     case .hello:
       return .hello(JobInfo(profile: "unit", engines: [], functions: [], pid: 1))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The driver's handle on the cluster (rank 0), as IPython's `Client`: the
 /// engines, views over them, and the hub's task history.
@@ -10,15 +11,15 @@ import Foundation
 ///   print(try lview.map(area, [1, 2], [3, 4]).get())
 /// }
 /// ```
-public final class Client: @unchecked Sendable {
+public final class Client: Sendable {
   let hub: Hub
   @usableFromInline let context: ResultContext
   /// The engines, by id.
   public let engines: [EngineInfo]
   /// The program's remote functions (what steering clients may call).
   let registry: FunctionRegistry
-  private let endpointLock = NSLock()
-  private var endpoint: SteeringEndpoint?
+  /// The steering endpoint, while serving.
+  private let endpoint = Mutex<SteeringEndpoint?>(nil)
 
   init(hub: Hub, registry: FunctionRegistry) {
     self.hub = hub
@@ -34,7 +35,7 @@ public final class Client: @unchecked Sendable {
   /// returns the same path.
   @discardableResult
   public func serve() throws -> String {
-    try endpointLock.withLock {
+    try endpoint.withLock { endpoint in
       if let endpoint { return endpoint.connectionFile }
       let started = try SteeringEndpoint(
         client: self, registry: registry, configuration: Cluster.configuration)
@@ -45,7 +46,7 @@ public final class Client: @unchecked Sendable {
 
   /// Stops serving steering clients (if serving).
   func stopServing() {
-    endpointLock.withLock {
+    endpoint.withLock { endpoint in
       endpoint?.stop()
       endpoint = nil
     }
@@ -53,7 +54,7 @@ public final class Client: @unchecked Sendable {
 
   /// Blocks until a steering client says stop (returns at once when not serving).
   func waitUntilStopRequested() {
-    endpointLock.withLock { endpoint?.service }?.waitForStop()
+    endpoint.withLock { $0?.service }?.waitForStop()
   }
 
   /// The engine ids, 0..<N (`rc.ids`).

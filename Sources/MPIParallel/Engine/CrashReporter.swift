@@ -9,43 +9,50 @@
 /// and what it was running, using only async-signal-safe calls.
 enum CrashReporter {
   private static let capacity = 512
+
+  /// What the handler reports, and where it marks the journal.
+  private struct Record {
+    var prefixLength = 0
+    var functionLength = 0
+    var taskID = -1
+    var recordedFunction = ""
+    /// Where to append "FUNCTION\tKEYHEX\n" for the journal when a task crashes (nil: no journal).
+    var markerPath: UnsafeMutablePointer<CChar>?
+    var keyHigh: UInt64 = 0
+    var keyLow: UInt64 = 0
+    var hasKey = false
+  }
+
+  // Safe: the engine's thread writes these between tasks; the handler reads them as a task crashes.
+  nonisolated(unsafe) private static var record = Record()
   nonisolated(unsafe) private static let prefix = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-  nonisolated(unsafe) private static var prefixLength = 0
   nonisolated(unsafe) private static let function = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-  nonisolated(unsafe) private static var functionLength = 0
-  nonisolated(unsafe) private static var taskID = -1
-  nonisolated(unsafe) private static var recordedFunction = ""
-  /// Where to append "FUNCTION\tKEYHEX\n" for the journal when a task crashes (nil: no journal).
-  nonisolated(unsafe) private static var markerPath: UnsafeMutablePointer<CChar>?
-  nonisolated(unsafe) private static var keyHigh: UInt64 = 0
-  nonisolated(unsafe) private static var keyLow: UInt64 = 0
-  nonisolated(unsafe) private static var hasKey = false
 
   /// Crashes append a marker line to `path` (the journal's crash-marker file).
   static func recordCrashes(in path: String) {
-    markerPath = strdup(path)
+    record.markerPath = strdup(path)
   }
 
   /// Whether crash markers are written (then engines compute each call's key).
-  static var recordsCrashes: Bool { markerPath != nil }
+  static var recordsCrashes: Bool { record.markerPath != nil }
 
   /// The running call's journal key (its function and arguments).
   @inline(__always)
   static func running(key: TaskKey?) {
     guard let key else {
-      hasKey = false
+      record.hasKey = false
       return
     }
-    keyHigh = key.high
-    keyLow = key.low
-    hasKey = true
+    record.keyHigh = key.high
+    record.keyLow = key.low
+    record.hasKey = true
   }
 
   private static let signals: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT]
 
   /// Installs the handlers; `who` names the engine, e.g. "engine 2 (rank 3, host h, pid 42)".
   static func install(who: String) {
-    prefixLength = copy("MPIParallel: " + who, into: prefix)
+    record.prefixLength = copy("MPIParallel: " + who, into: prefix)
     for signal in signals {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { signal in CrashReporter.report(signal) }
@@ -58,17 +65,17 @@ enum CrashReporter {
   /// Records the task now running (cheap: a copy of the name).
   @inline(__always)
   static func running(taskID id: Int, function name: String) {
-    taskID = id
-    if name != recordedFunction {
-      recordedFunction = name
-      functionLength = copy(name, into: function)
+    record.taskID = id
+    if name != record.recordedFunction {
+      record.recordedFunction = name
+      record.functionLength = copy(name, into: function)
     }
   }
 
   /// Nothing is running.
   static func idle() {
-    taskID = -1
-    hasKey = false
+    record.taskID = -1
+    record.hasKey = false
   }
 
   private static func copy(_ string: String, into buffer: UnsafeMutablePointer<UInt8>) -> Int {
@@ -119,24 +126,24 @@ enum CrashReporter {
   }
 
   private static func report(_ signal: Int32) {
-    write(prefix, prefixLength)
+    write(prefix, record.prefixLength)
     write(" died of ")
     write(name(of: signal))
     write(" (signal ")
     write(number: Int(signal))
     write(")")
-    if taskID >= 0 {
+    if record.taskID >= 0 {
       write(" while running task ")
-      write(number: taskID)
+      write(number: record.taskID)
       write(" (function '")
-      write(function, functionLength)
+      write(function, record.functionLength)
       write("')")
     }
     write("; MPI ends the job\n")
-    if taskID >= 0 && hasKey, let markerPath {
+    if record.taskID >= 0 && record.hasKey, let markerPath = record.markerPath {
       let file = open(markerPath, O_WRONLY | O_APPEND | O_CREAT, 0o644)
       if file >= 0 {
-        _ = Glibc.write(file, function, functionLength)
+        _ = Glibc.write(file, function, record.functionLength)
         var line:
           (
             UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
@@ -152,8 +159,8 @@ enum CrashReporter {
           // No allocation in a signal handler: two plain loops over the key's halves.
           for nibble in 0..<16 {
             let shift = UInt64(60 - 4 * nibble)
-            buffer[1 + nibble] = digits.utf8Start[Int((keyHigh >> shift) & 0xF)]
-            buffer[17 + nibble] = digits.utf8Start[Int((keyLow >> shift) & 0xF)]
+            buffer[1 + nibble] = digits.utf8Start[Int((record.keyHigh >> shift) & 0xF)]
+            buffer[17 + nibble] = digits.utf8Start[Int((record.keyLow >> shift) & 0xF)]
           }
           buffer[33] = 10  // newline
           _ = Glibc.write(file, buffer.baseAddress!, 34)

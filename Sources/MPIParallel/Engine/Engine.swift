@@ -25,20 +25,25 @@ final class Engine {
   private let source: ArgumentSource
   let context: EngineContext
   /// Communicators of the hub and a set of engines, by the hub's id.
+  // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) var communicators: [Int: Communicator] = [:]
   /// The last call's function name and types as they arrived, and the
   /// function they named: a repeated call skips decoding and lookup.
+  // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) private var lastSignature: [UInt8] = []
   @exclusivity(unchecked) private var lastFunction: LastFunction?
   /// Replies held back while a bundle runs (sent together), and when the first was held.
+  // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) private var heldReplies: WireWriter?
   @exclusivity(unchecked) private var heldCount = 0
   @exclusivity(unchecked) private var heldSince = 0.0
   /// Replies sent together at most: a quarter of the bundle, so the hub can
   /// refill this engine while it runs the rest.
+  // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) private var flushEvery = Int.max
   /// The buffer calls' replies are written into, kept between calls (no
   /// allocation per reply; one that grew past `replyBufferLimit` is let go).
+  // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) private var replyBuffer = WireWriter(reservingCapacity: 256)
   private static let replyBufferLimit = 64 << 10
   /// How many bytes of replies the kept buffer holds before it is emptied.
@@ -46,6 +51,7 @@ final class Engine {
   /// The request being handled, copied out of its posted receive into
   /// storage reused from one request to the next (one that held a large
   /// message is let go).
+  // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) private var requestBytes: [UInt8] = []
   @exclusivity(unchecked) private var backoff = Backoff(now: MonotonicClock.now())
   @exclusivity(unchecked) private var idlePolls = 0

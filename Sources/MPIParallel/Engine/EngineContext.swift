@@ -11,6 +11,7 @@ import MPI
 ///   return try engine.communicator.allreduce(part.reduce(0, +), .sum)
 /// }
 /// ```
+// Safe: the namespace, its one mutable part, is used by the engine's thread, which runs the remote functions.
 public struct EngineContext: @unchecked Sendable {
   /// This engine's id: rank - 1, from 0 to `count` - 1.
   public let id: Int
@@ -26,6 +27,7 @@ public struct EngineContext: @unchecked Sendable {
   public let capabilities: Set<String>
   let namespace: Namespace
 
+  // Safe: set and cleared by the engine's thread around `serve`; the remote functions it runs read it.
   nonisolated(unsafe) static var active: EngineContext?
 
   /// The engine running the current remote function. Throws

@@ -97,6 +97,7 @@ extension WireWriter {
 /// One thread uses a source at a time (its reader skips dynamic exclusivity checks).
 @usableFromInline
 final class ArgumentSource {
+  // Safe: the engine's thread alone reads a call's arguments (see above).
   @exclusivity(unchecked) var reader: WireReader
   let namespace: Namespace
   init(_ reader: WireReader, namespace: Namespace) {

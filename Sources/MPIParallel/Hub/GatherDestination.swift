@@ -7,6 +7,7 @@ protocol GatherDestination: AnyObject, Sendable {
 }
 
 /// Bytes (encoded parts, or error messages).
+// Safe: MPI fills `bytes` before the slots pointing here complete under the result's lock; reads come after.
 final class ByteDestination: GatherDestination, @unchecked Sendable {
   private(set) var storage: [UInt8]
   let bytes: UnsafeMutableRawBufferPointer
@@ -23,6 +24,7 @@ final class ByteDestination: GatherDestination, @unchecked Sendable {
 
 /// The final `[Element]` of a gather of numbers, written in place by MPI.
 /// Only for `WireScalar` elements (plain numbers: no initialization, no references).
+// Safe: MPI fills `bytes` before the slots pointing here complete under the result's lock; reads come after.
 final class ArrayDestination<Element>: GatherDestination, @unchecked Sendable {
   private(set) var array: [Element]
   let bytes: UnsafeMutableRawBufferPointer

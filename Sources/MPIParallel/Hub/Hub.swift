@@ -8,6 +8,7 @@ import Synchronization
 /// through a locked inbox and wait on result states. It never blocks in MPI
 /// while work is in flight: sends, broadcasts, scatters and gathers are
 /// non-blocking and tested in its loop.
+// Safe: `loop` is the baton's holder's (Hub.baton); the other vars sit under a lock each (`thread`: set once).
 final class Hub: @unchecked Sendable {
   enum Command {
     case loadBalanced([Job])
@@ -43,7 +44,7 @@ final class Hub: @unchecked Sendable {
 
   // Shared with the driver.
   let inboxLock = ConditionLock()
-  /// Read and written under `inboxLock` only (no dynamic exclusivity checks on top).
+  // Safe: read and written under `inboxLock` only, so no dynamic exclusivity checks on top.
   @exclusivity(unchecked) var inbox: [Command] = []
   /// Whether the inbox may hold commands: set with each post, cleared when
   /// the loop takes them (both under `inboxLock`). A pass that finds it
@@ -466,7 +467,8 @@ struct PendingSend {
 
 /// The hub's answer to a driver's question (abort, status): set once on the
 /// hub's side, waited for on the driver's.
-final class HubReply<Value>: @unchecked Sendable {
+// Safe: `value` is read and written under `lock` only.
+final class HubReply<Value: Sendable>: @unchecked Sendable {
   private let lock = ConditionLock()
   private var value: Value?
 

@@ -7,14 +7,18 @@
 /// its fields skip dynamic exclusivity checks (`@exclusivity(unchecked)`).
 final class Job {
   /// (Reset when a map source takes the job back for another chunk: see `MapSource.recycle`.)
+  // Safe: one owner at a time (see the type).
   @exclusivity(unchecked) private(set) var taskID: Int
   /// The encoded request (built by the driver's thread; collectives build theirs at dispatch).
+  // Safe: one owner at a time (see the type).
   @exclusivity(unchecked) var message: [UInt8]
   let result: ResultState
+  // Safe: one owner at a time (see the type).
   @exclusivity(unchecked) private(set) var slot: Int
   /// Engines a load-balanced job may run on (nil: any).
   let targets: [Int]?
   /// The engine it runs on: chosen by the scheduler for load-balanced jobs, fixed for direct ones.
+  // Safe: one owner at a time (see the type).
   @exclusivity(unchecked) var engine: Int
   /// Whether it counts against the engine's load-balanced high-water mark.
   let loadBalanced: Bool
@@ -25,12 +29,15 @@ final class Job {
   let sharedFlags: SharedFlags?
   var flags: TaskFlags? { sharedFlags?.value }
   /// Engines that declined it (functional dependency) or on which it failed (retries).
+  // Safe: one owner at a time (see the type).
   @exclusivity(unchecked) var tried: Set<Int> = []
   /// Failed runs so far (against `flags.retries`).
+  // Safe: one owner at a time (see the type).
   @exclusivity(unchecked) var failures = 0
   /// When it was first queued (monotonic seconds), for its dependency timeout.
   let queuedAt: Double
   /// Its function and arguments' key, when a journal is kept.
+  // Safe: one owner at a time (see the type).
   @exclusivity(unchecked) var journalKey: JournalKey? = nil
   /// The map whose chunk `slot` it is, when its request is written only as
   /// it is sent (`message` stays empty; see `MapSource.job`).

@@ -18,12 +18,15 @@ final class MapSource {
   let queuedAt = MonotonicClock.now()
   /// The next chunk to hand out (in order; hinted sources go through the
   /// queue's heap). Only the hub's loop touches it (no dynamic exclusivity checks).
+  // Safe: only the hub's loop touches it, under the baton (Hub.baton).
   @exclusivity(unchecked) var next = 0
   /// Chunks aborted, or handed out from the heap.
+  // Safe: only the hub's loop touches it, under the baton (Hub.baton).
   @exclusivity(unchecked) var skipped = Set<Int>()
   /// Jobs of this source whose replies are in, kept to carry later chunks
   /// (no allocation and release per chunk). They hold the source, so they
   /// are kept only while chunks remain to hand out (see `recycle`).
+  // Safe: only the hub's loop touches it, under the baton (Hub.baton).
   @exclusivity(unchecked) private var spares: [Job] = []
 
   init(

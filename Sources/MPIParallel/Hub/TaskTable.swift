@@ -36,7 +36,7 @@ public struct TaskRecord: Sendable, Equatable {
 
 /// Every task the hub has seen, indexed by id (ids are dense from 1). The
 /// driver allocates ids when it submits; the hub updates state and times.
-final class TaskTable: @unchecked Sendable {
+final class TaskTable: Sendable {
   private struct Row {
     var function: String
     var engine: Int32 = -1

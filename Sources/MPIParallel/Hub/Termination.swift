@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -11,14 +12,20 @@ import Foundation
 /// has not written yet and marks the run as terminated, so the next run
 /// resumes from there, and exits.
 enum Termination {
+  // Safe: a sig_atomic_t the SIGTERM handler sets once and threads only poll; a stale read costs a pass.
   nonisolated(unsafe) private static var requested: sig_atomic_t = 0
-  nonisolated(unsafe) private static weak var hub: Hub?
-  nonisolated(unsafe) private static var installed = false
-  /// The steering connection file to remove on the way out.
-  nonisolated(unsafe) private static var connectionFile: String?
-  private static let lock = NSLock()
   /// Whether a pass of the hub's loop is running (set by `iterate`).
+  // Safe: written under the hub's baton; read after SIGTERM only, to wait out the one pass still running.
   nonisolated(unsafe) static var passRunning = false
+
+  /// What the thread that handles SIGTERM writes and removes.
+  private struct Targets {
+    weak var hub: Hub?
+    var installed = false
+    /// The steering connection file to remove on the way out.
+    var connectionFile: String?
+  }
+  private static let targets = Mutex(Targets())
 
   /// SIGTERM arrived: the hub's loop does no more work (no result completes
   /// after the journal's last write, so every result the driver saw is in it).
@@ -26,21 +33,21 @@ enum Termination {
 
   /// Installs the SIGTERM handler for `hub` (rank 0, with a journal).
   static func flushOnSignal(_ hub: Hub) {
-    lock.withLock { self.hub = hub }
+    targets.withLock { $0.hub = hub }
     install()
   }
 
   /// On SIGTERM, removes `path` (a served job's connection file) before exiting;
   /// nil forgets it (the job removed it itself).
   static func removeOnSignal(_ path: String?) {
-    lock.withLock { connectionFile = path }
+    targets.withLock { $0.connectionFile = path }
     if path != nil { install() }
   }
 
   private static func install() {
-    let first: Bool = lock.withLock {
-      defer { installed = true }
-      return !installed
+    let first: Bool = targets.withLock { targets in
+      defer { targets.installed = true }
+      return !targets.installed
     }
     guard first else { return }
     signal(SIGTERM) { _ in Termination.requested = 1 }
@@ -48,7 +55,7 @@ enum Termination {
       while requested == 0 { MonotonicClock.sleep(5e-3) }
       // Let a pass that was running finish; later passes do nothing.
       while passRunning { MonotonicClock.sleep(1e-3) }
-      let (hub, file) = lock.withLock { (Termination.hub, connectionFile) }
+      let (hub, file) = targets.withLock { ($0.hub, $0.connectionFile) }
       if let file { unlink(file) }
       if let hub, let journal = hub.journal {
         StandardStreams.writeError("MPIParallel: terminated; writing the journal before exiting\n")

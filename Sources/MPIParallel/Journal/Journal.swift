@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The task journal: an SQLite database (through GRDB, in WAL mode) that
 /// records every finished task of every run of a program, so that a program
@@ -18,15 +19,15 @@ import GRDB
 /// The journal refuses any file that is not one (another program's SQLite
 /// database, a corrupt file, random bytes) with ``JournalError/notAJournal(path:reason:)``
 /// and never writes to it. The file format is described in `JournalSchema`.
-public final class Journal: @unchecked Sendable {
+public final class Journal: Sendable {
   /// The journal's file.
   public let path: String
   /// The WAL's size, in pages of 4 KB, that makes a commit checkpoint it.
   static let checkpointPages = 16_384
   private let pool: DatabasePool
   private let writer: JournalWriter
-  private let lock = ConditionLock()
-  private var closed = false
+  /// Set by the first `close()`.
+  private let closed = Atomic<Bool>(false)
 
   /// Opens FILE, creating it (and its schema) when missing or empty. An
   /// existing file must be a journal (or an empty database), else
@@ -88,7 +89,7 @@ public final class Journal: @unchecked Sendable {
   }
 
   deinit {
-    if !closed { try? writer.stop() }
+    if !closed.load(ordering: .acquiring) { try? writer.stop() }
   }
 
   /// The path engines append crash markers to.
@@ -194,11 +195,7 @@ public final class Journal: @unchecked Sendable {
   /// tasks, and closes the file; the journal can no longer be used.
   /// Closing twice does nothing.
   public func close() throws {
-    let wasClosed = lock.withLock {
-      defer { closed = true }
-      return closed
-    }
-    if wasClosed { return }
+    if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
     try writer.stop()
     try moveStaged()
     try database { try pool.close() }
@@ -331,7 +328,9 @@ public final class Journal: @unchecked Sendable {
   // MARK: - Helpers
 
   private func checkOpen() throws {
-    if lock.withLock({ closed }) { throw JournalError.io(path: path, reason: "the journal is closed") }
+    if closed.load(ordering: .acquiring) {
+      throw JournalError.io(path: path, reason: "the journal is closed")
+    }
   }
 
   /// Runs `body`, turning database errors into journal errors.

@@ -16,6 +16,7 @@ import Synchronization
 ///
 /// The thread holds only this object (not the `Journal`), so a journal that
 /// is dropped without `close()` can still stop it from its `deinit`.
+// Safe: the vars are touched under `lock` (a batch swapped out under it is the writer thread's alone).
 final class JournalWriter: @unchecked Sendable {
   /// The longest a record waits before the writer takes it.
   static let interval = 0.05
@@ -45,8 +46,8 @@ final class JournalWriter: @unchecked Sendable {
   private var stopped = false
   /// The first write that failed; every later flush reports it.
   private var failure: JournalError?
-  private let write: (JournalBatch) throws -> Void
-  private let move: () throws -> Int
+  private let write: @Sendable (JournalBatch) throws -> Void
+  private let move: @Sendable () throws -> Int
   private let policy: MovePolicy
   private let path: String
 
@@ -54,8 +55,8 @@ final class JournalWriter: @unchecked Sendable {
   /// transaction); `move` moves a few staged batches into the table of
   /// tasks and returns how many records moved (0: none were staged).
   init(
-    path: String, policy: MovePolicy = MovePolicy(), write: @escaping (JournalBatch) throws -> Void,
-    move: @escaping () throws -> Int
+    path: String, policy: MovePolicy = MovePolicy(), write: @escaping @Sendable (JournalBatch) throws -> Void,
+    move: @escaping @Sendable () throws -> Int
   ) {
     self.path = path
     self.policy = policy

@@ -6,6 +6,7 @@ import Synchronization
 /// in input order (the default of an ordered map) or in completion order
 /// (`unordered`), blocking (`for item in result`) or suspending
 /// (`for await item in result`).
+// Safe: `lastDecoded` is read and written under `lock` only; the other fields never change.
 public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
   /// Appends a finished slot's values (one, or a chunk's) to the array it is given.
   @usableFromInline

@@ -3,6 +3,7 @@ import Synchronization
 /// The result of one task (a load-balanced `apply`, an engine's `apply`) or
 /// of an operation with one combined value (`gather`, `push`, `scatter`).
 /// Block with `get(timeout:)` or suspend with `try await result.value`.
+// Safe: the cached value and error are read and written under `lock` only; the other fields never change.
 public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   /// Makes the value from the finished state (which reads what it needs:
   /// a call's one slot, or a snapshot of all of them).

@@ -9,7 +9,7 @@ import Synchronization
 /// `itemStarts[i]..<itemStarts[i+1]`, or item `i` alone when every slot is
 /// one item.
 @usableFromInline
-final class ResultState: @unchecked Sendable {
+final class ResultState: Sendable {
   /// What arrived for a slot.
   enum Outcome {
     /// An engine's reply (success or error), undecoded.

@@ -18,6 +18,7 @@ protocol ReplySink: AnyObject, Sendable {
 /// the result's lock); a reader reads them only after seeing the slot
 /// complete (under the same lock), so the two never overlap.
 @usableFromInline
+// Safe: a slot's items are written before it completes, and read after, both under the result's lock.
 final class TypedReplies<Element>: ReplySink, @unchecked Sendable {
   /// Item `i`'s value, initialized once its slot completed as `.decoded`.
   private let storage: UnsafeMutablePointer<Element>

@@ -4,7 +4,7 @@ internal import MPIParallelSteering
 /// A served job's steering endpoint on rank 0: the TCP server, the service
 /// behind it, and the connection file that tells clients where and how to
 /// connect (written with mode 0600 on start, removed on a clean stop).
-final class SteeringEndpoint: @unchecked Sendable {
+final class SteeringEndpoint: Sendable {
   let server: SteeringServer
   let service: SteeringService
   /// The connection file's path.

@@ -1,5 +1,6 @@
 import Foundation
 internal import MPIParallelSteering
+import Synchronization
 
 /// The hub's answers to steering clients: each command becomes the same
 /// submissions a driver makes (DirectView applies, load-balanced maps), with
@@ -7,7 +8,7 @@ internal import MPIParallelSteering
 /// reaches an engine. Jobs are kept after they finish (the oldest finished
 /// ones are forgotten past `keptJobs`), so a client that disconnects can come
 /// back for its results.
-final class SteeringService: SteeringBackend, @unchecked Sendable {
+final class SteeringService: SteeringBackend, Sendable {
   /// A submission's results: one or more parts (a scatter has one per engine).
   struct Job {
     enum Kind {
@@ -25,12 +26,16 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
   let client: Client
   let registry: FunctionRegistry
   let profile: String
-  private let lock = NSLock()
-  private var jobs: [Int: Job] = [:]
-  private var jobOfTask: [Int: Int] = [:]
-  private var nextJob = 1
+  /// The jobs kept, by id, and the job of each of their tasks.
+  private struct Jobs {
+    var byID: [Int: Job] = [:]
+    var ofTask: [Int: Int] = [:]
+    var next = 1
+  }
+  private let jobs = Mutex(Jobs())
   private let stopped = ConditionLock()
-  private var stopRequestedFlag = false
+  /// Set under `stopped` (a waiter that looks under it cannot miss the broadcast).
+  private let stopRequestedFlag = Atomic<Bool>(false)
 
   /// The longest a `wait` holds its reply (the client asks again).
   static let longestWait = 10.0
@@ -46,14 +51,14 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
   // MARK: Stop
 
   func stopRequested() {
-    stopped.withLock { stopRequestedFlag = true }
+    stopped.withLock { stopRequestedFlag.store(true, ordering: .relaxed) }
     stopped.broadcast()
   }
 
   /// Blocks until a client asks the job to stop.
   func waitForStop() {
     stopped.withLock {
-      while !stopRequestedFlag { _ = stopped.wait(until: nil) }
+      while !stopRequestedFlag.load(ordering: .relaxed) { _ = stopped.wait(until: nil) }
     }
   }
 
@@ -223,27 +228,27 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
   // MARK: Jobs
 
   private func register(_ job: Job) -> Submission {
-    lock.withLock {
-      let id = nextJob
-      nextJob += 1
-      jobs[id] = job
-      for task in job.taskIDs { jobOfTask[task] = id }
-      if jobs.count > Self.keptJobs { forgetOldJobs() }
+    jobs.withLock { jobs in
+      let id = jobs.next
+      jobs.next += 1
+      jobs.byID[id] = job
+      for task in job.taskIDs { jobs.ofTask[task] = id }
+      if jobs.byID.count > Self.keptJobs { Self.forgetOldJobs(&jobs) }
       return Submission(job: id, tasks: job.taskIDs, count: job.parts.reduce(0) { $0 + $1.count })
     }
   }
 
-  /// Forgets the oldest finished jobs (lock held).
-  private func forgetOldJobs() {
-    for id in jobs.keys.sorted() where jobs.count > Self.keptJobs / 2 {
-      guard let job = jobs[id], job.parts.allSatisfy(\.isReady) else { continue }
-      jobs[id] = nil
-      for task in job.taskIDs { jobOfTask[task] = nil }
+  /// Forgets the oldest finished jobs.
+  private static func forgetOldJobs(_ jobs: inout Jobs) {
+    for id in jobs.byID.keys.sorted() where jobs.byID.count > keptJobs / 2 {
+      guard let job = jobs.byID[id], job.parts.allSatisfy(\.isReady) else { continue }
+      jobs.byID[id] = nil
+      for task in job.taskIDs { jobs.ofTask[task] = nil }
     }
   }
 
   private func job(_ id: Int) throws -> Job {
-    guard let job = lock.withLock({ jobs[id] }) else {
+    guard let job = jobs.withLock({ $0.byID[id] }) else {
       throw SteeringFailure("unknownJob", "no job \(id) on this hub (never submitted, or forgotten)")
     }
     return job
@@ -341,7 +346,7 @@ final class SteeringService: SteeringBackend, @unchecked Sendable {
       throw SteeringFailure("unknownTask", "no task \(task) on this hub")
     }
     var items: [ItemOutcome]?
-    if let jobID = lock.withLock({ jobOfTask[task] }), let job = lock.withLock({ jobs[jobID] }),
+    if let jobID = jobs.withLock({ $0.ofTask[task] }), let job = jobs.withLock({ $0.byID[jobID] }),
       job.parts.allSatisfy(\.isReady)
     {
       items = self.items(of: job, task: task).0

@@ -30,6 +30,7 @@ struct Backoff: Sendable {
   }
 
   /// The settings every new back-off starts with (the runtime's configuration sets them at start-up).
+  // Safe: set by Cluster.run before it starts the hub thread or the engine loop; only read from then on.
   nonisolated(unsafe) static var defaults = Settings()
 
   var spinFor: Double

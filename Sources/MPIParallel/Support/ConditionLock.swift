@@ -6,6 +6,7 @@
 
 /// A mutex with a condition variable on the monotonic clock: the one lock the
 /// runtime uses between the driver's threads and the hub thread.
+// Safe: a pthread mutex and condition are made to be shared between threads; the pointers never change.
 final class ConditionLock: @unchecked Sendable {
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)

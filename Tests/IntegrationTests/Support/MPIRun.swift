@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -494,36 +495,26 @@ enum MPIRun {
 }
 
 /// Bytes read from one pipe, appended by its reader thread.
-private final class Collector: @unchecked Sendable {
-  private let lock = NSLock()
-  private var data = Data()
+private final class Collector: Sendable {
+  private let data = Mutex(Data())
 
   func append(_ bytes: [UInt8], count: Int) {
-    lock.lock()
-    data.append(contentsOf: bytes[0..<count])
-    lock.unlock()
+    data.withLock { $0.append(contentsOf: bytes[0..<count]) }
   }
 
   var string: String {
-    lock.lock()
-    defer { lock.unlock() }
-    return String(decoding: data, as: UTF8.self)
+    data.withLock { String(decoding: $0, as: UTF8.self) }
   }
 }
 
-private final class Flag: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = false
+private final class Flag: Sendable {
+  private let value = Mutex(false)
 
   func set() {
-    lock.lock()
-    value = true
-    lock.unlock()
+    value.withLock { $0 = true }
   }
 
   var isSet: Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return value
+    value.withLock { $0 }
   }
 }

@@ -1,15 +1,17 @@
 import Foundation
 import MPIParallelSteering
+import Synchronization
 import XCTest
 
 /// A job run with `--serve` under mpirun on a thread of its own (with the
 /// harness's watchdog), for steering tests: wait for its connection file,
 /// steer it, stop it, and read how it ended.
-final class ServedJob: @unchecked Sendable {
+final class ServedJob: Sendable {
   let home: String
   let profile: String
   private let done = DispatchSemaphore(value: 0)
-  private var outcome: Result<MPIRunResult, any Error>?
+  /// How the run ended, once it has (`done` is signalled then).
+  private let outcome = Mutex<Result<MPIRunResult, any Error>?>(nil)
 
   init(
     _ product: String = "mpp-testapp", ranks: Int, profile: String = "test", extraArguments: [String] = [],
@@ -24,7 +26,7 @@ final class ServedJob: @unchecked Sendable {
         try MPIRun.run(
           product, ranks: ranks, arguments: arguments, environment: environment, timeout: timeout)
       }
-      outcome = result
+      outcome.withLock { $0 = result }
       done.signal()
     }
   }
@@ -42,7 +44,7 @@ final class ServedJob: @unchecked Sendable {
       }
       if done.wait(timeout: .now() + 0.1) == .success {
         done.signal()
-        let ended = try outcome!.get()
+        let ended = try outcome.withLock { $0 }!.get()
         throw ServedJobEnded(result: ended)
       }
     }
@@ -53,7 +55,7 @@ final class ServedJob: @unchecked Sendable {
   func finish(timeout: Double = 60) throws -> MPIRunResult? {
     guard done.wait(timeout: .now() + timeout) == .success else { return nil }
     done.signal()
-    return try outcome!.get()
+    return try outcome.withLock { $0 }!.get()
   }
 
   /// Asks the job to stop if it still serves (for tearDown after a failure).
