@@ -52,6 +52,7 @@ let package = Package(
       name: "mpp-configapp", dependencies: ["MPIParallel", "MPIParallelSteering"], path: "Tests/ConfigApp"),
     .executableTarget(
       name: "mpi-selftest", dependencies: ["MPI"], path: "Tests/MPISelfTest"),
+    .executableTarget(name: "race-canary", path: "Tests/RaceCanary"),
     .testTarget(
       name: "MPIParallelTests", dependencies: ["MPIParallel", "MPIParallelSteering", "mpiparallel-bench"]),
     .target(name: "SteeringTestSupport", path: "Tests/SteeringTestSupport"),
