@@ -88,8 +88,15 @@ public final class Journal: Sendable {
     }
   }
 
+  /// A journal dropped without `close()` stops its writer (what was queued
+  /// is written; staged records stay staged for the next open to move) and
+  /// closes its connections at once: the writer's thread may hold the pool a
+  /// moment longer, and the file must be free for whoever opens it next.
   deinit {
-    if !closed.load(ordering: .acquiring) { try? writer.stop() }
+    if !closed.load(ordering: .acquiring) {
+      try? writer.stop()
+      try? pool.close()
+    }
   }
 
   /// The path engines append crash markers to.
