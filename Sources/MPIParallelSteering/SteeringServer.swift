@@ -21,16 +21,25 @@ public final class SteeringServer: Sendable {
     public var stallTimeout: Double
     /// How far a request's time may be from the hub's clock (seconds).
     public var replayWindow: Double
+    /// Warnings logged per kind of refusal (or drop) and ``warningInterval``;
+    /// past it they are counted, and one line reports the count when the
+    /// interval ends.
+    public var warningLimit: Int
+    /// The interval of ``warningLimit``, in seconds.
+    public var warningInterval: Double
 
     public init(
       host: String = "127.0.0.1", port: Int = 0, frameLimit: Int = SteeringFrame.defaultLimit,
-      stallTimeout: Double = 30, replayWindow: Double = 300
+      stallTimeout: Double = 30, replayWindow: Double = 300, warningLimit: Int = 10,
+      warningInterval: Double = 60
     ) {
       self.host = host
       self.port = port
       self.frameLimit = frameLimit
       self.stallTimeout = stallTimeout
       self.replayWindow = replayWindow
+      self.warningLimit = warningLimit
+      self.warningInterval = warningInterval
     }
   }
 
@@ -43,6 +52,8 @@ public final class SteeringServer: Sendable {
   private let channel = NIOLockedValueBox<(any Channel)?>(nil)
   private let replay: NIOLockedValueBox<ReplayGuard>
   private let counters = NIOLockedValueBox(Counters())
+  /// Holds back floods of refusal and drop warnings.
+  private let warnings: NIOLockedValueBox<LogRateLimiter>
   let work = DispatchQueue(label: "MPIParallel steering", attributes: .concurrent)
 
   /// What the server has seen, for logs and tests.
@@ -59,6 +70,8 @@ public final class SteeringServer: Sendable {
     self.backend = backend
     self.log = log
     replay = NIOLockedValueBox(ReplayGuard(window: settings.replayWindow))
+    warnings = NIOLockedValueBox(
+      LogRateLimiter(limit: settings.warningLimit, interval: settings.warningInterval))
     group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
   }
 
@@ -81,6 +94,12 @@ public final class SteeringServer: Sendable {
         throw SteeringError.cannotListen(address: settings.host, reason: "the listener has no port")
       }
       log.info("steering: listening on \(settings.host):\(port)")
+      // Reports warnings held back once their interval ends, even when no
+      // further refusal comes to report them.
+      let every = TimeAmount.nanoseconds(Int64(settings.warningInterval * 1e9))
+      group.next().scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] _ in
+        self?.reportHeldBack()
+      }
       return port
     } catch let error as SteeringError {
       throw error
@@ -142,11 +161,36 @@ public final class SteeringServer: Sendable {
 
   func noteRefused(_ reason: String, peer: String) {
     counters.withLockedValue { $0.refused += 1 }
-    log.warning("steering: refused a request from \(peer): \(reason)")
+    warn("steering: refused a request from \(peer): \(reason)", as: "refused: " + LogRateLimiter.reason(of: reason))
   }
 
   func noteDropped(_ reason: String, peer: String) {
     counters.withLockedValue { $0.dropped += 1 }
-    log.warning("steering: dropped \(peer): \(reason)")
+    warn("steering: dropped \(peer): \(reason)", as: "dropped: " + LogRateLimiter.reason(of: reason))
   }
+
+  /// Logs `line` unless too many warnings of its `kind` came in this interval.
+  private func warn(_ line: String, as kind: String) {
+    let now = Self.now()
+    let (ended, admitted) = warnings.withLockedValue { ($0.expired(now: now), $0.admit(kind, now: now)) }
+    report(ended)
+    if admitted { log.warning("\(line)") }
+  }
+
+  /// Reports the warnings held back in intervals that have ended.
+  func reportHeldBack() {
+    let now = Self.now()
+    report(warnings.withLockedValue { $0.expired(now: now) })
+  }
+
+  private func report(_ ended: [(reason: String, suppressed: Int)]) {
+    for (reason, count) in ended {
+      log.warning(
+        "steering: held back \(count) more warnings of '\(reason)' in \(settings.warningInterval) s (at most \(settings.warningLimit) logged per kind)"
+      )
+    }
+  }
+
+  /// Seconds on a steady clock.
+  private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 }

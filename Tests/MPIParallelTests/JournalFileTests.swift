@@ -90,7 +90,7 @@ final class JournalFileTests: XCTestCase {
     let header = try bytes(path)
     XCTAssertEqual(Array(header.prefix(15)), Array("SQLite format 3".utf8))
     XCTAssertEqual(Array(header[68..<72]), Array("MPPJ".utf8))  // application_id
-    XCTAssertEqual(Array(header[60..<64]), [0, 0, 0, 2])  // user_version
+    XCTAssertEqual(Array(header[60..<64]), [0, 0, 0, 3])  // user_version
     let again = try Journal(path: path)
     defer { try? again.close() }
     XCTAssertEqual(try again.completedResults(), [JournalKey(function: "f", key: TaskKey.of([1])): [42]])

@@ -205,13 +205,15 @@ final class JournalStagingTests: JournalTestCase {
   }
 
   /// A journal in format 1 (no `staged` table) keeps its records and is
-  /// brought to format 2 when opened.
-  func testAFormatOneJournalIsBroughtToFormatTwo() throws {
+  /// brought to the current format when opened.
+  func testAFormatOneJournalIsBroughtToTheCurrentFormat() throws {
     let queue = try DatabaseQueue(path: path())
     try queue.write { db in
       try db.execute(sql: "PRAGMA application_id = \(JournalSchema.applicationID)")
       try db.execute(sql: "PRAGMA user_version = 1")
-      try db.execute(sql: JournalSchema.createSQL.replacingOccurrences(of: JournalSchema.stagedSQL, with: ""))
+      try db.execute(
+        sql: JournalSchema.createSQL.replacingOccurrences(of: JournalSchema.stagedSQL, with: "")
+          .replacingOccurrences(of: JournalSchema.guardSQL, with: ""))
       try db.execute(
         sql: "INSERT INTO tasks (run, task_id, function, state, submitted) VALUES (1, 5, 'old', 'aborted', 0)"
       )
@@ -234,6 +236,6 @@ final class JournalStagingTests: JournalTestCase {
     XCTAssertEqual(try journal.record(taskID: 6), record(6))
     let check = try DatabaseQueue(path: path())
     defer { try? check.close() }
-    XCTAssertEqual(try check.read { try Int.fetchOne($0, sql: "PRAGMA user_version") }, 2)
+    XCTAssertEqual(try check.read { try Int.fetchOne($0, sql: "PRAGMA user_version") }, JournalSchema.version)
   }
 }

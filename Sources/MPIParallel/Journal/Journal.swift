@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Synchronization
 
-/// The task journal: an SQLite database (through GRDB, in WAL mode) that
+/// The task journal: an SQLite database (through GRDB, in WAL mode while open) that
 /// records every finished task of every run of a program, so that a program
 /// started again with the same journal can resume (reuse the results of tasks
 /// that already succeeded, quarantine tasks that crash their engines) and so
@@ -76,12 +76,14 @@ public final class Journal: Sendable {
       move: {
         let moved = try Self.immediate(pool) { db in try JournalStaging.move(db, through: .max, path: path) }
         // Everything is moved: a good time for the checkpoint the writes put off.
-        if moved == 0 { try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) } }
+        if moved == 0 { try pool.writeWithoutTransaction { db in try JournalWAL.checkpoint(db) } }
         return moved
       })
-    // Records a killed run left staged.
+    // Records a killed run left staged, then a checkpoint, so that the main
+    // file holds the format and the armed guard (see `JournalWAL`).
     do {
       try moveStaged()
+      try database { try pool.writeWithoutTransaction { db in try JournalWAL.checkpoint(db) } }
     } catch {
       try? writer.stop()
       throw error
@@ -146,10 +148,12 @@ public final class Journal: Sendable {
         let run = (last ?? 0) + 1
         try db.execute(
           sql: "INSERT INTO runs (run, started) VALUES (?, ?)",
-          arguments: [run, Date().timeIntervalSinceReferenceDate])
+          arguments: [run, Date().timeIntervalSince1970])
         return run
       }
     }
+    // The new run in the main file, the guard armed there for its records.
+    try database { try pool.writeWithoutTransaction { db in try JournalWAL.checkpoint(db) } }
     if markers != nil {
       do {
         try FileManager.default.removeItem(atPath: crashMarkerPath)
@@ -168,7 +172,7 @@ public final class Journal: Sendable {
       try pool.write { db -> Int in
         try db.execute(
           sql: "UPDATE runs SET ended = ?, how = ? WHERE run = ?",
-          arguments: [Date().timeIntervalSinceReferenceDate, how.rawValue, run])
+          arguments: [Date().timeIntervalSince1970, how.rawValue, run])
         return db.changesCount
       }
     }
@@ -199,13 +203,18 @@ public final class Journal: Sendable {
   }
 
   /// Flushes and stops the writer, moves what is staged into the table of
-  /// tasks, and closes the file; the journal can no longer be used.
+  /// tasks, copies the write-ahead log into the file and closes it: the
+  /// journal is then one file, with no `-wal` or `-shm` beside it (unless
+  /// another process still has it open). The journal can no longer be used.
   /// Closing twice does nothing.
   public func close() throws {
     if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
     try writer.stop()
     try moveStaged()
-    try database { try pool.close() }
+    try database {
+      try pool.close()
+      try JournalWAL.seal(path: path)
+    }
   }
 
   /// Writes every record appended so far (`flush()`), then moves every
@@ -307,8 +316,8 @@ public final class Journal: Sendable {
         runs.append(
           (
             run: Int(JournalSQL.int(row, 0) ?? 0),
-            started: JournalSQL.date(row, 1) ?? Date(timeIntervalSinceReferenceDate: 0),
-            ended: JournalSQL.date(row, 2), how: JournalSQL.text(row, 3).flatMap(RunEnd.init(rawValue:))
+            started: Date(timeIntervalSince1970: JournalSQL.double(row, 1) ?? 0),
+            ended: JournalSQL.double(row, 2).map(Date.init(timeIntervalSince1970:)), how: JournalSQL.text(row, 3).flatMap(RunEnd.init(rawValue:))
           ))
       }
       return runs

@@ -7,6 +7,11 @@ public enum JournalError: Error, CustomStringConvertible, Equatable {
   /// The file is a journal written by a newer version of MPIParallel, in a
   /// format this version cannot read.
   case newerFormat(path: String, version: Int)
+  /// The journal's records are not all there: its write-ahead log
+  /// (`FILE-wal`), which held records of a run that did not close, is
+  /// missing or damaged. The journal refuses it rather than start again
+  /// with part of its history, and leaves the files as they are.
+  case incomplete(path: String, reason: String)
   /// Reading or writing the file failed.
   case io(path: String, reason: String)
 
@@ -18,6 +23,8 @@ public enum JournalError: Error, CustomStringConvertible, Equatable {
     case .newerFormat(let path, let version):
       return
         "\(path) is a journal in format \(version), newer than this MPIParallel reads (format \(JournalSchema.version))"
+    case .incomplete(let path, let reason):
+      return "journal \(path) is missing records: \(reason); refusing to use it, the files are left as they were"
     case .io(let path, let reason):
       return "journal \(path): \(reason)"
     }

@@ -10,7 +10,9 @@ import GRDB
 ///
 /// - `runs(run INTEGER PRIMARY KEY, started REAL, ended REAL, how TEXT)`:
 ///   one row per run of the program; `ended` and `how` stay NULL for a run
-///   that crashed (or is still going).
+///   that crashed (or is still going). Its times are Unix times (seconds
+///   since 1970-01-01 00:00:00 UTC), as SQLite's `datetime(started, 'unixepoch')`
+///   reads them.
 /// - `tasks(run, task_id, function, key_high, key_low, engine, state,
 ///   submitted, started, completed, error, result BLOB)`, primary key
 ///   `(run, task_id)`: one row per finished task. `key_high`/`key_low` are
@@ -28,17 +30,28 @@ import GRDB
 ///   Reading through `Journal` moves them first, so a reader sees them in
 ///   `tasks`; a plain SQLite reader sees there only what was moved.
 ///
-/// Format 1 had no `staged` table; a journal in format 1 gets one (and
-/// format 2) when it is first opened for writing.
+/// - `wal_guard(pending INTEGER)`, one row: 1 in the main file while the
+///   write-ahead log may hold records the main file lacks, 0 once they are
+///   all in it; `JournalWAL` keeps it and checks it when the file is opened.
 ///
-/// Times are REAL seconds since 2001-01-01 00:00:00 UTC (Foundation's
-/// reference date, so a `Date` round-trips exactly); add 978307200 for Unix
+/// Format 1 had no `staged` table; formats 1 and 2 had no `wal_guard` and
+/// kept `runs` times in seconds since 2001. An older journal is brought to
+/// format 3 (the tables added, its `runs` times turned into Unix times) when
+/// it is first opened for writing.
+///
+/// The times of `tasks` are REAL seconds since 2001-01-01 00:00:00 UTC
+/// (Foundation's reference date, so that a record's `Date`s round-trip
+/// exactly and the writer binds them as they are); add 978307200 for Unix
 /// time.
 enum JournalSchema {
   /// `PRAGMA application_id` of every journal: "MPPJ" in ASCII.
   static let applicationID: Int32 = 0x4d50_504a
   /// The format version in `PRAGMA user_version`.
-  static let version = 2
+  static let version = 3
+
+  /// Seconds from 1970-01-01 to 2001-01-01 (UTC): what turns a format 2
+  /// `runs` time into a Unix time.
+  static let referenceDateOffset = Date.timeIntervalBetween1970AndReferenceDate
 
   /// The 16 bytes every SQLite database starts with.
   static let sqliteMagic: [UInt8] = Array("SQLite format 3\0".utf8)
@@ -72,7 +85,7 @@ enum JournalSchema {
       count INTEGER NOT NULL,
       PRIMARY KEY (function, key_high, key_low)
     );
-    """ + stagedSQL
+    """ + stagedSQL + guardSQL
 
   /// The table format 2 adds.
   static let stagedSQL = """
@@ -83,9 +96,21 @@ enum JournalSchema {
     );
     """
 
+  /// The table format 3 adds.
+  static let guardSQL = """
+    CREATE TABLE wal_guard (pending INTEGER NOT NULL);
+    INSERT INTO wal_guard (pending) VALUES (0);
+    """
+
+  /// Format 3's `runs` times from an older format's.
+  static let unixTimesSQL = """
+    UPDATE runs SET started = started + \(referenceDateOffset), ended = ended + \(referenceDateOffset);
+    """
+
   /// Looks at an existing file before anything opens it for writing, and
   /// throws when it is not a journal (or an empty database) this version
-  /// can use. A missing file passes (it will be created). Nothing here
+  /// can use, or when its write-ahead log lost records (`JournalWAL`). A
+  /// missing file passes (it will be created). Nothing here
   /// writes to the file: the header is read as plain bytes, and only a file
   /// that starts like SQLite is then opened, in a connection that only reads.
   static func inspect(path: String) throws {
@@ -115,12 +140,17 @@ enum JournalSchema {
           path: path, reason: "another program's SQLite database (application_id 0x\(String(id, radix: 16)))")
       }
     }
+    // The log first, before any connection reads it (SQLite would take a
+    // damaged log's good part as the whole).
+    let hasLog = try JournalWAL.checkLog(path: path)
     var configuration = GRDB.Configuration()
     configuration.readonly = true
     do {
       let queue = try DatabaseQueue(path: path, configuration: configuration)
       defer { try? queue.close() }
-      _ = try queue.read { db in try format(of: db, path: path) }
+      try queue.read { db in
+        if try format(of: db, path: path) >= 3 { try JournalWAL.checkGuard(db, path: path, hasLog: hasLog) }
+      }
     } catch let error as JournalError {
       throw error
     } catch let error as DatabaseError {
@@ -153,16 +183,20 @@ enum JournalSchema {
   }
 
   /// Checks `db` again inside the writer's transaction; creates the schema
-  /// when it is an empty database, and brings a format 1 journal to ``version``.
+  /// when it is an empty database, and brings an older journal to ``version``
+  /// (in the same transaction: a failure leaves it in its old format).
   static func prepare(_ db: Database, path: String) throws {
-    switch try format(of: db, path: path) {
+    let format = try format(of: db, path: path)
+    switch format {
     case version:
       return
     case 0:
       try db.execute(sql: "PRAGMA application_id = \(applicationID)")
       try db.execute(sql: createSQL)
     default:
-      try db.execute(sql: stagedSQL)
+      if format < 2 { try db.execute(sql: stagedSQL) }
+      try db.execute(sql: guardSQL)
+      try db.execute(sql: unixTimesSQL)
     }
     try db.execute(sql: "PRAGMA user_version = \(version)")
   }
