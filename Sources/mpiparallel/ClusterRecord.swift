@@ -19,6 +19,55 @@ struct ClusterRecord: Codable, Equatable {
   var hub: Int?
   /// The engines' process ids on this host, once the job served.
   var enginePIDs: [Int]?
+  /// Which processes those pids were when recorded (mpirun's, then the
+  /// hub's and the engines'), so that a pid reused since is not taken for
+  /// the job's. Absent from the files of older versions.
+  var identities: [ProcessIdentity]?
+
+  /// Records the identity of each live pid among `pids` (replacing what was
+  /// recorded for it).
+  mutating func recordIdentities(of pids: [Int]) {
+    var kept = (identities ?? []).filter { !pids.contains($0.pid) }
+    kept += pids.compactMap(ProcessIdentity.of)
+    identities = kept
+  }
+
+  /// Whether `pid` is one this record names (mpirun, the hub or an engine).
+  func names(_ pid: Int) -> Bool {
+    pid == self.pid || pid == hub || (enginePIDs ?? []).contains(pid)
+  }
+
+  /// What the recorded process `pid` is now. With its identity recorded,
+  /// its start time decides. Without (a file of an older version, or a
+  /// process /proc could not describe at start), its command line must be
+  /// the recorded one: mpirun's whole command, or for a rank the program's
+  /// part of it (from the program on, as mpirun starts each rank); any other
+  /// process is not taken for the job's, so that nothing is signalled on a
+  /// guess.
+  func status(of pid: Int) -> ProcessIdentity.Status {
+    if let identity = identities?.first(where: { $0.pid == pid }) { return identity.status }
+    guard ProcessTools.isAlive(pid) else { return .gone }
+    guard let line = ProcessIdentity.commandLine(of: pid) else {
+      return .replaced("no start time recorded for it, and its command line cannot be read")
+    }
+    if line == command || (programPart.map { line == $0 } ?? false) { return .running }
+    return .replaced(
+      "no start time recorded for it, and it runs `\(line.joined(separator: " "))`, not the job's command")
+  }
+
+  /// Whether `pid` runs as a process of the job: one `record` names must
+  /// still be the recorded process; any other pid (a hub's from its
+  /// connection file, with no record) is judged by being alive.
+  static func isRunning(_ pid: Int, record: ClusterRecord?) -> Bool {
+    guard let record, record.names(pid) else { return ProcessTools.isAlive(pid) }
+    return record.status(of: pid) == .running
+  }
+
+  /// The program and its arguments in mpirun's command (what follows `-np N`).
+  private var programPart: [String]? {
+    guard let np = command.firstIndex(of: "-np"), np + 2 < command.count else { return nil }
+    return Array(command[(np + 2)...])
+  }
 
   static func read(from path: String) -> ClusterRecord? {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }

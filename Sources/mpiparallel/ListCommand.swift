@@ -57,9 +57,9 @@ struct ListCommand: ParsableCommand {
     let file = try? ConnectionFile.read(from: directory.connectionFile)
     let record = ClusterRecord.read(from: directory.clusterFile)
     let state: String
-    if let file, ProcessTools.isAlive(file.pid) {
+    if let file, ClusterRecord.isRunning(file.pid, record: record) {
       state = "running"
-    } else if let record, ProcessTools.isAlive(record.pid) {
+    } else if let record, ClusterRecord.isRunning(record.pid, record: record) {
       state = "starting"
     } else if fileExists || FileManager.default.fileExists(atPath: directory.clusterFile) {
       state = "stale"

@@ -23,10 +23,13 @@ enum ProcessTools {
     return true
   }
 
-  /// Waits until none of `pids` is alive; false when `timeout` seconds pass first.
-  static func waitUntilGone(_ pids: [Int], timeout: Double) -> Bool {
+  /// Waits until none of `pids` is alive (by `alive`: a pid another process
+  /// took over counts as gone there); false when `timeout` seconds pass first.
+  static func waitUntilGone(
+    _ pids: [Int], timeout: Double, alive: (Int) -> Bool = ProcessTools.isAlive
+  ) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
-    while pids.contains(where: isAlive) {
+    while pids.contains(where: alive) {
       if Date() >= deadline { return false }
       usleep(50_000)
     }
@@ -35,19 +38,21 @@ enum ProcessTools {
 
   /// SIGTERM, then SIGKILL if `pid` is still alive after `grace` seconds;
   /// returns the signals sent ("SIGTERM", "SIGTERM, then SIGKILL").
+  /// `alive` tells, right before each signal, whether `pid` is still the
+  /// process meant (see `ProcessIdentity`), so a pid reused meanwhile gets none.
   @discardableResult
-  static func terminate(_ pid: Int, grace: Double) -> String {
-    guard isAlive(pid) else { return "no signal (it had exited)" }
+  static func terminate(_ pid: Int, grace: Double, alive: (Int) -> Bool = ProcessTools.isAlive) -> String {
+    guard alive(pid) else { return "no signal (it had exited)" }
     kill(pid_t(pid), SIGTERM)
-    if waitUntilGone([pid], timeout: grace) { return "SIGTERM" }
+    if waitUntilGone([pid], timeout: grace, alive: alive) { return "SIGTERM" }
     kill(pid_t(pid), SIGKILL)
-    _ = waitUntilGone([pid], timeout: 5)
+    _ = waitUntilGone([pid], timeout: 5, alive: alive)
     return "SIGTERM, then SIGKILL"
   }
 
-  /// SIGKILLs those of `pids` still alive (what is left of a job after its mpirun was killed).
-  static func killAll(_ pids: [Int]) {
-    for pid in pids where isAlive(pid) { kill(pid_t(pid), SIGKILL) }
+  /// SIGKILLs those of `pids` still alive by `alive` (what is left of a job after its mpirun was killed).
+  static func killAll(_ pids: [Int], alive: (Int) -> Bool = ProcessTools.isAlive) {
+    for pid in pids where alive(pid) { kill(pid_t(pid), SIGKILL) }
   }
 
   /// The exit status of our child `pid` if it has exited (reaping it), else nil.

@@ -129,12 +129,15 @@ struct StartCommand: ParsableCommand {
     var record = ClusterRecord(
       profile: profile, pid: Int(pid), command: argv, started: ClusterRecord.now(), engines: engines,
       log: directory.logFile)
+    // mpirun is this process's child, not reaped yet: its pid cannot be reused before this reads it.
+    record.recordIdentities(of: [Int(pid)])
     try record.write(to: directory.clusterFile)
 
     let (client, job) = try waitUntilServed(directory, mpirun: pid)
     defer { client.close() }
     record.hub = job.pid
     record.enginePIDs = job.engines.filter { ProcessTools.isThisHost($0.host) }.map(\.pid)
+    record.recordIdentities(of: [job.pid] + (record.enginePIDs ?? []))
     try record.write(to: directory.clusterFile)
 
     let address = client.connection.address
@@ -157,11 +160,14 @@ struct StartCommand: ParsableCommand {
   func refuseIfServed(_ directory: ProfileDirectory) throws {
     let stop =
       "stop it with `mpiparallel stop --profile \(profile)`, or start this one under another --profile"
-    if let file = try? ConnectionFile.read(from: directory.connectionFile), ProcessTools.isAlive(file.pid) {
+    let record = ClusterRecord.read(from: directory.clusterFile)
+    if let file = try? ConnectionFile.read(from: directory.connectionFile),
+      ClusterRecord.isRunning(file.pid, record: record)
+    {
       throw CLIError(
         "profile \(profile) is already served by process \(file.pid) at \(file.address): \(stop)")
     }
-    if let record = ClusterRecord.read(from: directory.clusterFile), ProcessTools.isAlive(record.pid) {
+    if let record, ClusterRecord.isRunning(record.pid, record: record) {
       throw CLIError(
         "profile \(profile) has a job running: mpirun pid \(record.pid) (\(directory.clusterFile)); \(stop)")
     }

@@ -13,8 +13,11 @@ struct StopCommand: ParsableCommand {
       Sends stop (the hub finishes queued work, stops the engines and exits) and waits \
       for the hub's process (pid in the connection file) and mpirun (pid in cluster.json). \
       When the hub cannot be reached, or the job outlives --timeout, mpirun from \
-      cluster.json gets SIGTERM, then SIGKILL after --grace seconds. Removes the \
-      connection file and cluster.json. Prints one line.
+      cluster.json gets SIGTERM, then SIGKILL after --grace seconds. A pid of \
+      cluster.json is signalled only while it is still the process start recorded \
+      (its start time; for a file without start times, its command line): one that \
+      another process has taken over counts as not running. Removes the connection \
+      file and cluster.json. Prints one line.
       """)
 
   @OptionGroup var connection: ConnectionOptions
@@ -24,6 +27,11 @@ struct StopCommand: ParsableCommand {
 
   @Option(help: "Seconds between SIGTERM and SIGKILL.")
   var grace: Double = 5
+
+  func validate() throws {
+    if !(timeout.isFinite && timeout >= 0) { throw ValidationError("--timeout must be 0 or more seconds") }
+    if !(grace.isFinite && grace >= 0) { throw ValidationError("--grace must be 0 or more seconds") }
+  }
 
   func run() throws {
     let path = try connection.connectionPath()
@@ -37,14 +45,29 @@ struct StopCommand: ParsableCommand {
     let hub = file?.pid ?? record?.hub
     let mpirun = record?.pid
     let pids = [hub, mpirun].compactMap { $0 }
+    // A recorded pid that another process has taken over counts as the
+    // job's process gone: it is neither waited for nor signalled.
+    let running = { (pid: Int) in ClusterRecord.isRunning(pid, record: record) }
+    let replaced = [("mpirun", mpirun), ("hub", hub)].compactMap { role, pid -> String? in
+      guard let pid, let record, record.names(pid), case .replaced(let why) = record.status(of: pid) else {
+        return nil
+      }
+      return "\(role) pid \(pid) is another process now, not the job's (\(why))"
+    }
 
-    guard pids.contains(where: ProcessTools.isAlive) else {
-      remove(path, clusterPath, hub: hub)
-      print("profile \(name) was not running (hub and mpirun gone); removed its stale files")
+    guard pids.contains(where: running) else {
+      remove(path, clusterPath, hub: hub, record: record)
+      if replaced.isEmpty {
+        print("profile \(name) was not running (hub and mpirun gone); removed its stale files")
+      } else {
+        print(
+          "profile \(name) was not running: \(replaced.joined(separator: "; ")); nothing signalled; removed its stale files"
+        )
+      }
       return
     }
     var unreachable: String?
-    if let file, ProcessTools.isAlive(file.pid) {
+    if let file, running(file.pid) {
       do {
         let client = try Client(connectionFile: path)
         try client.stop()
@@ -57,45 +80,49 @@ struct StopCommand: ParsableCommand {
 
     var how: String
     if unreachable == nil {
-      if ProcessTools.waitUntilGone(pids, timeout: timeout) {
+      if ProcessTools.waitUntilGone(pids, timeout: timeout, alive: running) {
         how = "exited"
-      } else if let mpirun, ProcessTools.isAlive(mpirun) {
+      } else if let mpirun, running(mpirun) {
         how = "outlived --timeout \(timeout) s after stop; mpirun got " + end(mpirun, record: record)
       } else {
         throw CLIError(
           "asked profile \(name) to stop, but the hub (pid \(hub.map(String.init) ?? "?")) is still running after \(timeout) s"
         )
       }
-    } else if let mpirun, ProcessTools.isAlive(mpirun) {
+    } else if let mpirun, running(mpirun) {
       how = "did not answer (\(unreachable!)); mpirun got " + end(mpirun, record: record)
     } else {
+      let noMPIRun = replaced.first { $0.hasPrefix("mpirun") } ?? "no live mpirun in \(clusterPath)"
       throw CLIError(
         "the hub of profile \(name) (pid \(hub.map(String.init) ?? "?")) is alive but does not answer: \(unreachable!); "
-          + "no live mpirun in \(clusterPath) (not started by `mpiparallel start`?), so end it yourself")
+          + "\(noMPIRun) (not started by `mpiparallel start`?), so end it yourself")
     }
-    remove(path, clusterPath, hub: hub)
+    remove(path, clusterPath, hub: hub, record: record)
     let processes = [hub.map { "hub pid \($0)" }, mpirun.map { "mpirun pid \($0)" }].compactMap { $0 }
     print(
       "stopped profile \(name): \(processes.joined(separator: ", ")) \(how) after "
         + String(format: "%.1f s", Date().timeIntervalSince(started)))
   }
 
-  /// Ends mpirun with signals, then whatever of the job it left on this host; the signals sent.
+  /// Ends mpirun with signals, then whatever of the job it left on this host;
+  /// the signals sent. Each pid is checked to be the recorded process right
+  /// before it is signalled.
   func end(_ mpirun: Int, record: ClusterRecord?) -> String {
-    let signals = ProcessTools.terminate(mpirun, grace: grace)
-    let left = ([record?.hub].compactMap { $0 } + (record?.enginePIDs ?? [])).filter(ProcessTools.isAlive)
-    if !left.isEmpty, !ProcessTools.waitUntilGone(left, timeout: grace) {
-      ProcessTools.killAll(left)
+    let running = { (pid: Int) in ClusterRecord.isRunning(pid, record: record) }
+    let signals = ProcessTools.terminate(mpirun, grace: grace, alive: running)
+    let left = ([record?.hub].compactMap { $0 } + (record?.enginePIDs ?? [])).filter(running)
+    if !left.isEmpty, !ProcessTools.waitUntilGone(left, timeout: grace, alive: running) {
+      ProcessTools.killAll(left, alive: running)
       return signals + " (and SIGKILL for ranks it left: \(left.map(String.init).joined(separator: " ")))"
     }
     return signals
   }
 
   /// Removes the job's files: cluster.json, and the connection file unless a live hub replaced it.
-  func remove(_ path: String, _ clusterPath: String, hub: Int?) {
+  func remove(_ path: String, _ clusterPath: String, hub: Int?, record: ClusterRecord?) {
     ClusterRecord.remove(clusterPath)
     if let current = try? ConnectionFile.read(from: path), current.pid != hub,
-      ProcessTools.isAlive(current.pid)
+      ClusterRecord.isRunning(current.pid, record: record)
     {
       return
     }

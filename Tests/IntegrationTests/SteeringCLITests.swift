@@ -180,6 +180,14 @@ final class SteeringCLITests: XCTestCase {
     let record = try json(contentsOf: home + "/profile_four/cluster.json") as? [String: Any] ?? [:]
     XCTAssertEqual(record["pid"] as? Int, mpirun)
     XCTAssertEqual(record["engines"] as? Int, 4)
+    // Each process's identity, so that stop can tell it from a process that reused its pid.
+    let identities = record["identities"] as? [[String: Any]] ?? []
+    XCTAssertEqual(
+      Set(identities.compactMap { $0["pid"] as? Int }), Set([mpirun, hub] + engines), "\(record)")
+    for identity in identities {
+      let pid = try XCTUnwrap(identity["pid"] as? Int)
+      XCTAssertEqual(identity["startTime"] as? Int, Self.startTime(of: pid), "\(identity)")
+    }
 
     let list = try json(Self.run(["list", "--json"], home: home)) as? [[String: Any]] ?? []
     XCTAssertEqual(list.first?["state"] as? String, "running", "\(list)")
@@ -244,6 +252,7 @@ final class SteeringCLITests: XCTestCase {
     }
     let record: [String: Any] = [
       "profile": "hung", "pid": pid, "command": ["sleep"], "started": "now", "engines": 2, "log": "/dev/null",
+      "identities": [["pid": pid, "startTime": try XCTUnwrap(Self.startTime(of: pid))]],
     ]
     try write(record, home + "/profile_hung/cluster.json")
 
@@ -263,6 +272,65 @@ final class SteeringCLITests: XCTestCase {
     XCTAssertTrue(stale.stdout.contains("was not running"), stale.describe())
     let after = try json(Self.run(["list", "--json"], home: home)) as? [[String: Any]] ?? []
     XCTAssertEqual(after.compactMap { $0["state"] as? String }, ["stopped", "stopped"], "\(after)")
+  }
+
+  func testStopSignalsNoProcessThatReusedARecordedPid() throws {
+    let home = Self.makeHome()
+    defer { try? FileManager.default.removeItem(atPath: home) }
+    // A process that has nothing to do with any job, under pids a dead job recorded.
+    let sleeper = Process()
+    sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+    sleeper.arguments = ["300"]
+    try sleeper.run()
+    let pid = Int(sleeper.processIdentifier)
+    defer { if Self.isAlive(pid) { kill(pid_t(pid), SIGKILL) } }
+    let started = try XCTUnwrap(Self.startTime(of: pid))
+    let command = ["/usr/bin/mpirun", "-np", "3", "/opt/app/App", "--serve", "--profile", "reused"]
+    func write(_ object: [String: Any], _ path: String) throws {
+      try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: path))
+    }
+    // "reused": the job's files with identities whose start time is not the sleep's;
+    // "older": a cluster.json of an older version, with no identities at all.
+    for profile in ["reused", "older"] {
+      var record: [String: Any] = [
+        "profile": profile, "pid": pid, "command": command, "started": "now", "engines": 2,
+        "log": "/dev/null", "hub": pid, "enginePIDs": [pid],
+      ]
+      if profile == "reused" {
+        record["identities"] = [["pid": pid, "startTime": started - 1]]
+      }
+      try write(record, home + "/profile_\(profile)/cluster.json")
+      let connection: [String: Any] = [
+        "transport": "tcp", "ip": "127.0.0.1", "port": 1, "key": String(repeating: "ab", count: 32),
+        "signatureScheme": "hmac-sha256", "profile": profile, "pid": pid, "engines": 2,
+      ]
+      try write(connection, home + "/profile_\(profile)/client.json")
+    }
+
+    let list = try json(Self.run(["list", "--json"], home: home)) as? [[String: Any]] ?? []
+    XCTAssertEqual(list.compactMap { $0["state"] as? String }, ["stale", "stale"], "\(list)")
+    for (profile, why) in [
+      ("reused", "it started at tick \(started) after boot, the recorded process at tick \(started - 1)"),
+      ("older", "no start time recorded for it, and it runs `/bin/sleep 300`, not the job's command"),
+    ] {
+      let stop = try Self.run(["stop", "--profile", profile, "--grace", "1"], home: home)
+      XCTAssertEqual(stop.status, 0, stop.describe())
+      XCTAssertEqual(stop.stdout.split(separator: "\n").count, 1, stop.describe())
+      XCTAssertTrue(
+        stop.stdout.hasPrefix(
+          "profile \(profile) was not running: mpirun pid \(pid) is another process now, not the job's (\(why));"
+        ),
+        stop.describe())
+      XCTAssertTrue(stop.stdout.contains("nothing signalled; removed its stale files"), stop.describe())
+      XCTAssertTrue(Self.isAlive(pid), "stop signalled the unrelated process: " + stop.describe())
+      XCTAssertFalse(FileManager.default.fileExists(atPath: home + "/profile_\(profile)/cluster.json"))
+    }
+    Thread.sleep(forTimeInterval: 0.5)
+    XCTAssertTrue(Self.isAlive(pid), "the unrelated process ended")
+    kill(pid_t(pid), SIGTERM)
+    sleeper.waitUntilExit()
   }
 
   // MARK: Helpers
@@ -322,6 +390,15 @@ final class SteeringCLITests: XCTestCase {
       let paren = stat.lastIndex(of: ")")
     else { return false }
     return !["Z", "X"].contains(stat[stat.index(after: paren)...].split(separator: " ").first)
+  }
+
+  /// Field 22 of /proc/PID/stat: when the process started, in clock ticks after boot.
+  static func startTime(of pid: Int) -> Int? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let paren = stat.lastIndex(of: ")")
+    else { return nil }
+    let fields = stat[stat.index(after: paren)...].split(separator: " ")
+    return fields.count > 19 ? Int(fields[19]) : nil
   }
 
   /// Stops a profile's job, then kills by pid whatever is left of it: mpirun's

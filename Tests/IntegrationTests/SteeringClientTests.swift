@@ -186,6 +186,101 @@ final class SteeringClientTests: XCTestCase {
       after.engines.map(\.completed), [2, 2], "the replayed apply ran once, then the check: \(after)")
   }
 
+  func testNumbersOutOfRangeAreRefusedAndTheJobKeepsServing() throws {
+    let job = ServedJob(ranks: 3)
+    var stopped = false
+    defer { if !stopped { job.stopQuietly() } }
+    let path = try job.waitUntilServing()
+    let file = try ConnectionFile.read(from: path)
+    let client = try Client(connectionFile: path)
+    let signer = try MessageSigner(hexKey: file.key)
+    let encoder = JSONEncoder()
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    /// Sends one signed command (NaN and infinities as the protocol writes them); the hub's reply.
+    func ask(_ command: SteeringCommand) throws -> SteeringReply {
+      let socket = try RawSocket(port: file.port)
+      defer { socket.close() }
+      let body = Array(try encoder.encode(SteeringRequest(command: command)))
+      socket.send(SteeringFrame.encode(body: body, signer: signer))
+      let frame = try XCTUnwrap(socket.readFrame(timeout: 30), "no reply to \(command.name)")
+      return try SteeringFrame.open(
+        Array(frame.dropFirst(SteeringFrame.headerSize)), as: SteeringReply.self, signer: signer)
+    }
+    func expectRefused(
+      _ command: SteeringCommand, kind: String = "badArguments", saying text: String, line: UInt = #line
+    ) throws {
+      let reply = try ask(command)
+      XCTAssertNil(reply.answer, "\(reply)", line: line)
+      XCTAssertEqual(reply.error?.kind, kind, "\(reply)", line: line)
+      XCTAssertTrue(reply.error?.message.contains(text) ?? false, "\(reply)", line: line)
+    }
+    func squares(_ values: [Int], chunkSize: Int, targets: [Int]? = nil) -> SteeringCommand {
+      .map(
+        function: "square", items: values.map { .array([.int($0)]) }, chunkSize: chunkSize, ordered: true,
+        targets: targets)
+    }
+
+    // A chunk size whose arithmetic would overflow: refused, and the job lives on.
+    try expectRefused(
+      squares([2, 3], chunkSize: .max),
+      saying: "map: chunkSize must be between 1 and 4294967295, not 9223372036854775807")
+    XCTAssertEqual(try client.engines().map(\.id), [0, 1])
+    let mapped = client.loadBalancedView().map("square", [2, 3], as: Int.self)
+    XCTAssertEqual(try mapped.get(timeout: .seconds(30)), [4, 9])
+    // A chunk size past the items (within the wire's count) is one chunk.
+    let whole = client.loadBalancedView().map("square", [4, 5, 6], chunkSize: Int(UInt32.max), as: Int.self)
+    XCTAssertEqual(try whole.get(timeout: .seconds(30)), [16, 25, 36])
+    XCTAssertEqual(whole.taskIDs.count, 1)
+
+    // A wait with a NaN timeout is refused at once; a negative one too; an infinite one is capped.
+    guard case .submitted(let submitted)? = try ask(squares([7], chunkSize: 1)).answer else {
+      return XCTFail("the map was not submitted")
+    }
+    let began = Date()
+    try expectRefused(
+      .wait(job: submitted.job, timeout: .nan, items: false),
+      saying: "wait: timeout must be 0 or more seconds, not nan")
+    XCTAssertLessThan(Date().timeIntervalSince(began), 5, "the NaN wait was held")
+    try expectRefused(.wait(job: submitted.job, timeout: -1, items: false), saying: "wait: timeout must be 0")
+    try expectRefused(
+      .arrivals(job: submitted.job, after: 0, timeout: .nan), saying: "arrivals: timeout must be 0")
+    guard case .job(let status)? = try ask(.wait(job: submitted.job, timeout: .infinity, items: true)).answer
+    else { return XCTFail("the capped wait was not answered") }
+    XCTAssertEqual(status.items, [.value(.int(49))])
+
+    // Other numbers out of range: chunk sizes, engine ids, ids, counts.
+    try expectRefused(
+      squares([1], chunkSize: -3), saying: "map: chunkSize must be between 1 and 4294967295, not -3")
+    try expectRefused(squares([1], chunkSize: 0), saying: "not 0")
+    try expectRefused(squares([1], chunkSize: 1, targets: [5]), kind: "badTargets", saying: "5")
+    try expectRefused(
+      squares([1], chunkSize: 1, targets: [Int.min]), kind: "badTargets", saying: "\(Int.min)")
+    try expectRefused(
+      .apply(function: "engineID", arguments: [], targets: [-1]), kind: "badTargets", saying: "-1")
+    try expectRefused(
+      .scatter(name: "v", values: [.int(1)], targets: [Int.max]), kind: "badTargets", saying: "\(Int.max)")
+    try expectRefused(
+      .arrivals(job: submitted.job, after: .max, timeout: 0),
+      saying: "arrivals: job \(submitted.job) has 1 tasks; cannot start after \(Int.max)")
+    try expectRefused(.arrivals(job: submitted.job, after: -1, timeout: 0), saying: "cannot start after -1")
+    try expectRefused(.wait(job: 0, timeout: 0, items: false), saying: "wait: job ids start at 1, not 0")
+    try expectRefused(.wait(job: .max, timeout: 0, items: false), kind: "unknownJob", saying: "no job")
+    try expectRefused(.result(task: .min), saying: "result: task ids start at 1")
+    try expectRefused(.result(task: .max), kind: "unknownTask", saying: "no task")
+    try expectRefused(.abort(tasks: [1, -5]), saying: "abort: task ids start at 1, not -5")
+    XCTAssertEqual(try ask(.abort(tasks: [.max])).answer, .aborted([]))
+
+    // The job still answers, and stops cleanly.
+    XCTAssertEqual(try client.loadBalancedView().map("square", [8], as: Int.self).get(), [64])
+    XCTAssertEqual(try client[...].apply("engineID", as: Int.self).get(), [0, 1])
+    try client.stop()
+    stopped = true
+    let result = try XCTUnwrap(try job.finish(timeout: 60), "the job did not end after stop")
+    XCTAssertEqual(result.status, 0, result.describe())
+    try? FileManager.default.removeItem(atPath: job.home)
+  }
+
   func testADriverServesWhileItRunsAndAClientEndsIt() throws {
     let job = ServedJob(ranks: 3, extraArguments: ["serve-while-driving"], serve: false)
     var ended = false

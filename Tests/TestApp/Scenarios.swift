@@ -112,6 +112,10 @@ enum Scenarios {
     let history = client.history.filter { $0.function == "sleepFor" }
     checks.check("lb history", history.allSatisfy { $0.state == .succeeded && $0.engineID != nil })
     checks.check("invalid chunk size", (try? lview.map(square, xs, chunkSize: 0).get()) == nil)
+    // A chunk size past the items is one chunk, however large (no overflow in its arithmetic).
+    let huge = lview.map(square, xs, chunkSize: .max)
+    checks.equal("huge chunk size", try huge.get(), xs.map { $0 * $0 })
+    checks.equal("huge chunk size is one task", huge.taskIDs.count, 1)
   }
 
   /// push, pull, subscripts, scatter, gather, remove, names set by functions.

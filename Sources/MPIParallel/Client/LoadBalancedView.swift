@@ -82,8 +82,8 @@ public struct LoadBalancedView: Sendable {
   }
 
   /// Runs `function` over the inputs (several sequences are zipped), each
-  /// chunk of `chunkSize` items a task of its own, handed to engines as they
-  /// become free. Values come back in input order; iteration follows input
+  /// chunk of `chunkSize` items a task of its own (a chunk size past the
+  /// items makes one chunk), handed to engines as they become free. Values come back in input order; iteration follows input
   /// order when `ordered`, else completion order. With `costs` (an estimate
   /// per item) the hub hands out the costliest chunks first (LPT), which
   /// finishes sooner than any order-keeping balancer.
@@ -165,6 +165,9 @@ public struct LoadBalancedView: Sendable {
     } catch {
       return failed(error)
     }
+    // Checked once per submission, so the chunk arithmetic below (and in
+    // each task's encoding) stays within Int however large the request.
+    let chunkSize = Self.effectiveChunkSize(chunkSize, count: count)
     let chunkCount = (count + chunkSize - 1) / chunkSize
     let chunkCosts = costs.map { costs in
       (0..<chunkCount).map { chunk in
@@ -222,5 +225,14 @@ public struct LoadBalancedView: Sendable {
     } catch {
       return failed(error)
     }
+  }
+
+  /// The chunk size a map of `count` items uses for a requested `chunkSize`
+  /// (at least 1): no larger than the items, since a chunk past them is the
+  /// same single chunk, nor than a task's item count on the wire (a UInt32).
+  /// Kept this small, `count + chunkSize` and `(chunk + 1) * chunkSize` cannot
+  /// overflow.
+  static func effectiveChunkSize(_ chunkSize: Int, count: Int) -> Int {
+    Swift.min(chunkSize, Swift.max(count, 1), Int(UInt32.max))
   }
 }

@@ -99,9 +99,13 @@ final class SteeringService: SteeringBackend, Sendable {
     case .scatter(let name, let values, let targets):
       return .submitted(try scatter(name, values: values, targets: targets))
     case .wait(let job, let timeout, let items):
-      return .job(try wait(job: job, timeout: timeout, items: items))
+      try SteeringRequestCheck.id(job, of: "job", in: "wait")
+      let seconds = try SteeringRequestCheck.timeout(timeout, longest: Self.longestWait, in: "wait")
+      return .job(try wait(job: job, timeout: seconds, items: items))
     case .arrivals(let job, let after, let timeout):
-      return .arrivals(try arrivals(job: job, after: after, timeout: timeout))
+      try SteeringRequestCheck.id(job, of: "job", in: "arrivals")
+      let seconds = try SteeringRequestCheck.timeout(timeout, longest: Self.longestWait, in: "arrivals")
+      return .arrivals(try arrivals(job: job, after: after, timeout: seconds))
     case .status:
       let status = try client.queueStatus()
       return .status(
@@ -110,8 +114,10 @@ final class SteeringService: SteeringBackend, Sendable {
             QueueInfo.Engine(id: $0.id, queued: $0.queued, running: $0.running, completed: $0.completed)
           }, unassigned: status.unassigned))
     case .result(let task):
+      try SteeringRequestCheck.id(task, of: "task", in: "result")
       return .task(try taskInfo(task))
     case .abort(let tasks):
+      try SteeringRequestCheck.ids(tasks, of: "task", in: "abort")
       return .aborted(try client.hub.abort(Set(tasks)))
     case .stop:
       return .stopping
@@ -184,9 +190,9 @@ final class SteeringService: SteeringBackend, Sendable {
     {
       throw SteeringFailure("collective", refusal)
     }
-    guard chunkSize >= 1 else {
-      throw SteeringFailure("badArguments", "chunksize must be at least 1, not \(chunkSize)")
-    }
+    try SteeringRequestCheck.chunkSize(chunkSize, in: "map")
+    // Each engine once: the scheduler looks through a task's targets.
+    let targets = targets.map { Array(Set($0)).sorted() }
     if let targets, let error = client.invalidTarget(targets) {
       throw SteeringFailure("badTargets", "\(error)")
     }
@@ -254,9 +260,10 @@ final class SteeringService: SteeringBackend, Sendable {
     return job
   }
 
+  /// A job's progress, waiting up to `timeout` seconds (checked and capped by the caller).
   private func wait(job id: Int, timeout: Double, items: Bool) throws -> JobStatus {
     let job = try job(id)
-    let deadline = MonotonicClock.now() + min(max(timeout, 0), Self.longestWait)
+    let deadline = MonotonicClock.now() + timeout
     var ready = true
     // The state's own wait: no progress bar on the hub's terminal.
     for part in job.parts where !part.state.wait(until: deadline, for: { $0.pending == 0 }) {
@@ -272,18 +279,16 @@ final class SteeringService: SteeringBackend, Sendable {
   }
 
   /// The items of the tasks that finished after the first `after`, in the
-  /// order they finished (waiting up to `timeout` for one).
+  /// order they finished (waiting up to `timeout` seconds, checked and capped
+  /// by the caller, for one).
   private func arrivals(job id: Int, after: Int, timeout: Double) throws -> Arrivals {
     let job = try job(id)
     guard job.parts.count == 1, let part = job.parts.first else {
       throw SteeringFailure("badRequest", "job \(id) (\(job.function)) has several parts; wait for it whole")
     }
     let state = part.state
-    guard after >= 0, after <= state.slotCount else {
-      throw SteeringFailure(
-        "badRequest", "job \(id) has \(state.slotCount) tasks; cannot start after \(after)")
-    }
-    let deadline = MonotonicClock.now() + min(max(timeout, 0), Self.longestWait)
+    try SteeringRequestCheck.seen(after, total: state.slotCount, job: id, in: "arrivals")
+    let deadline = MonotonicClock.now() + timeout
     _ = state.wait(until: deadline) { $0.arrived > after || $0.pending == 0 }
     let order = state.arrivalOrder()
     var items: [Arrivals.Item] = []
