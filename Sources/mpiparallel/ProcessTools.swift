@@ -86,7 +86,7 @@ enum ProcessTools {
   static func isThisHost(_ host: String) -> Bool {
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, buffer.count) == 0 else { return false }
-    let name = String(cString: buffer)
+    let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     let short = { (text: String) in text.split(separator: ".").first.map(String.init) ?? text }
     return host == name || short(host) == short(name)
   }

@@ -192,6 +192,6 @@ final class BatchTemplateTests: XCTestCase {
   static var hostname: String {
     var buffer = [CChar](repeating: 0, count: 256)
     gethostname(&buffer, buffer.count)
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }
