@@ -47,20 +47,40 @@ final class SteeringConnection: Sendable {
     try descriptor.withLockedValue { fd in try send(command, timeout: timeout, on: &fd) }
   }
 
-  /// `send` with the lock held: `fd` is the socket, made anew when there is none.
+  /// `send` with the lock held: `fd` is the socket, made anew when there is
+  /// none or the hub has closed it (as it does with a connection left idle).
   private func send(_ command: SteeringCommand, timeout: Double, on fd: inout Int32) throws -> SteeringAnswer
   {
-    if fd < 0 { fd = try connect() }
+    if fd >= 0, Self.closedByPeer(fd) {
+      Glibc.close(fd)
+      fd = -1
+    }
+    let fresh = fd < 0
+    if fresh { fd = try connect() }
     let request = SteeringRequest(command: command)
     let body = Array(try SteeringCoding.encoder.encode(request))
     let frame = SteeringFrame.encode(body: body, signer: signer)
     guard frame.count - SteeringFrame.headerSize <= frameLimit else {
       throw SteeringError.frameTooLarge(size: frame.count - SteeringFrame.headerSize, limit: frameLimit)
     }
+    // The hub takes only a small frame from a connection that has not yet
+    // sent a signed one: a large request on a new connection goes after a hello.
+    if fresh, frame.count - SteeringFrame.headerSize > SteeringFrame.unauthenticatedLimit {
+      let hello = SteeringRequest(command: .hello)
+      let helloFrame = SteeringFrame.encode(body: Array(try SteeringCoding.encoder.encode(hello)), signer: signer)
+      _ = try exchange(helloFrame, nonce: hello.nonce, timeout: timeout, on: &fd)
+    }
+    return try exchange(frame, nonce: request.nonce, timeout: timeout, on: &fd)
+  }
+
+  /// Sends a signed request's frame and reads the hub's reply to it.
+  private func exchange(_ frame: [UInt8], nonce: String, timeout: Double, on fd: inout Int32) throws
+    -> SteeringAnswer
+  {
     do {
       try writeAll(frame, to: fd)
       let reply = try readReply(from: fd, timeout: timeout)
-      guard reply.inReplyTo == request.nonce || reply.inReplyTo.isEmpty else {
+      guard reply.inReplyTo == nonce || reply.inReplyTo.isEmpty else {
         throw SteeringError.connectionLost("a reply to another request arrived")
       }
       if let error = reply.error {
@@ -80,6 +100,15 @@ final class SteeringConnection: Sendable {
       }
       throw error
     }
+  }
+
+  /// Whether the hub has closed `fd` (or sent bytes no request asked for,
+  /// which leave the connection out of step): between requests nothing
+  /// should be waiting to be read.
+  private static func closedByPeer(_ fd: Int32) -> Bool {
+    var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    guard poll(&poller, 1, 0) > 0 else { return false }
+    return true
   }
 
   /// A new socket connected to the hub.

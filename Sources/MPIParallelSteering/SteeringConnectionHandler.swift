@@ -2,22 +2,43 @@ import Foundation
 import NIOCore
 
 /// One client connection: gathers frames, checks their size before taking
-/// them in, drops the client when it stalls mid-frame, and refuses bad frames
-/// with an error reply before closing.
+/// them in, refuses bad frames with an error reply before closing, and drops
+/// the client when it stalls mid-frame, fails to send a signed frame in time
+/// after connecting, or sits idle too long after.
+///
+/// Until the connection's first validly signed frame, frames are limited to
+/// the server's `unauthenticatedFrameLimit`, so an unknown peer can never
+/// make the hub buffer more than that.
 final class SteeringConnectionHandler: ChannelInboundHandler {
   typealias InboundIn = ByteBuffer
   typealias OutboundOut = ByteBuffer
 
   private let server: SteeringServer
+  /// The connection's id among the server's pending connections.
+  private let id: Int
   private var buffer: ByteBuffer?
   /// The length of the frame being read (its header already consumed).
   private var expected: Int?
+  private let opened = NIODeadline.now()
   private var lastByte = NIODeadline.now()
-  private var stallCheck: Scheduled<Void>?
+  /// When the connection last received a byte or sent a reply.
+  private var lastActivity = NIODeadline.now()
+  /// Whether a validly signed frame has come on this connection.
+  private var authenticated = false
+  /// Requests handed to the backend and not yet answered.
+  private var inFlight = 0
+  private var timer: Scheduled<Void>?
+  /// When ``timer`` fires.
+  private var timerDeadline = NIODeadline.distantFuture
   private var closing = false
 
-  init(server: SteeringServer) {
+  init(server: SteeringServer, id: Int) {
     self.server = server
+    self.id = id
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    scheduleCheck(context: context)
   }
 
   private func peer(_ context: ChannelHandlerContext) -> String {
@@ -33,6 +54,7 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
       buffer!.writeBuffer(&incoming)
     }
     lastByte = .now()
+    lastActivity = lastByte
     readFrames(context: context)
   }
 
@@ -46,8 +68,11 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
           buffer = bytes
           break
         }
+        let limit =
+          authenticated
+          ? server.settings.frameLimit : min(server.settings.frameLimit, server.settings.unauthenticatedFrameLimit)
         do {
-          expected = try SteeringFrame.length(header: header, limit: server.settings.frameLimit)
+          expected = try SteeringFrame.length(header: header, limit: limit)
         } catch {
           refuse(context: context, reason: "\(error)", inReplyTo: "")
           return
@@ -63,12 +88,7 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
       buffer = bytes.readableBytes > 0 ? bytes : nil
       handle(frame: contents, context: context)
     }
-    if buffer != nil || expected != nil {
-      watchForStall(context: context)
-    } else {
-      stallCheck?.cancel()
-      stallCheck = nil
-    }
+    scheduleCheck(context: context)
   }
 
   private func handle(frame contents: [UInt8], context: ChannelHandlerContext) {
@@ -82,14 +102,24 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
       refuse(context: context, reason: "\(error)", inReplyTo: nonce)
       return
     }
+    if !authenticated {
+      authenticated = true
+      server.settled(id)
+    }
     server.log.debug("steering: \(request.command.name) from \(peer(context))")
     let channel = context.channel
     let server = self.server
+    inFlight += 1
+    // The write's completion runs on the channel's event loop, where the
+    // handler lives.
+    let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+    let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
     server.work.async {
       let reply = server.respond(to: request)
       var out = channel.allocator.buffer(capacity: reply.count)
       out.writeBytes(reply)
       let written = channel.writeAndFlush(out)
+      written.whenComplete { _ in handler.value.answered(context: loopContext.value) }
       if case .stop = request.command {
         written.whenComplete { _ in server.backend.stopRequested() }
       }
@@ -100,7 +130,8 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
     closing = true
     buffer = nil
     expected = nil
-    stallCheck?.cancel()
+    timer?.cancel()
+    timer = nil
     server.noteRefused(reason, peer: peer(context))
     let message =
       reason.hasPrefix("the hub refused the request: ")
@@ -113,28 +144,78 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
     context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in loopBound.value.close(promise: nil) }
   }
 
-  private func watchForStall(context: ChannelHandlerContext) {
-    guard stallCheck == nil else { return }
-    let timeout = TimeAmount.nanoseconds(Int64(server.settings.stallTimeout * 1e9))
+  /// A reply went out: the idle time counts from now.
+  private func answered(context: ChannelHandlerContext) {
+    inFlight -= 1
+    guard !closing else { return }
+    lastActivity = .now()
+    scheduleCheck(context: context)
+  }
+
+  /// Why the connection should be dropped now, if it should.
+  private func overdue(now: NIODeadline) -> String? {
+    let settings = server.settings
+    if buffer != nil || expected != nil, now - lastByte >= seconds(settings.stallTimeout) {
+      return "no bytes for \(settings.stallTimeout) s in the middle of a frame"
+    }
+    if !authenticated, now - opened >= seconds(settings.handshakeTimeout) {
+      return "no signed request within \(settings.handshakeTimeout) s of connecting"
+    }
+    if authenticated, inFlight == 0, buffer == nil, expected == nil,
+      now - lastActivity >= seconds(settings.idleTimeout)
+    {
+      return "idle for \(settings.idleTimeout) s"
+    }
+    return nil
+  }
+
+  /// The next time a limit could run out.
+  private func nextDeadline() -> NIODeadline? {
+    let settings = server.settings
+    var deadlines: [NIODeadline] = []
+    if buffer != nil || expected != nil { deadlines.append(lastByte + seconds(settings.stallTimeout)) }
+    if !authenticated {
+      deadlines.append(opened + seconds(settings.handshakeTimeout))
+    } else if inFlight == 0, buffer == nil, expected == nil {
+      deadlines.append(lastActivity + seconds(settings.idleTimeout))
+    }
+    return deadlines.min()
+  }
+
+  /// Keeps one timer set no later than the earliest limit; when it fires,
+  /// drops the connection if a limit ran out, else sets it again. A timer
+  /// already set earlier stays (activity only moves limits later), so a busy
+  /// connection does not reset it on every read.
+  private func scheduleCheck(context: ChannelHandlerContext) {
+    guard !closing, let deadline = nextDeadline() else { return }
+    if timer != nil, timerDeadline <= deadline { return }
+    timer?.cancel()
+    timerDeadline = deadline
     // The check runs on the channel's event loop, as every call of the handler does.
-    stallCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastByte + timeout) { [self] in
-      stallCheck = nil
-      guard !closing, buffer != nil || expected != nil else { return }
-      if NIODeadline.now() - lastByte >= timeout {
+    timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+      timer = nil
+      guard !closing else { return }
+      if let reason = overdue(now: .now()) {
         closing = true
         buffer = nil
-        server.noteDropped(
-          "no bytes for \(server.settings.stallTimeout) s in the middle of a frame", peer: peer(context))
+        expected = nil
+        server.noteDropped(reason, peer: peer(context))
         context.close(promise: nil)
       } else {
-        watchForStall(context: context)
+        scheduleCheck(context: context)
       }
     }
   }
 
+  private func seconds(_ value: Double) -> TimeAmount {
+    .nanoseconds(Int64(min(value, 1e9) * 1e9))
+  }
+
   func channelInactive(context: ChannelHandlerContext) {
-    stallCheck?.cancel()
-    stallCheck = nil
+    closing = true
+    timer?.cancel()
+    timer = nil
+    server.settled(id)
     if buffer != nil || expected != nil, !closing {
       server.log.info("steering: \(peer(context)) left in the middle of a frame")
     }

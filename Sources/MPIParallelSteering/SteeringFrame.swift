@@ -5,6 +5,10 @@ import Foundation
 public enum SteeringFrame {
   /// The default limit on a frame's length: 256 MiB.
   public static let defaultLimit = 256 << 20
+  /// The default limit on a frame from a connection that has not yet sent a
+  /// validly signed frame: 64 KiB. A client whose request is larger sends a
+  /// `hello` first on a new connection.
+  public static let unauthenticatedLimit = 64 << 10
   /// Bytes before the signature.
   public static let headerSize = 4
 

@@ -19,6 +19,23 @@ public final class SteeringServer: Sendable {
     public var frameLimit: Int
     /// A client silent this long in the middle of a frame is dropped (seconds).
     public var stallTimeout: Double
+    /// A connection that has not sent a validly signed frame this long after
+    /// it opened is dropped (seconds).
+    public var handshakeTimeout: Double
+    /// A connection that has proved the key and then sends nothing, with no
+    /// request of its own in progress, is dropped after this long (seconds).
+    /// The client opens a new connection when it finds its old one closed.
+    public var idleTimeout: Double
+    /// The largest frame accepted from a connection before it has sent a
+    /// validly signed frame, in bytes: all an unknown peer can make the hub
+    /// buffer. The client's first frame on a connection is a small `hello`
+    /// when its request is larger.
+    public var unauthenticatedFrameLimit: Int
+    /// Connections held at most before they send a validly signed frame;
+    /// a new one past it closes the oldest of them (see ``PendingConnections``).
+    public var pendingLimit: Int
+    /// The same, for the connections from one remote address.
+    public var pendingPerAddressLimit: Int
     /// How far a request's time may be from the hub's clock (seconds).
     public var replayWindow: Double
     /// Warnings logged per kind of refusal (or drop) and ``warningInterval``;
@@ -31,8 +48,15 @@ public final class SteeringServer: Sendable {
     public init(
       host: String = "127.0.0.1", port: Int = 0, frameLimit: Int = SteeringFrame.defaultLimit,
       stallTimeout: Double = 30, replayWindow: Double = 300, warningLimit: Int = 10,
-      warningInterval: Double = 60
+      warningInterval: Double = 60, handshakeTimeout: Double = 10, idleTimeout: Double = 120,
+      unauthenticatedFrameLimit: Int = SteeringFrame.unauthenticatedLimit, pendingLimit: Int = 64,
+      pendingPerAddressLimit: Int = 32
     ) {
+      self.handshakeTimeout = handshakeTimeout
+      self.idleTimeout = idleTimeout
+      self.unauthenticatedFrameLimit = unauthenticatedFrameLimit
+      self.pendingLimit = pendingLimit
+      self.pendingPerAddressLimit = pendingPerAddressLimit
       self.host = host
       self.port = port
       self.frameLimit = frameLimit
@@ -54,6 +78,9 @@ public final class SteeringServer: Sendable {
   private let counters = NIOLockedValueBox(Counters())
   /// Holds back floods of refusal and drop warnings.
   private let warnings: NIOLockedValueBox<LogRateLimiter>
+  /// The connections that have not proved the key yet, and their channels
+  /// (to close one when a newer one needs its place).
+  private let pending: NIOLockedValueBox<(policy: PendingConnections, channels: [Int: any Channel], next: Int)>
   let work = DispatchQueue(label: "MPIParallel steering", attributes: .concurrent)
 
   /// What the server has seen, for logs and tests.
@@ -72,6 +99,12 @@ public final class SteeringServer: Sendable {
     replay = NIOLockedValueBox(ReplayGuard(window: settings.replayWindow))
     warnings = NIOLockedValueBox(
       LogRateLimiter(limit: settings.warningLimit, interval: settings.warningInterval))
+    pending = NIOLockedValueBox(
+      (
+        PendingConnections(
+          limit: max(1, settings.pendingLimit), perAddressLimit: max(1, settings.pendingPerAddressLimit)),
+        [:], 0
+      ))
     group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
   }
 
@@ -83,8 +116,9 @@ public final class SteeringServer: Sendable {
       .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
       .childChannelInitializer { [self] channel in
         counters.withLockedValue { $0.connections += 1 }
+        let id = admit(channel)
         return channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(SteeringConnectionHandler(server: self))
+          try channel.pipeline.syncOperations.addHandler(SteeringConnectionHandler(server: self, id: id))
         }
       }
     do {
@@ -119,6 +153,39 @@ public final class SteeringServer: Sendable {
   }
 
   public var counts: Counters { counters.withLockedValue { $0 } }
+
+  /// How many connections have not yet sent a validly signed frame.
+  public var pendingCount: Int { pending.withLockedValue { $0.policy.count } }
+
+  // MARK: Pending connections
+
+  /// Counts a new connection as pending, closing the pending ones that must
+  /// make room for it; returns its id.
+  private func admit(_ channel: any Channel) -> Int {
+    let address = channel.remoteAddress?.ipAddress ?? "?"
+    let (id, closing): (Int, [any Channel]) = pending.withLockedValue { state in
+      let id = state.next
+      state.next += 1
+      let evicted = state.policy.admit(id, address: address)
+      state.channels[id] = channel
+      return (id, evicted.compactMap { state.channels.removeValue(forKey: $0) })
+    }
+    for old in closing {
+      noteDropped(
+        "a newer connection needed the place of one that had not sent a signed request",
+        peer: old.remoteAddress.map { "\($0)" } ?? "a client")
+      old.close(promise: nil)
+    }
+    return id
+  }
+
+  /// A connection proved the key, or closed: it is no longer pending.
+  func settled(_ id: Int) {
+    pending.withLockedValue { state in
+      state.policy.remove(id)
+      state.channels[id] = nil
+    }
+  }
 
   // MARK: Per request (called by the connection handlers)
 
