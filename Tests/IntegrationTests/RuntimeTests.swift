@@ -87,6 +87,13 @@ final class RuntimeTests: XCTestCase {
     for ranks in [5, 8] { _ = try scenario("scheduler", ranks: ranks, timeout: 90) }
   }
 
+  func testIPythonParityAt5And8Ranks() throws {
+    // A DirectView keeps the engine order it was given (apply, map, pull,
+    // scatter and gather, targets, metadata), a pending result cannot be
+    // resubmitted, views describe themselves, maps take any collection.
+    for ranks in [5, 8] { _ = try scenario("parity", ranks: ranks, timeout: 90) }
+  }
+
   func testEverySchemeAsTheClustersScheme() throws {
     for scheme in ["lru", "plainrandom", "twobin", "weighted"] {
       let result = try MPIRun.run("mpp-testapp", ranks: 5, arguments: ["--scheme", scheme, "loadbalanced"])

@@ -139,12 +139,15 @@ extension Scenarios {
     _ = try long.get()
     checks.equal("engines serve after timeouts", Set(try lview.map(square, Array(0..<20)).get()).count, 20)
 
-    // Resubmit runs the same tasks again as new tasks.
+    // Resubmit runs the same tasks again as new tasks, once they have finished.
     let original = lview.map(square, Array(0..<10), chunkSize: 3)
+    original.wait()
     let again = try original.resubmit()
     checks.equal("resubmit values", try again.get(), try original.get())
     checks.check("resubmit new tasks", Set(again.taskIDs).isDisjoint(with: original.taskIDs))
-    checks.equal("resubmit apply", try lview.apply(square, 7).resubmit().get(), 49)
+    let seven = lview.apply(square, 7)
+    seven.wait()
+    checks.equal("resubmit apply", try seven.resubmit().get(), 49)
     checks.check("direct results cannot be resubmitted", (try? client[...].apply(engineID).resubmit()) == nil)
 
     // Cost hints: the costliest tasks start first (LPT), whatever their order.

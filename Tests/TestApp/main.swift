@@ -166,6 +166,7 @@ func runBlocking() -> Never {
     case "idle": try Scenarios.idle(client, checks)
     case "concurrent": try Scenarios.concurrent(client, checks)
     case "scheduler": try Scenarios.scheduler(client, checks)
+    case "parity": try Scenarios.parity(client, checks)
     case "journal-farm":
       try Scenarios.journalFarm(client, checks, log: Cluster.arguments.dropFirst(2).first ?? "")
     case "journal-crash": try Scenarios.journalCrash(client, checks)

@@ -3,6 +3,9 @@ import Foundation
 /// Moving data to and from the engines' namespaces: `push` and `view[name] =`
 /// broadcast (MPI_Bcast), `scatter` and `gather` use MPI_Scatterv and
 /// MPI_Gatherv, arrays of numbers as raw memory; `pull` asks each engine.
+/// A collective's communicator ranks the engines in the view's order (the
+/// hub creates one per order it meets), so part `i` of a scatter goes to
+/// `targets[i]` and a gather reads the parts back in that order.
 extension DirectView {
   /// Sets each name to its value on every engine of the view (one broadcast).
   @discardableResult
@@ -25,7 +28,7 @@ extension DirectView {
     return submitCollective(.broadcast(blob: blob.bytes, jobs: jobs), state: state)
   }
 
-  /// Each engine's value of `name` as a `T`, in engine order.
+  /// Each engine's value of `name` as a `T`, in the view's order.
   @discardableResult
   public func pull<T: Codable & Sendable>(_ name: String, as type: T.Type = T.self) -> AsyncMapResult<T> {
     let label = "pull('\(name)')"
@@ -55,7 +58,8 @@ extension DirectView {
   }
 
   /// Splits `values` into one block per engine (the first `count % engines`
-  /// blocks one longer) and stores each block as `name` on its engine. With
+  /// blocks one longer) and stores each block as `name` on its engine, the
+  /// first block on the view's first engine (as IPython's scatter). With
   /// `flatten`, a block of one item is stored as the item itself, as
   /// `dv.scatter('id', rc.ids, flatten=True)`.
   @discardableResult
@@ -110,7 +114,8 @@ extension DirectView {
     return submitCollective(.scatter(plan), state: state)
   }
 
-  /// Concatenates every engine's array `name` in engine order (an engine
+  /// Concatenates every engine's array `name` in the view's order, so that
+  /// a scatter then a gather on one view gives back the values (an engine
   /// holding a single element, from a flattened scatter, adds that element).
   @discardableResult
   public func gather<T: Codable & Sendable>(_ name: String, as type: [T].Type = [T].self) -> AsyncResult<[T]>
@@ -161,7 +166,7 @@ extension DirectView {
     }
   }
 
-  /// Each engine's value of `name`, in engine order (nil where an engine lacks
+  /// Each engine's value of `name`, in the view's order (nil where an engine lacks
   /// it or holds another type): `let parts: [[Double]?] = dv["a"]`.
   public subscript<T: Codable & Sendable>(name: String) -> [T?] {
     pull(name, as: T.self).outcomes.map { try? $0.get() }

@@ -1,19 +1,35 @@
 /// A fixed set of engines (IPython's DirectView): every call runs on each of
-/// them and results come back in engine order; data moves with MPI
-/// collectives on a communicator of the hub and these engines.
+/// them and results come back in the view's order, the order its engines
+/// were given (`client[[3, 2, 1, 0]]` lists engine 3's result first, as
+/// IPython does); data moves with MPI collectives on a communicator of the
+/// hub and these engines, its ranks in that same order.
 ///
 /// Calls return at once with a result to wait on; requests to an engine run
 /// in the order they were made, so a `scatter` followed by an `apply` sees the
 /// scattered data without waiting in between.
-public struct DirectView: Sendable {
+public struct DirectView: Sendable, CustomStringConvertible {
   let client: Client
-  /// The engine ids, sorted.
+  /// The engine ids in the order given, which results, metadata and the
+  /// parts of `scatter` and `gather` follow. An id given twice counts once,
+  /// at its first place (`client[[2, 0, 2]]` is `[2, 0]`): a view runs each
+  /// call once per engine.
   public let targets: [Int]
 
   init(client: Client, targets: [Int]) {
     self.client = client
-    self.targets = targets.count < 2 ? targets : Array(Set(targets)).sorted()
+    self.targets = DirectView.distinct(targets)
   }
+
+  /// `targets` without repeats, each id at its first place.
+  static func distinct(_ targets: [Int]) -> [Int] {
+    if targets.count < 2 { return targets }
+    var seen = Set<Int>()
+    seen.reserveCapacity(targets.count)
+    return targets.filter { seen.insert($0).inserted }
+  }
+
+  /// `<DirectView [3, 2, 1, 0]>`: the engines, in the view's order.
+  public var description: String { "<DirectView \(targets)>" }
 
   /// Runs `function(arguments...)` on every engine; one result per engine.
   @discardableResult
@@ -127,8 +143,9 @@ public struct DirectView: Sendable {
   }
 
   /// Splits the inputs into one block per engine (as IPython's
-  /// DirectView.map) and runs `function` over each block; values in input
-  /// order. Several sequences are zipped: `map(area, widths, heights)`.
+  /// DirectView.map), the first block to the view's first engine, and runs
+  /// `function` over each block; values in input order. Several sequences
+  /// are zipped: `map(area, widths, heights)`.
   @discardableResult
   public func map<each A: Codable & Sendable, R: Codable & Sendable>(
     _ function: RemoteFunction<repeat each A, R>, _ sequences: repeat [each A]
@@ -170,6 +187,18 @@ public struct DirectView: Sendable {
     return submit(jobs, state: state, count: count, decoder: Client.callDecoder(batch: true, label: label))
   }
 
+  /// `map` over any sequence of inputs (a range, a slice, ...):
+  /// `dv.map(f, xs[..<8])`. The inputs are copied into an array once; an
+  /// array goes to the form above directly.
+  @_disfavoredOverload
+  @discardableResult
+  public func map<A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<A, R>, _ sequence: some Sequence<A>
+  ) -> AsyncMapResult<R> {
+    let inputs = Array(sequence)
+    return map(function, inputs)
+  }
+
   func submit<R>(
     _ jobs: [Job], state: ResultState, count: Int, decoder: @escaping AsyncMapResult<R>.SlotDecoder
   ) -> AsyncMapResult<R> {
@@ -178,7 +207,9 @@ public struct DirectView: Sendable {
       state: state, context: client.context, count: count, ordered: true, decodeSlot: decoder)
   }
 
-  /// Hands requests to the hub as one direct operation; fails their slots when it is closed.
+  /// Hands requests to the hub as one direct operation; fails their slots
+  /// when it is closed. (Its engine set only decides what waits for what, so
+  /// it is kept sorted whatever the view's order.)
   private func postRequests(_ jobs: [Job], state: ResultState) {
     guard !jobs.isEmpty else { return }
     do {

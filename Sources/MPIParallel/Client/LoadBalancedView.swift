@@ -123,6 +123,20 @@ public struct LoadBalancedView: Sendable {
     }
   }
 
+  /// `map` over any sequence of inputs (a range, a slice, ...):
+  /// `lview.map(f, 0..<32)`. The inputs are copied into an array once; an
+  /// array goes to the form above directly.
+  @_disfavoredOverload
+  @inlinable
+  @discardableResult
+  public func map<A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<A, R>, _ sequence: some Sequence<A>, chunkSize: Int = 1,
+    ordered: Bool = true, costs: [Double]? = nil
+  ) -> AsyncMapResult<R> {
+    let inputs = Array(sequence)
+    return map(function, inputs, chunkSize: chunkSize, ordered: ordered, costs: costs)
+  }
+
   /// Submits a map of `count` calls of `registration`, both forms above;
   /// `arguments` writes call `index`'s arguments.
   @inlinable
@@ -235,4 +249,10 @@ public struct LoadBalancedView: Sendable {
   static func effectiveChunkSize(_ chunkSize: Int, count: Int) -> Int {
     Swift.min(chunkSize, Swift.max(count, 1), Int(UInt32.max))
   }
+}
+
+extension LoadBalancedView: CustomStringConvertible {
+  /// `<LoadBalancedView>`, or with the engines it is limited to:
+  /// `<LoadBalancedView [2, 1]>`.
+  public var description: String { targets.map { "<LoadBalancedView \($0)>" } ?? "<LoadBalancedView>" }
 }

@@ -61,3 +61,16 @@ public enum ParallelError: Error, CustomStringConvertible, Sendable, Equatable {
     }
   }
 }
+
+extension ParallelError {
+  /// The refusal to resubmit a result while `pending` (its unfinished task
+  /// ids) is not empty: running a task that is still queued or running a
+  /// second time would run it twice at once. Nil when nothing is pending.
+  static func resubmitPending(_ pending: [Int]) -> ParallelError? {
+    guard !pending.isEmpty else { return nil }
+    let shown =
+      pending.prefix(8).map(String.init).joined(separator: ", ") + (pending.count > 8 ? ", ..." : "")
+    return .invalidArgument(
+      "cannot resubmit a result with pending task(s) \(shown); wait for them to finish first")
+  }
+}

@@ -41,13 +41,16 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     replies = state.replies as? TypedReplies<Element>
   }
 
-  /// Runs the same tasks again as new tasks (IPython's `resubmit`), finished
-  /// or not, and returns their result. Only load-balanced results can be
-  /// resubmitted; others throw `ParallelError.invalidArgument`.
+  /// Runs the same tasks again as new tasks (IPython's `resubmit`) and
+  /// returns their result. Only a load-balanced result whose tasks have all
+  /// finished can be resubmitted (as IPython, which refuses pending tasks);
+  /// otherwise it throws `ParallelError.invalidArgument`, naming the pending
+  /// tasks, and submits nothing.
   public func resubmit() throws -> AsyncMapResult<Element> {
     guard let resubmitter else {
       throw ParallelError.invalidArgument("only load-balanced results can be resubmitted")
     }
+    if let refusal = ParallelError.resubmitPending(state.pendingTaskIDs) { throw refusal }
     return try resubmitter()
   }
 

@@ -48,11 +48,14 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   }
 
   /// Runs the same task again as a new task (IPython's `resubmit`) and
-  /// returns its result. Only load-balanced results can be resubmitted.
+  /// returns its result. Only a finished load-balanced result can be
+  /// resubmitted; a pending one throws `ParallelError.invalidArgument`
+  /// naming its task, and nothing is submitted.
   public func resubmit() throws -> AsyncResult<Value> {
     guard let resubmitter else {
       throw ParallelError.invalidArgument("only load-balanced results can be resubmitted")
     }
+    if let refusal = ParallelError.resubmitPending(state.pendingTaskIDs) { throw refusal }
     return try resubmitter()
   }
 

@@ -206,6 +206,12 @@ final class ResultState: Sendable {
   }
   var taskIDs: Range<Int> { firstTaskID..<(firstTaskID + slotCount) }
   var isReady: Bool { lock.withLock { $0.pending == 0 } }
+  /// The ids of the tasks not finished yet, in order.
+  var pendingTaskIDs: [Int] {
+    lock.withLock { fields in
+      (0..<slotCount).filter { !fields.outcomes.isFinished($0) }.map { firstTaskID + $0 }
+    }
+  }
   /// Slots finished so far.
   var completedCount: Int { lock.withLock { slotCount - $0.pending } }
 
