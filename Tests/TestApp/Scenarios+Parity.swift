@@ -7,11 +7,7 @@ extension Scenarios {
   /// resubmitted, views describe themselves, maps take any collection
   /// (needs 4 engines or more).
   static func parity(_ client: Client, _ checks: Checks) throws {
-    let n = client.ids.count
-    guard n >= 4 else {
-      checks.check("parity needs 4 engines", false, "\(n) engines")
-      return
-    }
+    guard hasEngines(client, checks, atLeast: 4, for: "parity") else { return }
     try engineOrder(client, checks)
     try pendingResubmit(client, checks)
     descriptions(client, checks)

@@ -4,11 +4,8 @@ import MPIParallel
 extension Scenarios {
   /// The load-balanced scheduler's flags with real engines (needs 4 engines or more).
   static func scheduler(_ client: Client, _ checks: Checks) throws {
+    guard hasEngines(client, checks, atLeast: 4, for: "scheduler") else { return }
     let n = client.ids.count
-    guard n >= 4 else {
-      checks.check("scheduler needs 4 engines", false, "\(n) engines")
-      return
-    }
     let lview = client.loadBalancedView()
 
     // Every scheme runs a map correctly, per view.

@@ -3,6 +3,14 @@ import MPIParallel
 import Synchronization
 
 enum Scenarios {
+  /// Whether the job has at least `count` engines; when not, a failed check
+  /// says which scenario needed them.
+  static func hasEngines(_ client: Client, _ checks: Checks, atLeast count: Int, for scenario: String) -> Bool {
+    let n = client.ids.count
+    if n < count { checks.check("\(scenario) needs \(count) engines", false, "\(n) engines") }
+    return n >= count
+  }
+
   /// Engines, DirectView apply and map, Reference arguments, task history.
   static func basics(_ client: Client, _ checks: Checks) throws {
     let n = client.ids.count
