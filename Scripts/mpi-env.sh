@@ -14,6 +14,12 @@ if [ "$(id -u)" = "0" ]; then
   export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 
+# When mpirun is sent SIGTERM (a batch system's time limit) it sends the ranks
+# SIGCONT, waits this many seconds, sends SIGTERM, waits as long again, then
+# SIGKILL. Open MPI's 1 s is too short for rank 0 to write its journal and mark
+# the run terminated; 3 s leaves it time, well inside Slurm's 30 s KillWait.
+export OMPI_MCA_odls_base_sigkill_timeout="${OMPI_MCA_odls_base_sigkill_timeout:-3}"
+
 # Jobs use more ranks (2..8) than CI machines have cores (often 2).
 export OMPI_MCA_rmaps_base_oversubscribe=1
 # Same for Open MPI 5 / PRRTE (harmless on 4.x).

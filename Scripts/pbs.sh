@@ -103,6 +103,9 @@ fi
 hostfile=()
 if [ -n "$nodefile" ]; then hostfile=(--hostfile "$nodefile"); fi
 # shellcheck disable=SC2086
+# On the scheduler's SIGTERM, mpirun gives the ranks 3 s before SIGKILL (Open MPI's
+# 1 s is too short for rank 0 to write its journal and mark the run terminated).
+export OMPI_MCA_odls_base_sigkill_timeout="${OMPI_MCA_odls_base_sigkill_timeout:-3}"
 cmd=(mpirun ${MPP_MPIRUN_ARGS:-} -np "$ranks" "${hostfile[@]}" "$bin" "${runtime_flags[@]}" "$@")
 echo "==== ${cmd[*]} ===="
 exec "${cmd[@]}"

@@ -111,6 +111,12 @@ struct StartCommand: ParsableCommand {
 
     var environment = ProcessInfo.processInfo.environment
     environment["MPIPARALLEL_HOME"] = ProfileDirectory.base()
+    // mpirun, sent SIGTERM, gives the ranks this long after their SIGTERM
+    // before SIGKILL (Open MPI's 1 s is too short for rank 0 to finish its
+    // journal); Scripts/mpi-env.sh says the same.
+    if environment["OMPI_MCA_odls_base_sigkill_timeout"] == nil {
+      environment["OMPI_MCA_odls_base_sigkill_timeout"] = "3"
+    }
     if geteuid() == 0 {
       environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
       environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"

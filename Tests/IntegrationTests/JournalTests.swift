@@ -45,7 +45,8 @@ final class JournalTests: XCTestCase {
     let log = directory + "/ran.log"
     let arguments = ["--journal", journal, "journal-farm", log]
     // Run 1, killed with SIGTERM once a fifth of the tasks ran (mpirun takes
-    // about a second to pass the signal on; the farm needs about 4 s).
+    // about a second to pass the signal on, and the ranks get it a few seconds
+    // after that; the farm needs about 8 s).
     let box = Mutex<MPIRunResult?>(nil)
     let finished = DispatchSemaphore(value: 0)
     DispatchQueue.global().async {
@@ -66,6 +67,10 @@ final class JournalTests: XCTestCase {
       killed.stdout.split(separator: "\n").filter { $0.hasPrefix("done ") }.map { String($0.dropFirst(5)) })
     XCTAssertGreaterThan(done.count, 0, killed.describe())
     XCTAssertLessThan(done.count, 200, killed.describe())
+    // Rank 0 had the time to record how run 1 ended (mpirun's SIGTERM reaches
+    // the ranks, and SIGKILL follows only after odls_base_sigkill_timeout).
+    XCTAssertTrue(killed.stderr.contains("terminated; writing the journal"), killed.describe())
+    XCTAssertEqual(try runEnds(journal), ["1 terminated"], killed.describe())
     let ranFirst = lines(log).count
 
     // Run 2 with the same journal finishes, and runs nothing that run 1 had completed.
@@ -79,6 +84,18 @@ final class JournalTests: XCTestCase {
       "re-ran completed tasks: \(ranAgain.intersection(done).sorted())\nlog: \(lines(log).suffix(130))\nrun 1: "
         + killed.describe() + "\nrun 2: " + second.describe())
     XCTAssertEqual(ranAgain.union(done).count, 200, "every task ran in one of the runs")
+  }
+
+  /// Each run of the journal as "RUN HOW" (HOW empty when no end was
+  /// recorded), read with Python's sqlite3 module: this test target does not
+  /// link SQLite.
+  private func runEnds(_ journal: String) throws -> [String] {
+    let script =
+      "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+      + "print('\\n'.join(f'{r} {h or \"\"}'.strip() for r, h in c.execute('SELECT run, how FROM runs ORDER BY run')))"
+    let result = try MPIRun.runDirect(executable: "python3", arguments: ["-c", script, journal], timeout: 30)
+    XCTAssertEqual(result.status, 0, result.describe())
+    return result.stdout.split(separator: "\n").map(String.init)
   }
 
   func testATaskThatCrashesItsEngineTwiceIsQuarantined() throws {

@@ -81,7 +81,7 @@ let loggedSquare = RemoteFunction("loggedSquare") { (x: Int, log: String) -> Int
     _ = line.withCString { write(file, $0, strlen($0)) }
     close(file)
   }
-  Thread.sleep(forTimeInterval: 0.08)
+  Thread.sleep(forTimeInterval: 0.16)
   return x * x
 }
 /// Traps its engine when x == bad.

@@ -170,6 +170,7 @@ enum MPIRun {
       "OMPI_MCA_rmaps_base_oversubscribe": "1",
       "PRTE_MCA_rmaps_default_mapping_policy": ":oversubscribe",
       "OMPI_MCA_btl_base_warn_component_unused": "0",
+      "OMPI_MCA_odls_base_sigkill_timeout": "3",
     ]
     if geteuid() == 0 {
       env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
