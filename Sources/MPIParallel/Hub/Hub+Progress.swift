@@ -20,8 +20,12 @@ extension Hub {
   /// from the thread holding the baton) after the inbox's. Call with the
   /// baton held. Returns whether anything moved.
   func iterate(handling command: Command? = nil) throws -> Bool {
-    Termination.passRunning = true
-    defer { Termination.passRunning = false }
+    // Relaxed: a plain store on x86, so a pass costs nothing more. Ordering it
+    // against the SIGTERM handler's store would take a locked instruction per
+    // pass; without it, the thread that writes the journal on SIGTERM could in
+    // principle miss a pass that began in the same instant as the signal.
+    Termination.passRunning.store(true, ordering: .relaxed)
+    defer { Termination.passRunning.store(false, ordering: .releasing) }
     guard !Termination.isRequested else {
       // Nothing moves once the job is ending; a command handed in waits with the others.
       if let command {

@@ -12,11 +12,12 @@ import Synchronization
 /// has not written yet and marks the run as terminated, so the next run
 /// resumes from there, and exits.
 enum Termination {
-  // Safe: a sig_atomic_t the SIGTERM handler sets once and threads only poll; a stale read costs a pass.
-  nonisolated(unsafe) private static var requested: sig_atomic_t = 0
-  /// Whether a pass of the hub's loop is running (set by `iterate`).
-  // Safe: written under the hub's baton; read after SIGTERM only, to wait out the one pass still running.
-  nonisolated(unsafe) static var passRunning = false
+  /// Set once by the SIGTERM handler (a lock-free atomic store is safe in a
+  /// signal handler); polled by the hub's loop and the thread below.
+  private static let requested = Atomic<Bool>(false)
+  /// Whether a pass of the hub's loop is running (set by `iterate`, read by
+  /// the thread below after SIGTERM, to wait out the one pass still running).
+  static let passRunning = Atomic<Bool>(false)
 
   /// What the thread that handles SIGTERM writes and removes.
   private struct Targets {
@@ -29,7 +30,7 @@ enum Termination {
 
   /// SIGTERM arrived: the hub's loop does no more work (no result completes
   /// after the journal's last write, so every result the driver saw is in it).
-  static var isRequested: Bool { requested != 0 }
+  static var isRequested: Bool { requested.load(ordering: .acquiring) }
 
   /// Installs the SIGTERM handler for `hub` (rank 0, with a journal).
   static func flushOnSignal(_ hub: Hub) {
@@ -50,11 +51,11 @@ enum Termination {
       return !targets.installed
     }
     guard first else { return }
-    signal(SIGTERM) { _ in Termination.requested = 1 }
+    signal(SIGTERM) { _ in Termination.requested.store(true, ordering: .releasing) }
     Thread.detachNewThread {
-      while requested == 0 { MonotonicClock.sleep(5e-3) }
+      while !requested.load(ordering: .acquiring) { MonotonicClock.sleep(5e-3) }
       // Let a pass that was running finish; later passes do nothing.
-      while passRunning { MonotonicClock.sleep(1e-3) }
+      while passRunning.load(ordering: .acquiring) { MonotonicClock.sleep(1e-3) }
       let (hub, file) = targets.withLock { ($0.hub, $0.connectionFile) }
       if let file { unlink(file) }
       if let hub, let journal = hub.journal {
