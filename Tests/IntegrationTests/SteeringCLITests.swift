@@ -224,13 +224,19 @@ final class SteeringCLITests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: home + "/profile_broken/cluster.json"))
   }
 
+  /// A `sleep` that has nothing to do with any job, to stand where a job's pid was.
+  static func startSleep(seconds: Int) throws -> Process {
+    let sleeper = Process()
+    sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+    sleeper.arguments = [String(seconds)]
+    try sleeper.run()
+    return sleeper
+  }
+
   func testStopSignalsAJobWhoseHubIsUnreachableAndListShowsStaleFiles() throws {
     let home = Self.makeHome()
     defer { try? FileManager.default.removeItem(atPath: home) }
-    let sleeper = Process()
-    sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
-    sleeper.arguments = ["60"]
-    try sleeper.run()
+    let sleeper = try Self.startSleep(seconds: 60)
     defer { if sleeper.isRunning { sleeper.terminate() } }
     let pid = Int(sleeper.processIdentifier)
     let gone = Process()
@@ -278,10 +284,7 @@ final class SteeringCLITests: XCTestCase {
     let home = Self.makeHome()
     defer { try? FileManager.default.removeItem(atPath: home) }
     // A process that has nothing to do with any job, under pids a dead job recorded.
-    let sleeper = Process()
-    sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
-    sleeper.arguments = ["300"]
-    try sleeper.run()
+    let sleeper = try Self.startSleep(seconds: 300)
     let pid = Int(sleeper.processIdentifier)
     defer { if Self.isAlive(pid) { kill(pid_t(pid), SIGKILL) } }
     let started = try XCTUnwrap(Self.startTime(of: pid))
