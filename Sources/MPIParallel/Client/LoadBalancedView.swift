@@ -83,8 +83,9 @@ public struct LoadBalancedView: Sendable {
 
   /// Runs `function` over the inputs (several sequences are zipped), each
   /// chunk of `chunkSize` items a task of its own (a chunk size past the
-  /// items makes one chunk), handed to engines as they become free. Values come back in input order; iteration follows input
-  /// order when `ordered`, else completion order. With `costs` (an estimate
+  /// items makes one chunk), handed to engines as they become free. Values
+  /// come back in input order; iteration follows input order when
+  /// `ordered`, else completion order. With `costs` (an estimate
   /// per item) the hub hands out the costliest chunks first (LPT), which
   /// finishes sooner than any order-keeping balancer.
   ///
