@@ -97,7 +97,7 @@ public enum Cluster {
     do {
       let path = try client.serve()
       StandardStreams.writeError(
-        "MPIParallel: serving \(client.engines.count) engines; connection file \(path)\n")
+        "MPIParallel: serving \(client.engineCount) engines; connection file \(path)\n")
       client.waitUntilStopRequested()
       StandardStreams.writeError("MPIParallel: a steering client asked the job to stop\n")
     } catch {

@@ -36,9 +36,14 @@ public struct EngineStatus: Codable, Sendable, Equatable {
   public var pid: Int
   public var tasksDone: Int
   public var queued: Int
-  /// "idle" or "busy".
+  /// "idle", "busy", "retiring", "retired" or "lost".
   public var state: String
-  public init(id: Int, rank: Int, host: String, pid: Int, tasksDone: Int, queued: Int, state: String) {
+  /// For a lost engine: when and why, and what it was running.
+  public var note: String?
+  public init(
+    id: Int, rank: Int, host: String, pid: Int, tasksDone: Int, queued: Int, state: String, note: String? = nil
+  ) {
+    self.note = note
     self.id = id
     self.rank = rank
     self.host = host

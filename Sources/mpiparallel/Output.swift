@@ -34,6 +34,7 @@ enum Output {
       engines.map {
         [String($0.id), String($0.rank), $0.host, String($0.pid), String($0.tasksDone), $0.state]
       })
+    for engine in engines { if let note = engine.note { print("engine \(engine.id) \(engine.state) \(note)") } }
   }
 
   /// `engine 0: 21` per value, with the engine each ran on (`fallback` where the hub did not say).

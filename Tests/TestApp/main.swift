@@ -116,7 +116,7 @@ let functions: [any RemoteFunctionProtocol] = [
   engineID, engineCount, square, area, scale, sumArray, describePoint, movePoint, failOnLow, failIfOdd,
   sleepFor,
   setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum, isEngineTwo, never, capabilitiesHere,
-  loggedSquare, crashOn, flagSet, openMPILocksHere, openMPIYieldHere,
+  loggedSquare, crashOn, flagSet, openMPILocksHere, openMPIYieldHere, lossSquare, exitOn, engineIDOf,
 ]
 
 /// Engine 1 advertises "gpu" (tasks can require it).
@@ -170,6 +170,13 @@ func runBlocking() -> Never {
     case "journal-farm":
       try Scenarios.journalFarm(client, checks, log: Cluster.arguments.dropFirst(2).first ?? "")
     case "journal-crash": try Scenarios.journalCrash(client, checks)
+    case "loss-farm": try Scenarios.lossFarm(client, checks, log: Cluster.arguments.dropFirst(2).first ?? "")
+    case "loss-exit-once":
+      try Scenarios.lossExit(client, checks, once: true, log: Cluster.arguments.dropFirst(2).first ?? "")
+    case "loss-exit-always":
+      try Scenarios.lossExit(client, checks, once: false, log: Cluster.arguments.dropFirst(2).first ?? "")
+    case "loss-collective": try Scenarios.lossCollective(client, checks)
+    case "retire": try Scenarios.retire(client, checks)
     case "crash":
       print("crashing engine 1")
       _ = try client[...].apply(crash, 1).get(timeout: .seconds(30))

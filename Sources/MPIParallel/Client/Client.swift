@@ -14,8 +14,11 @@ import Synchronization
 public final class Client: Sendable {
   let hub: Hub
   @usableFromInline let context: ResultContext
-  /// The engines, by id.
-  public let engines: [EngineInfo]
+  /// Every engine the job has had, by id (lost and retired ones included:
+  /// see `state(ofEngine:)`; `ids` lists those that take work).
+  public var engines: [EngineInfo] { hub.roster.infos }
+  /// How many engines the job has had (ids are 0..<engineCount).
+  let engineCount: Int
   /// The program's remote functions (what steering clients may call).
   let registry: FunctionRegistry
   /// The steering endpoint, while serving.
@@ -24,7 +27,7 @@ public final class Client: Sendable {
   init(hub: Hub, registry: FunctionRegistry) {
     self.hub = hub
     self.registry = registry
-    engines = hub.engineInfos
+    engineCount = hub.engineInfos.count
     context = ResultContext(hub: hub, engines: hub.engineInfos)
   }
 
@@ -57,8 +60,27 @@ public final class Client: Sendable {
     endpoint.withLock { $0?.service }?.waitForStop()
   }
 
-  /// The engine ids, 0..<N (`rc.ids`).
-  public var ids: [Int] { engines.map(\.id) }
+  /// The ids of the engines that take work (`rc.ids`): 0..<N until an
+  /// engine is lost or retired.
+  public var ids: [Int] { hub.roster.upIDs }
+
+  /// Where engine `id` stands (nil: no such engine).
+  public func state(ofEngine id: Int) -> EngineState? { hub.roster.state(id) }
+
+  /// Retires engines (`rc.shutdown(targets)` for some engines, with the job
+  /// going on): they get no new work, finish what they hold, and leave; their
+  /// ids are not reused, and `engines` and the history keep them. Returns
+  /// the ids that were up and are now retiring. (Wait for them with
+  /// `state(ofEngine:)`: each becomes `.retired`.)
+  @discardableResult
+  public func retire(_ ids: [Int]) throws -> [Int] {
+    if let bad = ids.first(where: { hub.roster.info($0) == nil }) {
+      throw ParallelError.noSuchEngine(id: bad, available: self.ids)
+    }
+    let reply = HubReply<[Int]>()
+    try hub.post(.retire(Set(ids), reply))
+    return reply.wait()
+  }
 
   /// A view of one engine (`rc[0]`).
   public subscript(id: Int) -> EngineView { EngineView(client: self, id: id) }
@@ -98,7 +120,7 @@ public final class Client: Sendable {
   /// The first target that is not an engine id, as an error.
   func invalidTarget(_ targets: [Int]) -> ParallelError? {
     if targets.isEmpty { return .noEngines("the view has no engines") }
-    if let bad = targets.first(where: { $0 < 0 || $0 >= engines.count }) {
+    if let bad = targets.first(where: { $0 < 0 || $0 >= engineCount }) {
       return .noSuchEngine(id: bad, available: ids)
     }
     return nil

@@ -95,7 +95,7 @@ public struct DirectView: Sendable, CustomStringConvertible {
   ) -> ResultState {
     if let error = client.invalidTarget(targets) { return client.failedState(label, error) }
     if let refusal = registration.collectiveRefusal(
-      targets: targets, engineCount: client.engines.count, how: "on engines \(targets)")
+      targets: targets, engineCount: client.engineCount, how: "on engines \(targets)")
     {
       return client.failedState(label, ParallelError.invalidArgument(refusal))
     }
@@ -153,7 +153,7 @@ public struct DirectView: Sendable, CustomStringConvertible {
     let label = function.registration.mapLabel
     if let error = client.invalidTarget(targets) { return failedMap(label, error) }
     if let refusal = function.registration.collectiveRefusal(
-      targets: nil, engineCount: client.engines.count, how: "in a map")
+      targets: nil, engineCount: client.engineCount, how: "in a map")
     {
       return failedMap(label, ParallelError.invalidArgument(refusal))
     }

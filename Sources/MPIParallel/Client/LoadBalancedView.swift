@@ -170,7 +170,7 @@ public struct LoadBalancedView: Sendable {
     if let targets, let error = client.invalidTarget(targets) { return failed(error) }
     if client.engines.isEmpty { return failed(ParallelError.noEngines(label)) }
     if let refusal = registration.collectiveRefusal(
-      targets: nil, engineCount: client.engines.count, how: "on a LoadBalancedView")
+      targets: nil, engineCount: client.engineCount, how: "on a LoadBalancedView")
     {
       return failed(ParallelError.invalidArgument(refusal))
     }

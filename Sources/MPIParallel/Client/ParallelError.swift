@@ -33,6 +33,12 @@ public enum ParallelError: Error, CustomStringConvertible, Sendable, Equatable {
   /// The task ran longer than its timeout; its result is ignored (the engine
   /// cannot be stopped mid-task and finishes it).
   case taskTimeout(taskID: Int, seconds: Double)
+  /// The engine died or became unreachable (see `EngineState.lost`): the
+  /// direct call or collective `task` it had (nil: one not yet sent to it)
+  /// cannot finish. Load-balanced tasks it held run elsewhere instead.
+  case engineLost(id: Int, rank: Int, host: String, task: Int?)
+  /// The engine was retired: it takes no more work.
+  case engineRetired(id: Int)
 
   public var description: String {
     switch self {
@@ -58,6 +64,10 @@ public enum ParallelError: Error, CustomStringConvertible, Sendable, Equatable {
     case .quarantined(let id, let reason): return "task \(id) is quarantined: \(reason)"
     case .taskTimeout(let id, let seconds):
       return "task \(id) ran more than \(seconds) s; its result will be ignored"
+    case .engineLost(let id, let rank, let host, let task):
+      return "engine \(id) (rank \(rank), host \(host)) was lost"
+        + (task.map { " while it had task \($0)" } ?? "") + "; see client.state(ofEngine: \(id)) for why"
+    case .engineRetired(let id): return "engine \(id) was retired; it takes no more work"
     }
   }
 }

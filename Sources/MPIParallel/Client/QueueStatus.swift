@@ -9,6 +9,16 @@ public struct QueueStatus: Sendable, Equatable, CustomStringConvertible {
     public let running: Int
     /// Requests it has finished.
     public let completed: Int
+    /// Up, retiring, retired or lost.
+    public let state: EngineState
+
+    public init(id: Int, queued: Int, running: Int, completed: Int, state: EngineState = .up) {
+      self.id = id
+      self.queued = queued
+      self.running = running
+      self.completed = completed
+      self.state = state
+    }
   }
 
   /// Per engine, by id.
@@ -19,6 +29,7 @@ public struct QueueStatus: Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     let rows = engines.map {
       "  engine \($0.id): queued \($0.queued), running \($0.running), completed \($0.completed)"
+        + ($0.state == .up ? "" : "; \($0.state)")
     }
     return (["unassigned: \(unassigned)"] + rows).joined(separator: "\n")
   }

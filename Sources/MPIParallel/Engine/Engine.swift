@@ -56,6 +56,9 @@ final class Engine {
   @exclusivity(unchecked) private var backoff = Backoff(now: MonotonicClock.now())
   @exclusivity(unchecked) private var idlePolls = 0
   @exclusivity(unchecked) private var lastIdleAction = Backoff.Action.spin
+  /// Whether it stopped serving because it was retired (the job goes on without it).
+  // Safe: the engine's thread alone (see the type).
+  @exclusivity(unchecked) private(set) var retired = false
 
   init(
     world: Communicator, channel: Communicator, engines: Communicator, registry: FunctionRegistry,
@@ -200,6 +203,11 @@ final class Engine {
     case .shutdown(let taskID):
       let now = MonotonicClock.wallNow()
       try reply(EngineReply.success(taskID: taskID, started: now, completed: now).bytes)
+      return false
+    case .retire(let taskID):
+      let now = MonotonicClock.wallNow()
+      try reply(EngineReply.success(taskID: taskID, started: now, completed: now).bytes)
+      retired = true
       return false
     }
     return true

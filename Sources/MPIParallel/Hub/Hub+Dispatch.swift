@@ -54,8 +54,9 @@ extension Hub {
   /// Drops a sent job's request when nothing can need it again (no flags,
   /// so no retry; no journal, so no key to compute from it): its memory is
   /// freed now, while the engine works, not when the reply is back.
+  /// (When a lost engine's tasks can run again, each request is kept until answered.)
   private func releaseRequest(of job: Job) {
-    if job.sharedFlags == nil && journal == nil { job.message = [] }
+    if job.sharedFlags == nil && journal == nil && !survivesLoss { job.message = [] }
   }
 
   /// The bytes a job travels as: its request, wrapped when the engine must
@@ -96,7 +97,7 @@ extension Hub {
         try channel.isendUnlessDone(UnsafeRawBufferPointer(rebasing: $0[start...]), to: engine + 1, tag: tag)
       })
     else { return }
-    sends.append(PendingSend(request: request, bytes: message))
+    sends.append(PendingSend(request: request, bytes: message, engine: engine))
   }
 
   /// Several registered jobs for one engine as one message (a bundle).
@@ -198,8 +199,11 @@ extension Hub {
     guard engine >= 0 && engine < engines.count, let header = try? EngineReply(header: bytes),
       let job = engines[engine].takeAnswered(taskID: header.taskID)
     else {
-      StandardStreams.writeError(
-        "MPIParallel: the hub dropped a reply it cannot match from engine \(engine)\n")
+      // A lost engine's last replies, or a failed collective's, have no job any more.
+      if !droppedQuietly(reply: bytes, from: engine) {
+        StandardStreams.writeError(
+          "MPIParallel: the hub dropped a reply it cannot match from engine \(engine)\n")
+      }
       return
     }
     let taskID = header.taskID
@@ -350,6 +354,7 @@ extension Hub {
       }
       if count < candidates.count { candidates.removeLast(candidates.count - count) }
       guard let chosen = select(flags?.scheme, from: candidates) else {
+        if enginesDown > 0, failIfNoEngineLeft(next, allowed: allowed) { continue }
         queue.pushFront(next)
         break
       }
@@ -390,7 +395,7 @@ extension Hub {
     if hasReservedEngines {
       answer = engines.indices.contains(where: hasRoom)
     } else if highWaterMark == 0 {
-      answer = !engines.isEmpty
+      answer = !engines.isEmpty && enginesDown == 0
     } else {
       answer = loadBalancedInFlight < engines.count * highWaterMark
     }
@@ -438,8 +443,8 @@ extension Hub {
         index += 1
       }
     }
-    hasReservedEngines = !blocked.isEmpty
-    for id in engines.indices { engines[id].reserved = blocked.contains(id) }
+    hasReservedEngines = !blocked.isEmpty || enginesDown > 0
+    for id in engines.indices { engines[id].reserved = blocked.contains(id) || engines[id].state != .up }
     return progressed
   }
 

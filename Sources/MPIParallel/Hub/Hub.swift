@@ -20,6 +20,11 @@ final class Hub: @unchecked Sendable {
     case abort(Set<Int>, HubReply<[Int]>)
     case status(HubReply<QueueStatus>)
     case shutdown(abortQueued: Bool)
+    /// The liveness watch found engine `id` dead or unreachable; `crashedTask`
+    /// is the task its crash or exit note named (that task is charged).
+    case engineLost(id: Int, reason: String, crashedTask: Int?)
+    /// Retire these engines (answers the ids that were up).
+    case retire(Set<Int>, HubReply<[Int]>)
   }
 
   enum State: Equatable {
@@ -37,6 +42,12 @@ final class Hub: @unchecked Sendable {
   let channel: Communicator
   let table = TaskTable()
   let engineInfos: [EngineInfo]
+  /// Every engine and where it stands, for the driver's threads.
+  let roster: EngineRoster
+  /// Whether Open MPI keeps the job going when a process dies
+  /// (`mpirun --enable-recovery`): then a lost engine costs its tasks, not
+  /// the job, and requests are kept until answered so they can run again.
+  let survivesLoss: Bool
   /// Load-balanced tasks an engine may hold at once (0: unlimited).
   let highWaterMark: Int
   /// Whether the hub logs each decision (`--log-level debug`); read once, checked per task.
@@ -231,6 +242,8 @@ final class Hub: @unchecked Sendable {
       backoff.reset(now: MonotonicClock.now())
     }
     engineInfos = infos.map { $0! }
+    roster = EngineRoster(engineInfos)
+    survivesLoss = ProcessInfo.processInfo.environment["OMPI_MCA_orte_enable_recovery"] == "1"
     replySlots = try ReceiveSlots(
       communicator: channel, sources: engineInfos.map(\.rank), capacity: Framing.hubSlotBytes)
     loop = .allocate(capacity: 1)
@@ -318,8 +331,15 @@ final class Hub: @unchecked Sendable {
     case .loadBalancedMap(let source):
       queue.append(source)
     case .direct(let operation):
-      directQueue.append(operation)
+      if enginesDown > 0, let down = operation.engines.first(where: { engines[$0].state != .up }) {
+        for job in operation.jobs { fail(job, with: downError(down, task: job.taskID), state: .failed) }
+      } else {
+        directQueue.append(operation)
+      }
     case .directCall(let job):
+      if engines[job.engine].state != .up {
+        return fail(job, with: downError(job.engine, task: job.taskID), state: .failed)
+      }
       // With no direct operation waiting, nothing goes before it: it leaves now.
       if directQueue.isEmpty && !hasReservedEngines {
         try send(job)
@@ -327,13 +347,18 @@ final class Hub: @unchecked Sendable {
         directQueue.append(DirectOperation(engines: [job.engine], kind: .requests([job])))
       }
     case .status(let reply):
+      let states = roster.states
       let status = QueueStatus(
         engines: engines.map {
           QueueStatus.Engine(
             id: $0.id, queued: Swift.max(0, $0.outstanding - 1), running: Swift.min(1, $0.outstanding),
-            completed: $0.completed)
+            completed: $0.completed, state: states[$0.id])
         }, unassigned: queue.count + blocked.count)
       reply.answer(status)
+    case .engineLost(let id, let reason, let crashedTask):
+      try handleLoss(of: id, reason: reason, crashedTask: crashedTask)
+    case .retire(let ids, let reply):
+      reply.answer(beginRetiring(ids))
     case .abort(let ids, let reply):
       let aborted = abortQueued(where: { ids.contains($0) })
       reply.answer(aborted)
@@ -390,13 +415,15 @@ final class Hub: @unchecked Sendable {
       guard queue.isEmpty, blocked.isEmpty, directQueue.isEmpty, collectives.isEmpty, !holdsResults,
         inFlightCount == 0 || stopDeadline != nil
       else { return checkDeadline() }
-      let ids = table.allocate(function: "shutdown", count: engines.count)
+      // Lost engines hear nothing; retired ones have left already.
+      let present = engines.indices.filter { engines[$0].state == .up || engines[$0].state == .retiring }
+      let ids = table.allocate(function: "shutdown", count: present.count)
       let result = ResultState(label: "shutdown", taskIDs: ids)
       shutdownResult = result
       for (index, id) in ids.enumerated() {
         let job = Job(
           taskID: id, message: HubRequest.shutdown(taskID: id).encode(), result: result, slot: index,
-          targets: nil, engine: index, loadBalanced: false)
+          targets: nil, engine: present[index], loadBalanced: false)
         try send(job)
       }
       state = .stopping
@@ -439,6 +466,18 @@ struct EngineSlot {
   var completed = 0
   /// Jobs sent to it and not yet answered, oldest first.
   var inFlight = InFlightJobs()
+  /// Up, leaving, or gone.
+  var state = Presence.up
+
+  enum Presence {
+    case up
+    /// No new work; told to leave once it holds none.
+    case retiring
+    /// Told to leave; its goodbye is awaited.
+    case leaving
+    case retired
+    case lost
+  }
 
   /// Puts a job sent to this engine on its in-flight list, and counts it in its load.
   mutating func hold(_ job: Job) {
@@ -463,6 +502,8 @@ struct EngineSlot {
 struct PendingSend {
   let request: Request
   let bytes: [UInt8]
+  /// The engine it goes to (sends to a lost engine are let go).
+  let engine: Int
 }
 
 /// The hub's answer to a driver's question (abort, status): set once on the

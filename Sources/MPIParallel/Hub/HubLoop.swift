@@ -55,6 +55,17 @@ struct HubLoop {
   var runDeadlines: [(deadline: Double, taskID: Int, seconds: Double)] = []
   var timedOut: Set<Int> = Set<Int>()
   var useClock: UInt64 = 0
+  /// Engines not up (lost, retiring or retired): while any is, the dispatch
+  /// looks at each engine rather than trust the count of tasks out.
+  var enginesDown = 0
+  /// Crashes of an engine charged to each task this run (see `Hub.handleLoss`).
+  var crashesThisRun: [Int: Int] = [:]
+  /// Tasks of collectives failed by an engine's loss: their late replies are dropped quietly.
+  var abandoned: Set<Int> = []
+  /// Engines retiring or leaving (the loop moves them along while any is).
+  var retirements = 0
+  /// Engines told to leave, and the result their goodbye fills.
+  var leaving: [(engine: Int, result: ResultState)] = []
   var state: Hub.State = .running
   var stopDeadline: Double?
   var shutdownResult: ResultState?

@@ -44,6 +44,19 @@ struct InFlightJobs {
     return nil
   }
 
+  /// Removes and returns every job, oldest first.
+  mutating func removeAll() -> [Job] {
+    let mask = slots.count - 1
+    var jobs: [Job] = []
+    for offset in 0..<span {
+      if let job = slots[(head + offset) & mask].take() { jobs.append(job) }
+    }
+    head = 0
+    span = 0
+    count = 0
+    return jobs
+  }
+
   /// The job with `taskID`, left in place.
   func job(taskID: Int) -> Job? {
     let mask = slots.count - 1

@@ -19,6 +19,8 @@ enum HubRequest: Equatable {
   case createCommunicator(id: Int, worldRanks: [Int])
   /// Reply, then stop serving.
   case shutdown(taskID: Int)
+  /// Reply, then leave the job while it goes on (the engine was retired).
+  case retire(taskID: Int)
 
   enum Kind: UInt8 {
     case call = 1, batch, pull, remove, broadcast, scatter, gather, createCommunicator, shutdown
@@ -26,6 +28,7 @@ enum HubRequest: Equatable {
     case bundle
     /// A request behind a functional dependency: task id, the predicate's name, then the request.
     case guarded
+    case retire
   }
 
   /// Where a call's task id sits in its request (after the kind byte).
@@ -123,6 +126,9 @@ enum HubRequest: Equatable {
       writer.write(UInt32(id))
       writer.write(UInt32(worldRanks.count))
       for rank in worldRanks { writer.write(UInt32(rank)) }
+    case .retire(let taskID):
+      writer.write(Kind.retire.rawValue)
+      writer.write(UInt64(taskID))
     case .shutdown(let taskID):
       writer.write(Kind.shutdown.rawValue)
       writer.write(UInt64(taskID))
@@ -171,6 +177,8 @@ enum HubRequest: Equatable {
       return .createCommunicator(id: id, worldRanks: ranks)
     case .shutdown:
       return .shutdown(taskID: Int(try reader.read(UInt64.self)))
+    case .retire:
+      return .retire(taskID: Int(try reader.read(UInt64.self)))
     case .bundle, .guarded:
       throw EngineError.malformedMessage("a \(kind) request inside another")
     }

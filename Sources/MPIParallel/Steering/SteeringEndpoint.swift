@@ -28,7 +28,7 @@ final class SteeringEndpoint: Sendable {
     do {
       try ConnectionFile(
         ip: reachable, port: port, key: key, profile: profile.name, pid: Int(getpid()),
-        engines: client.engines.count
+        engines: client.engineCount
       ).write(to: connectionFile)
     } catch {
       server.stop()

@@ -78,7 +78,7 @@ final class SteeringService: SteeringBackend, Sendable {
       let registration = try function(name)
       let view = try directView(targets)
       if let refusal = registration.collectiveRefusal(
-        targets: view.targets, engineCount: client.engines.count, how: "on engines \(view.targets)")
+        targets: view.targets, engineCount: client.engineCount, how: "on engines \(view.targets)")
       {
         throw SteeringFailure("collective", refusal)
       }
@@ -128,10 +128,20 @@ final class SteeringService: SteeringBackend, Sendable {
     let status = try client.queueStatus()
     return client.engines.map { engine in
       let queue = status.engines.first { $0.id == engine.id }
+      let state: String
+      var note: String? = nil
+      switch queue?.state ?? .up {
+      case .up: state = (queue?.running ?? 0) > 0 ? "busy" : "idle"
+      case .retiring: state = "retiring"
+      case .retired: state = "retired"
+      case .lost(let report):
+        state = "lost"
+        note = "at \(ISO8601DateFormatter().string(from: report.at)): \(report)"
+      }
       return EngineStatus(
         id: engine.id, rank: engine.rank, host: engine.host, pid: engine.pid,
         tasksDone: queue?.completed ?? 0,
-        queued: queue?.queued ?? 0, state: (queue?.running ?? 0) > 0 ? "busy" : "idle")
+        queued: queue?.queued ?? 0, state: state, note: note)
     }
   }
 
@@ -186,7 +196,7 @@ final class SteeringService: SteeringBackend, Sendable {
   {
     let registration = try function(name)
     if let refusal = registration.collectiveRefusal(
-      targets: nil, engineCount: client.engines.count, how: "in a load-balanced map")
+      targets: nil, engineCount: client.engineCount, how: "in a load-balanced map")
     {
       throw SteeringFailure("collective", refusal)
     }
