@@ -106,6 +106,8 @@ if [ -n "$nodefile" ]; then hostfile=(--hostfile "$nodefile"); fi
 # On the scheduler's SIGTERM, mpirun gives the ranks 3 s before SIGKILL (Open MPI's
 # 1 s is too short for rank 0 to write its journal and mark the run terminated).
 export OMPI_MCA_odls_base_sigkill_timeout="${OMPI_MCA_odls_base_sigkill_timeout:-3}"
-cmd=(mpirun ${MPP_MPIRUN_ARGS:-} -np "$ranks" "${hostfile[@]}" "$bin" "${runtime_flags[@]}" "$@")
+# --enable-recovery: an engine that dies costs its tasks, not the job (the
+# hub runs them elsewhere and names the engine on standard error).
+cmd=(mpirun --enable-recovery ${MPP_MPIRUN_ARGS:-} -np "$ranks" "${hostfile[@]}" "$bin" "${runtime_flags[@]}" "$@")
 echo "==== ${cmd[*]} ===="
 exec "${cmd[@]}"

@@ -175,21 +175,34 @@ public enum Cluster {
     do {
       let engines = try world.split(color: world.rank == 0 ? nil : 0, key: world.rank)
       let channel = try world.duplicate()
+      let survivesLoss = ProcessInfo.processInfo.environment["OMPI_MCA_orte_enable_recovery"] == "1"
+      let sink = LossSink(survivesLoss: survivesLoss)
+      let liveness = configuration.livenessSettings
+      let (watch, endpoint) = try shareLivenessEndpoint(world: world, settings: liveness, sink: sink)
       if let engines {
+        startBeacon(endpoint, engineID: world.rank - 1, settings: liveness)
         let engine = Engine(
           world: world, channel: channel, engines: engines, registry: registry, host: MPI.processorName,
           capabilities: configuration.capabilities(ofEngine: world.rank - 1))
         RuntimeLog.engine.debug("engine \(world.rank - 1) up on \(MPI.processorName)")
         if let journal = configuration.journal { CrashReporter.recordCrashes(in: journal + ".crashes") }
         try engine.serve()
+        LivenessBeacon.current?.goodbye()
+        if engine.retired && survivesLoss {
+          // The job goes on without this engine; MPI_Finalize would wait for its end.
+          fflush(nil)
+          _exit(0)
+        }
         try? engines.free()
         try? channel.free()
-        try MPI.finalize()
+        try finalize(status: 0, survivesLoss: survivesLoss, quietly: true)
         exit(0)
       }
       let hub = try Hub(
         world: world, channel: channel, highWaterMark: configuration.highWaterMark,
-        scheme: configuration.scheme)
+        scheme: configuration.scheme, lostBeforeStart: { sink.lostBeforeStart })
+      hub.watch = watch
+      sink.attach(hub)
       logStart(engines: world.size - 1)
       if let path = configuration.journal {
         do {
@@ -213,6 +226,8 @@ public enum Cluster {
   private static func stop(_ hub: Hub, client: Client, status: Int32) -> Never {
     client.stopServing()
     hub.shutdown(abortQueued: status != 0)
+    hub.watch?.stop()
+    reportLosses(hub)
     try? hub.channel.free()
     if let journal = hub.journal {
       do {
@@ -223,13 +238,52 @@ public enum Cluster {
       }
     }
     do {
-      try MPI.finalize()
+      try finalize(status: status, survivesLoss: hub.survivesLoss, quietly: false)
     } catch {
       StandardStreams.writeError("MPIParallel: MPI_Finalize failed: \(error)\n")
       exit(3)
     }
     exit(status)
   }
+
+  /// Says on standard error which engines the job lost, if any: under
+  /// `mpirun --enable-recovery`, Open MPI's mpirun exits 0 whatever its ranks
+  /// do, so this line is where a batch script learns of them.
+  private static func reportLosses(_ hub: Hub) {
+    let states = hub.roster.states
+    var lost: [String] = []
+    for (id, state) in states.enumerated() {
+      guard case .lost(let report) = state else { continue }
+      let when = ISO8601DateFormatter().string(from: report.at)
+      lost.append("\(hub.engineInfos[id]) at \(when): \(report)")
+    }
+    guard !lost.isEmpty else { return }
+    StandardStreams.writeError(
+      "MPIParallel: \(lost.count) of \(states.count) engines lost during the run: \(lost.joined(separator: "; "))\n")
+  }
+
+  /// MPI_Finalize; where Open MPI keeps the job going after a death, with a
+  /// watchdog that ends the process (with `status`) if it has not returned
+  /// after `finalizeGrace` seconds: Open MPI 4.1's closing fence was seen to
+  /// wait forever after two engines died at once, everything else done.
+  private static func finalize(status: Int32, survivesLoss: Bool, quietly: Bool) throws {
+    if survivesLoss {
+      let watchdog = Thread {
+        Thread.sleep(forTimeInterval: finalizeGrace)
+        if !quietly {
+          StandardStreams.writeError(
+            "MPIParallel: MPI_Finalize did not return within \(Int(finalizeGrace)) s (engines were lost); exiting\n")
+        }
+        fflush(nil)
+        _exit(status)
+      }
+      watchdog.start()
+    }
+    try MPI.finalize()
+  }
+
+  /// Seconds MPI_Finalize gets before its watchdog ends the process (see `finalize`).
+  static let finalizeGrace = 10.0
 
   private static func logStart(engines: Int) {
     let log = RuntimeLog.hub

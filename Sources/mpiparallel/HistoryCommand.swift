@@ -77,6 +77,9 @@ enum HistoryCommand {
             + elapsed.padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + (record.error ?? ""))
       }
       print("\(records.count) records")
+      if options["--task"] == nil {
+        for event in try journal.engineEvents(run: run) { print(event) }
+      }
     }
   }
 

@@ -50,6 +50,11 @@ struct StartCommand: ParsableCommand {
   @Flag(help: "Pass --oversubscribe to mpirun (more ranks than cores).")
   var oversubscribe = false
 
+  @Flag(
+    name: .customLong("no-recovery"),
+    help: "Leave out mpirun's --enable-recovery: then one engine that dies ends the whole job.")
+  var noRecovery = false
+
   @Option(
     name: .customLong("mpirun-arg"), parsing: .unconditionalSingleValue,
     help: ArgumentHelp(
@@ -105,7 +110,10 @@ struct StartCommand: ParsableCommand {
     }
     // The runtime's flags go right after the program: after a `--` among
     // the program's arguments the runtime would not see them.
-    var argv = [mpirunPath] + (oversubscribe ? ["--oversubscribe"] : []) + mpirunArguments
+    // --enable-recovery: an engine that dies costs its tasks, not the job.
+    var argv =
+      [mpirunPath] + (oversubscribe ? ["--oversubscribe"] : []) + (noRecovery ? [] : ["--enable-recovery"])
+      + mpirunArguments
     argv += ["-np", String(engines + 1), app, "--serve", "--profile", profile, "--serve-port", String(port)]
     argv += (ip.map { ["--ip", $0] } ?? []) + program.dropFirst()
 

@@ -23,7 +23,7 @@ final class BatchTemplateTests: XCTestCase {
       "slurm.sbatch", arguments: ["--serve", "--port", "7123", "--", "data", "--hwm", "2"],
       environment: ["SLURM_NTASKS": "3", "SLURM_SUBMIT_HOST": "login7", "PATH": Self.pathWithoutSrun()])
     XCTAssertEqual(result.status, 0, result.describe())
-    XCTAssertTrue(result.stdout.contains("==== mpirun -np 3 "), result.describe())
+    XCTAssertTrue(result.stdout.contains("==== mpirun --enable-recovery -np 3 "), result.describe())
     XCTAssertTrue(result.stdout.contains("ENGINES 2\n"), result.describe())
     // The runtime took its flags (the template's --serve, the user's --hwm); the program got the rest.
     XCTAssertTrue(result.stdout.contains("HWM 2\n"), result.describe())
@@ -83,7 +83,7 @@ final class BatchTemplateTests: XCTestCase {
       "pbs.sh", arguments: ["c"],
       environment: ["PBS_NODEFILE": nodefile, "PBS_NP": "", "MPP_ARGS": "a --log-level debug b"])
     XCTAssertEqual(result.status, 0, result.describe())
-    XCTAssertTrue(result.stdout.contains("==== mpirun -np 4 --hostfile \(nodefile) "), result.describe())
+    XCTAssertTrue(result.stdout.contains("==== mpirun --enable-recovery -np 4 --hostfile \(nodefile) "), result.describe())
     XCTAssertTrue(result.stdout.contains("ENGINES 3\n"), result.describe())
     XCTAssertTrue(result.stdout.contains("ARGS a b c\n"), result.describe())
     XCTAssertTrue(result.stderr.contains("hub: 3 engines up"), result.describe())
@@ -96,7 +96,7 @@ final class BatchTemplateTests: XCTestCase {
       "pbs.sh",
       environment: ["PBS_NODEFILE": nodefile, "PBS_NP": "3", "MPP_SERVE": "1", "PBS_O_HOST": "head1"])
     XCTAssertEqual(result.status, 0, result.describe())
-    XCTAssertTrue(result.stdout.contains("==== mpirun -np 3 "), result.describe())
+    XCTAssertTrue(result.stdout.contains("==== mpirun --enable-recovery -np 3 "), result.describe())
     XCTAssertTrue(result.stdout.contains("ENGINES 2\n"), result.describe())
     XCTAssertTrue(result.stdout.contains("SERVE true 7070\n"), result.describe())
     XCTAssertTrue(

@@ -18,7 +18,7 @@ let exitOn = RemoteFunction("exitOn") { (x: Int, bad: Int, once: Bool, log: Stri
   if x == bad {
     let marker = log + ".exited"
     if !once || !FileManager.default.fileExists(atPath: marker) {
-      FileManager.default.createFile(atPath: marker, contents: nil)
+      _ = FileManager.default.createFile(atPath: marker, contents: nil)
       exit(3)
     }
   }
@@ -57,6 +57,7 @@ extension Scenarios {
     var values = [Int?](repeating: nil, count: xs.count)
     var arrivedBeforeKill = Set<Int>()
     var killedAt: Double? = nil
+    var killedOn = Date()
     for item in result {
       values[item.index] = try item.get()
       if killedAt == nil {
@@ -64,17 +65,20 @@ extension Scenarios {
         if arrivedBeforeKill.count == xs.count / 2 {
           print("killing engine \(victim) (pid \(client.engines[victim].pid))")
           killedAt = uptime()
+          killedOn = Date()
           kill(pid_t(client.engines[victim].pid), SIGKILL)
         }
       }
     }
     checks.equal("loss-farm: every value", values.map { $0 ?? -1 }, xs.map { $0 * $0 })
-    guard let killedAt, let detected = waitUntilLost(client, victim, since: killedAt) else {
-      return checks.check("loss-farm: engine \(victim) lost", false, "\(String(describing: client.state(ofEngine: victim)))")
+    guard let killedAt, waitUntilLost(client, victim, since: killedAt) != nil,
+      case .lost(let report) = client.state(ofEngine: victim)
+    else {
+      return checks.check(
+        "loss-farm: engine \(victim) lost", false, "\(String(describing: client.state(ofEngine: victim)))")
     }
-    print("DETECTED \(detected)")
     checks.check("loss-farm: engine \(victim) lost", true)
-    guard case .lost(let report) = client.state(ofEngine: victim) else { return }
+    print("DETECTED \(report.at.timeIntervalSince(killedOn))")
     print("LOST \(report)")
     checks.check("loss-farm: ids without the lost engine", !client.ids.contains(victim), "\(client.ids)")
     checks.equal("loss-farm: engines keep it", client.engines.count, 4)

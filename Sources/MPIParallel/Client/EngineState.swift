@@ -45,7 +45,10 @@ public struct EngineLossReport: Sendable, Hashable, CustomStringConvertible {
 
   public var description: String {
     guard let running = taskIDs.first else { return reason }
-    return "\(reason); it was running task \(running)\(function.map { " ('\($0)')" } ?? "")"
-      + (taskIDs.count > 1 ? " and held \(taskIDs.count - 1) more" : "")
+    let named = function.map { " ('\($0)')" } ?? ""
+    // A crash or exit note names the task already.
+    let task =
+      reason.hasSuffix("task \(running)") ? named : "; it was running task \(running)\(named)"
+    return reason + task + (taskIDs.count > 1 ? " and held \(taskIDs.count - 1) more" : "")
   }
 }

@@ -15,6 +15,7 @@ extension Configuration {
     case ip
     case frameLimit = "frame-limit"
     case stallTimeout = "stall-timeout"
+    case engineTimeout = "engine-timeout"
 
     /// The command-line flag, for example `--log-level`.
     public var flag: String { "--" + rawValue }
@@ -186,6 +187,12 @@ extension Configuration {
           setting: "stall-timeout", value: value, source: source, expected: "a positive number of seconds")
       }
       stallTimeout = seconds
+    case .engineTimeout:
+      guard let seconds = Double(value), seconds >= 0.1, seconds <= 3600 else {
+        throw .invalidValue(
+          setting: "engine-timeout", value: value, source: source, expected: "seconds, from 0.1 to 3600")
+      }
+      engineTimeout = seconds
     }
   }
 }

@@ -11,11 +11,11 @@ import Logging
 /// 2. **Environment**: `MPIPARALLEL_SCHEME`, `MPIPARALLEL_HWM`, `MPIPARALLEL_BACKOFF`,
 ///    `MPIPARALLEL_JOURNAL`, `MPIPARALLEL_PROFILE`, `MPIPARALLEL_LOG_LEVEL`,
 ///    `MPIPARALLEL_SERVE`, `MPIPARALLEL_SERVE_PORT`, `MPIPARALLEL_IP`, `MPIPARALLEL_FRAME_LIMIT`,
-///    `MPIPARALLEL_STALL_TIMEOUT` (an empty value counts as unset);
+///    `MPIPARALLEL_STALL_TIMEOUT`, `MPIPARALLEL_ENGINE_TIMEOUT` (an empty value counts as unset);
 ///    each engine also reads `MPIPARALLEL_CAPABILITIES` (see `capabilities`).
 /// 3. **Command line**: `--scheme NAME`, `--hwm N`, `--backoff SPEC`, `--journal FILE`,
 ///    `--profile NAME`, `--log-level LEVEL`, `--serve`, `--serve-port N`, `--ip ADDR`,
-///    `--frame-limit BYTES`, `--stall-timeout SECONDS` (also as
+///    `--frame-limit BYTES`, `--stall-timeout SECONDS`, `--engine-timeout SECONDS` (also as
 ///    `--flag=VALUE`) among the program's arguments. The runtime takes its own
 ///    flags and leaves the rest to the program (`Cluster.arguments`); a `--` ends
 ///    the runtime's flags.
@@ -63,6 +63,16 @@ public struct Configuration: Sendable, Equatable {
   public var frameLimit = 256 << 20
   /// Seconds a steering client may stall in the middle of a frame before it is dropped.
   public var stallTimeout = 30.0
+  /// Seconds without a heartbeat after which the hub counts an engine whose
+  /// host went silent as lost (default 5; an engine whose process dies is
+  /// noticed at once, its connection closed by the kernel). Heartbeats go
+  /// every tenth of it, at most every half second.
+  public var engineTimeout = 5.0
+
+  /// The liveness channel's timings (see `engineTimeout`).
+  var livenessSettings: LivenessSettings {
+    LivenessSettings(interval: Swift.min(0.5, engineTimeout / 10), timeout: engineTimeout)
+  }
   /// Capabilities engines advertise, by engine id (`[2: ["gpu"]]`); tasks can
   /// require them (`TaskFlags.requires`). Each engine also adds the
   /// comma-separated names in its own `MPIPARALLEL_CAPABILITIES`.
@@ -112,6 +122,11 @@ public struct Configuration: Sendable, Equatable {
     if frameLimit < 1024 {
       throw .invalidValue(
         setting: "frame-limit", value: String(frameLimit), source: source, expected: "at least 1024 bytes")
+    }
+    if !(engineTimeout >= 0.1 && engineTimeout <= 3600) {
+      throw .invalidValue(
+        setting: "engine-timeout", value: String(engineTimeout), source: source,
+        expected: "seconds, from 0.1 to 3600")
     }
     if !(stallTimeout > 0) {
       throw .invalidValue(

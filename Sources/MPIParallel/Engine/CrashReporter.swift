@@ -21,6 +21,8 @@ enum CrashReporter {
     var keyHigh: UInt64 = 0
     var keyLow: UInt64 = 0
     var hasKey = false
+    /// Whether Open MPI keeps the job going (`mpirun --enable-recovery`).
+    var survivesLoss = false
   }
 
   // Safe: the engine's thread writes these between tasks; the handler reads them as a task crashes.
@@ -52,6 +54,7 @@ enum CrashReporter {
 
   /// Installs the handlers; `who` names the engine, e.g. "engine 2 (rank 3, host h, pid 42)".
   static func install(who: String) {
+    record.survivesLoss = getenv("OMPI_MCA_orte_enable_recovery").map { String(cString: $0) == "1" } ?? false
     record.prefixLength = copy("MPIParallel: " + who, into: prefix)
     for signal in signals {
       var action = sigaction()
@@ -71,6 +74,9 @@ enum CrashReporter {
       record.functionLength = copy(name, into: function)
     }
   }
+
+  /// The task now running (-1: none), for the exit note (`LivenessBeacon`).
+  static var runningTaskID: Int { record.taskID }
 
   /// Nothing is running.
   static func idle() {
@@ -139,7 +145,12 @@ enum CrashReporter {
       write(function, record.functionLength)
       write("')")
     }
-    write("; MPI ends the job\n")
+    if record.survivesLoss {
+      write("; the job goes on without it\n")
+    } else {
+      write("; MPI ends the job\n")
+    }
+    LivenessBeacon.noteCrash(signal: signal, taskID: record.taskID)
     if record.taskID >= 0 && record.hasKey, let markerPath = record.markerPath {
       let file = open(markerPath, O_WRONLY | O_APPEND | O_CREAT, 0o644)
       if file >= 0 {

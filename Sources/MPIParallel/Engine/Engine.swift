@@ -201,10 +201,13 @@ final class Engine {
     case .createCommunicator(let id, let worldRanks):
       communicators[id] = try world.createSubcommunicator(ranks: worldRanks, tag: id)
     case .shutdown(let taskID):
+      // Goodbye first: the hub may stop listening once every engine has answered.
+      LivenessBeacon.current?.goodbye()
       let now = MonotonicClock.wallNow()
       try reply(EngineReply.success(taskID: taskID, started: now, completed: now).bytes)
       return false
     case .retire(let taskID):
+      LivenessBeacon.current?.goodbye()
       let now = MonotonicClock.wallNow()
       try reply(EngineReply.success(taskID: taskID, started: now, completed: now).bytes)
       retired = true

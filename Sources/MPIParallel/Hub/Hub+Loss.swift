@@ -44,7 +44,9 @@ extension Hub {
       at: Date(), reason: reason, taskIDs: held.map(\.taskID),
       function: held.first.map { table.function(of: $0.taskID) })
     roster.set(id, .lost(report))
-    RuntimeLog.hub.warning("\(engineInfos[id]) was lost: \(report)")
+    StandardStreams.writeError(
+      "MPIParallel: \(engineInfos[id]) was lost: \(report); its load-balanced tasks run elsewhere\n")
+    recordEvent(id, "lost", detail: "\(report)", at: report.at)
     sends.removeAll { $0.engine == id }
     for (ranks, _) in communicators where ranks.contains(id) { communicators.removeValue(forKey: ranks) }
 
@@ -72,6 +74,19 @@ extension Hub {
       RuntimeLog.hub.debug("engine \(id) lost (\(reason)); \(requeued) load-balanced tasks queued again")
     }
     if enginesDown == engines.count { failWaitingWork(ParallelError.noEngines("every engine was lost or retired")) }
+  }
+
+  /// Keeps an engine's leaving in the journal, if there is one.
+  private func recordEvent(_ id: Int, _ event: String, detail: String, at: Date) {
+    guard let journal else { return }
+    let info = engineInfos[id]
+    do {
+      try journal.record(
+        EngineEvent(
+          run: journalRun, engine: id, rank: info.rank, host: info.host, event: event, at: at, detail: detail))
+    } catch {
+      StandardStreams.writeError("MPIParallel: journal: could not record engine \(id) \(event): \(error)\n")
+    }
   }
 
   /// Counts a crash against `job`'s task; true (the task failed as
@@ -189,6 +204,7 @@ extension Hub {
         taskID: taskID, message: HubRequest.retire(taskID: taskID).encode(), result: result, slot: 0,
         targets: nil, engine: id, loadBalanced: false)
       engines[id].state = .leaving
+      watch?.retire(id)
       try send(job)
       loop.pointee.leaving.append((id, result))
       progressed = true
@@ -197,7 +213,9 @@ extension Hub {
       guard entry.result.isReady else { return false }
       engines[entry.engine].state = .retired
       loop.pointee.retirements -= 1
-      roster.set(entry.engine, .retired(at: Date()))
+      let now = Date()
+      roster.set(entry.engine, .retired(at: now))
+      recordEvent(entry.engine, "retired", detail: "", at: now)
       if logsDecisions { RuntimeLog.hub.debug("engine \(entry.engine) retired") }
       progressed = true
       return true

@@ -195,6 +195,9 @@ final class Hub: @unchecked Sendable {
   /// A receive posted per engine for its next message (used by the baton's holder).
   let replySlots: ReceiveSlots
   private var thread: Thread?
+  /// The liveness watch (nil when it could not listen); stopped after
+  /// shutdown. Set once before the hub thread starts, read after it ends.
+  var watch: LivenessWatch?
   private let finished = ConditionLock()
   private var isFinished = false
 
@@ -213,9 +216,11 @@ final class Hub: @unchecked Sendable {
   }
 
   /// Collects every engine's hello (blocking, before the hub thread starts).
-  init(world: Communicator, channel: Communicator, highWaterMark: Int = 1, scheme: SchemeName = .leastload)
-    throws
-  {
+  /// Engines that died before saying hello are not waited for (`lostBeforeStart`).
+  init(
+    world: Communicator, channel: Communicator, highWaterMark: Int = 1, scheme: SchemeName = .leastload,
+    lostBeforeStart: () -> Set<Int> = { [] }
+  ) throws {
     self.world = world
     self.channel = channel
     self.highWaterMark = highWaterMark
@@ -226,6 +231,8 @@ final class Hub: @unchecked Sendable {
     var backoff = Backoff(now: MonotonicClock.now())
     while remaining > 0 {
       guard let message = try channel.probeMessage(from: nil, tag: MessageTag.hello) else {
+        let lost = lostBeforeStart()
+        if !lost.isEmpty, infos.indices.allSatisfy({ infos[$0] != nil || lost.contains($0) }) { break }
         if case .sleep(let seconds) = backoff.idle(now: MonotonicClock.now()) {
           MonotonicClock.sleep(seconds)
         }
@@ -241,7 +248,9 @@ final class Hub: @unchecked Sendable {
       infos[rank - 1] = EngineInfo(id: rank - 1, rank: rank, host: host, pid: pid, capabilities: capabilities)
       backoff.reset(now: MonotonicClock.now())
     }
-    engineInfos = infos.map { $0! }
+    engineInfos = infos.enumerated().map { id, info in
+      info ?? EngineInfo(id: id, rank: id + 1, host: "(no hello)", pid: 0)
+    }
     roster = EngineRoster(engineInfos)
     survivesLoss = ProcessInfo.processInfo.environment["OMPI_MCA_orte_enable_recovery"] == "1"
     replySlots = try ReceiveSlots(

@@ -80,6 +80,14 @@ final class TaskTable: Sendable {
 
   var count: Int { lock.withLock { $0.count } }
 
+  /// The tasks marked running on engine `engine`, oldest first (a scan: for
+  /// explaining an engine's death, not for the loop).
+  func running(onEngine engine: Int) -> [Int] {
+    lock.withLock { rows in
+      rows.indices.filter { rows[$0].state == .running && rows[$0].engine == Int32(engine) }.map { $0 + 1 }
+    }
+  }
+
   /// The function (or operation) of a task.
   func function(of id: Int) -> String {
     lock.withLock { rows in id >= 1 && id <= rows.count ? rows[id - 1].function : "?" }

@@ -24,7 +24,7 @@ public final class Journal: Sendable {
   public let path: String
   /// The WAL's size, in pages of 4 KB, that makes a commit checkpoint it.
   static let checkpointPages = 16_384
-  private let pool: DatabasePool
+  let pool: DatabasePool
   private let writer: JournalWriter
   /// Set by the first `close()`.
   private let closed = Atomic<Bool>(false)
@@ -343,14 +343,14 @@ public final class Journal: Sendable {
 
   // MARK: - Helpers
 
-  private func checkOpen() throws {
+  func checkOpen() throws {
     if closed.load(ordering: .acquiring) {
       throw JournalError.io(path: path, reason: "the journal is closed")
     }
   }
 
   /// Runs `body`, turning database errors into journal errors.
-  private func database<T>(_ body: () throws -> T) throws -> T {
+  func database<T>(_ body: () throws -> T) throws -> T {
     do {
       return try body()
     } catch let error as JournalError {

@@ -84,13 +84,15 @@ enum MPIRunError: Error, CustomStringConvertible {
 /// every process of the run's session (found by session id in /proc, never by name).
 enum MPIRun {
   /// Runs a built executable product of this package under `mpirun -np ranks` (oversubscribed, root-safe env), with a watchdog: past `timeout` seconds the whole mpirun process group is killed (SIGTERM, then SIGKILL after 3 s) and timedOut is true.
+  /// With `recovery`, mpirun gets `--enable-recovery`: the job goes on when an engine dies.
   static func run(
     _ product: String, ranks: Int, arguments: [String] = [], environment: [String: String] = [:],
-    timeout: Double = 60
+    timeout: Double = 60, recovery: Bool = false
   ) throws -> MPIRunResult {
-    try run(
+    try launch(
       executable: productPath(product), ranks: ranks, arguments: arguments,
-      environment: environment, timeout: timeout)
+      environment: environment, timeout: timeout, recovery: recovery
+    ).result
   }
 
   /// Runs a built executable directly (no mpirun), same watchdog.
@@ -144,7 +146,7 @@ enum MPIRun {
   /// returns the session id of the run (the pid of mpirun, which leads its own session and group).
   static func launch(
     executable path: String, ranks: Int?, arguments: [String], environment: [String: String],
-    timeout: Double
+    timeout: Double, recovery: Bool = false
   ) throws -> (result: MPIRunResult, session: pid_t) {
     let env = mergedEnvironment(environment)
     var argv: [String]
@@ -153,7 +155,7 @@ enum MPIRun {
       guard let mpirun = findExecutable("mpirun", path: env["PATH"]) else {
         throw MPIRunError.mpirunNotFound(path: env["PATH"] ?? "")
       }
-      argv = [mpirun, "--oversubscribe", "-np", String(ranks), path]
+      argv = [mpirun, "--oversubscribe"] + (recovery ? ["--enable-recovery"] : []) + ["-np", String(ranks), path]
     } else {
       guard let resolved = findExecutable(path, path: env["PATH"]) else {
         throw MPIRunError.executableNotFound(name: path)

@@ -1,0 +1,127 @@
+import Foundation
+import MPI
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// The liveness channel's place in start-up and shut-down: rank 0 opens a
+/// `LivenessWatch` and broadcasts where it listens; each engine connects a
+/// `LivenessBeacon` to it. MPI cannot say that a rank died (a receive from a
+/// dead rank neither completes nor fails), so this is how the hub learns
+/// that an engine is gone, wherever it ran.
+extension Cluster {
+  /// Rank 0: opens the watch (nil, with a warning, when it cannot listen: the
+  /// job then runs without noticing lost engines). Every rank: returns the
+  /// endpoint rank 0 broadcast (nil when there is none).
+  static func shareLivenessEndpoint(
+    world: Communicator, settings: LivenessSettings, sink: LossSink
+  ) throws -> (watch: LivenessWatch?, endpoint: LivenessEndpoint?) {
+    var watch: LivenessWatch? = nil
+    var bytes: [UInt8] = []
+    if world.rank == 0 {
+      do {
+        let opened = try LivenessWatch(engineIDs: Array(0..<(world.size - 1)), settings: settings) { id, loss in
+          sink.lost(id, loss)
+        }
+        bytes = opened.endpoint.encoded()
+        // Listening from now: an engine's hello is answered as it arrives.
+        opened.start()
+        watch = opened
+      } catch {
+        StandardStreams.writeError(
+          "MPIParallel: liveness: \(error); the hub will not notice an engine that dies\n")
+      }
+    }
+    var count = Int64(bytes.count)
+    try withUnsafeMutableBytes(of: &count) { try world.broadcast($0, root: 0) }
+    if world.rank != 0 { bytes = [UInt8](repeating: 0, count: Int(count)) }
+    if count > 0 { try bytes.withUnsafeMutableBytes { try world.broadcast($0, root: 0) } }
+    return (watch, count > 0 ? try LivenessEndpoint(decoding: bytes) : nil)
+  }
+
+  /// Engine: connects its beacon (a warning when it cannot: the hub then
+  /// cannot tell if this engine dies). When the hub goes away, the engine
+  /// exits: nothing would ever send it work again.
+  static func startBeacon(_ endpoint: LivenessEndpoint?, engineID: Int, settings: LivenessSettings) {
+    guard let endpoint else { return }
+    do {
+      _ = try LivenessBeacon.start(endpoint: endpoint, engineID: engineID, settings: settings) { reason in
+        StandardStreams.writeError("MPIParallel: engine \(engineID) lost the hub (\(reason)); exiting\n")
+        _exit(4)
+      }
+      LivenessBeacon.installExitNote { CrashReporter.runningTaskID }
+    } catch {
+      StandardStreams.writeError(
+        "MPIParallel: engine \(engineID): liveness: \(error); the hub will not notice if this engine dies\n")
+    }
+  }
+}
+
+/// Where the liveness watch reports lost engines: to the hub once it exists
+/// (losses before then wait for it). Without `mpirun --enable-recovery`
+/// Open MPI ends the job within moments of a death, so the loss is also
+/// explained at once, from the watch's thread, before the job goes.
+// Safe: `state` is a Mutex; the hub it holds is Sendable.
+final class LossSink: Sendable {
+  private struct State {
+    var hub: Hub?
+    var pending: [(Int, EngineLoss)] = []
+  }
+
+  private let state = Mutex(State())
+  private let survivesLoss: Bool
+
+  init(survivesLoss: Bool) { self.survivesLoss = survivesLoss }
+
+  /// The hub to report to from now on; reports what arrived before it.
+  func attach(_ hub: Hub) {
+    let pending = state.withLock { state in
+      state.hub = hub
+      defer { state.pending.removeAll() }
+      return state.pending
+    }
+    for (id, loss) in pending { post(id, loss, to: hub) }
+  }
+
+  /// Engines reported lost before the hub took over (the hub's start-up
+  /// stops waiting for their hellos).
+  var lostBeforeStart: Set<Int> { state.withLock { Set($0.pending.map(\.0)) } }
+
+  func lost(_ id: Int, _ loss: EngineLoss) {
+    let hub: Hub? = state.withLock { state in
+      if state.hub == nil { state.pending.append((id, loss)) }
+      return state.hub
+    }
+    guard let hub else { return }
+    if !survivesLoss { explain(id, loss, hub) }
+    post(id, loss, to: hub)
+  }
+
+  private func post(_ id: Int, _ loss: EngineLoss, to hub: Hub) {
+    let crashedTask: Int?
+    switch loss {
+    case .crashed(_, let taskID), .exited(let taskID): crashedTask = taskID
+    case .closed, .silent, .neverConnected: crashedTask = nil
+    }
+    if case .neverConnected = loss {
+      // Alive for all the hub knows (it said hello over MPI), only unwatched.
+      StandardStreams.writeError(
+        "MPIParallel: engine \(id) never connected to the hub's liveness port; the hub will not notice if it dies\n"
+      )
+      return
+    }
+    try? hub.post(.engineLost(id: id, reason: "\(loss)", crashedTask: crashedTask))
+  }
+
+  private func explain(_ id: Int, _ loss: EngineLoss, _ hub: Hub) {
+    let info = hub.engineInfos.indices.contains(id) ? "\(hub.engineInfos[id])" : "engine \(id)"
+    let running = hub.table.running(onEngine: id).first
+    let task = running.map { " while it had task \($0) ('\(hub.table.function(of: $0))')" } ?? ""
+    StandardStreams.writeError(
+      "MPIParallel: \(info) died: \(loss)\(task); without mpirun --enable-recovery, Open MPI ends the job\n")
+  }
+}
