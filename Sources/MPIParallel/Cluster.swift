@@ -195,7 +195,9 @@ public enum Cluster {
         }
         try? engines.free()
         try? channel.free()
-        try finalize(status: 0, survivesLoss: survivesLoss, quietly: true)
+        try finalize(
+          status: 0, survivesLoss: survivesLoss, lostEngines: LivenessBeacon.lostPeerCount.load(ordering: .acquiring) > 0,
+          quietly: true)
         exit(0)
       }
       let hub = try Hub(
@@ -238,7 +240,10 @@ public enum Cluster {
       }
     }
     do {
-      try finalize(status: status, survivesLoss: hub.survivesLoss, quietly: false)
+      try finalize(
+        status: status, survivesLoss: hub.survivesLoss,
+        lostEngines: hub.roster.states.contains { !$0.isUp },
+        quietly: false)
     } catch {
       StandardStreams.writeError("MPIParallel: MPI_Finalize failed: \(error)\n")
       exit(3)
@@ -262,11 +267,18 @@ public enum Cluster {
       "MPIParallel: \(lost.count) of \(states.count) engines lost during the run: \(lost.joined(separator: "; "))\n")
   }
 
-  /// MPI_Finalize; where Open MPI keeps the job going after a death, with a
-  /// watchdog that ends the process (with `status`) if it has not returned
-  /// after `finalizeGrace` seconds: Open MPI 4.1's closing fence was seen to
-  /// wait forever after two engines died at once, everything else done.
-  private static func finalize(status: Int32, survivesLoss: Bool, quietly: Bool) throws {
+  /// MPI_Finalize, except after engines were lost or retired while Open MPI
+  /// keeps the job going: Open MPI 4.1's closing fence was seen to wait
+  /// forever then (everything else done), so a rank that knows of one exits without
+  /// it (every message it awaited has arrived; mpirun under
+  /// `--enable-recovery` takes that as a normal end), and any other rank
+  /// gets a watchdog that ends the process with `status` after
+  /// `finalizeGrace` seconds.
+  private static func finalize(status: Int32, survivesLoss: Bool, lostEngines: Bool, quietly: Bool) throws {
+    if survivesLoss && lostEngines {
+      fflush(nil)
+      _exit(status)
+    }
     if survivesLoss {
       let watchdog = Thread {
         Thread.sleep(forTimeInterval: finalizeGrace)

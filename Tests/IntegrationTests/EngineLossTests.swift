@@ -59,6 +59,15 @@ final class EngineLossTests: XCTestCase {
     XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), result.describe())
   }
 
+  /// A stopped engine (SIGSTOP: alive, silent) is lost after `--engine-timeout`; engines
+  /// waiting on it inside a broadcast give up, and the survivors serve again (without the
+  /// hub's loss announcement they would wait in the broadcast forever).
+  func testAnEngineThatGoesSilentIsLostAndNobodyWaitsOnIt() throws {
+    let result = try run(["--engine-timeout", "1", "loss-stuck"])
+    XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), result.describe())
+    XCTAssertTrue(result.stdout.contains("LOST no heartbeat for"), result.describe())
+  }
+
   func testEnginesRetiredDuringAFarmLoseNothing() throws {
     for recovery in [true, false] {
       let result = try run(["retire"], recovery: recovery)

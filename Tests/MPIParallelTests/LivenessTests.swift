@@ -260,6 +260,21 @@ final class LivenessTests: XCTestCase {
     XCTAssertEqual(log.hubLost, [])
   }
 
+  func testTheHubsLossAnnouncementReachesTheOtherEngines() throws {
+    let log = Log()
+    let watch = try makeWatch([1, 2], log)
+    watch.start()
+    defer { watch.stop() }
+    let first = try beacon(1, watch, log)
+    defer { first.goodbye() }
+    XCTAssertTrue(eventually { watch.connectedIDs == [1] })
+    let before = LivenessBeacon.lostPeerCount.load(ordering: .acquiring)
+    watch.announceLoss(of: 2)
+    XCTAssertTrue(eventually { LivenessBeacon.lostPeerCount.load(ordering: .acquiring) > before })
+    XCTAssertTrue(LivenessBeacon.lostPeers.contains(2))
+    XCTAssertFalse(LivenessBeacon.lostPeers.contains(1))
+  }
+
   func testRetiredEngineIsNoLoss() throws {
     let log = Log()
     let watch = try makeWatch([1, 2], log)

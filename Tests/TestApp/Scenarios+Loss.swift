@@ -182,6 +182,40 @@ extension Scenarios {
       Array(repeating: 3, count: survivors.targets.count))
   }
 
+  /// Engine 1 is stopped (SIGSTOP: alive, silent) and a push to every
+  /// engine starts at once: engines that wait in the broadcast for engine 1
+  /// must give up once it is declared lost (run with `--engine-timeout 1`),
+  /// so that the survivors serve again. Engine 1 is killed at the end.
+  static func lossStuck(_ client: Client, _ checks: Checks) throws {
+    guard hasEngines(client, checks, atLeast: 4, for: "loss-stuck") else { return }
+    let victim = Int(Cluster.arguments.dropFirst(2).first ?? "") ?? 0
+    let pid = pid_t(client.engines[victim].pid)
+    defer { kill(pid, SIGKILL) }
+    let all = client[...]
+    let payload = Array(repeating: 1.5, count: 100_000)
+    try all.push(["warm": [1]]).get(timeout: .seconds(10))
+    kill(pid, SIGSTOP)
+    let began = uptime()
+    do {
+      try all.push(["big": payload]).get(timeout: .seconds(30))
+      checks.check("loss-stuck: push fails", false, "it succeeded")
+    } catch let error {
+      checks.check("loss-stuck: push fails naming engine \(victim)", "\(error)".contains("engine \(victim) (rank"), "\(error)")
+    }
+    print("FAILED AFTER \(uptime() - began)")
+    guard case .lost(let report) = client.state(ofEngine: victim) else {
+      return checks.check("loss-stuck: engine lost", false, "\(String(describing: client.state(ofEngine: victim)))")
+    }
+    print("LOST \(report)")
+    let survivors = client[...]
+    checks.equal(
+      "loss-stuck: survivors answer", try survivors.apply(engineID).get(timeout: .seconds(20)), survivors.targets)
+    try survivors.push(["after": [7]]).get(timeout: .seconds(20))
+    checks.equal(
+      "loss-stuck: survivors gather", try survivors.gather("after", as: [Int].self).get(timeout: .seconds(20)),
+      Array(repeating: 7, count: survivors.targets.count))
+  }
+
   /// Engines 1 and 2 are retired while a 2,000-task farm runs: every result
   /// is right, both end retired, and direct work on them is refused.
   static func retire(_ client: Client, _ checks: Checks) throws {

@@ -176,6 +176,7 @@ func runBlocking() -> Never {
     case "loss-exit-always":
       try Scenarios.lossExit(client, checks, once: false, log: Cluster.arguments.dropFirst(2).first ?? "")
     case "loss-collective": try Scenarios.lossCollective(client, checks)
+    case "loss-stuck": try Scenarios.lossStuck(client, checks)
     case "retire": try Scenarios.retire(client, checks)
     case "crash":
       print("crashing engine 1")

@@ -1,5 +1,11 @@
 import MPI
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
 /// The engine's side of the hub's collectives: it joins them in the order the
 /// hub announced them. The hub uses non-blocking collectives, and MPI matches
 /// those only with non-blocking ones, so the engine starts the same calls and
@@ -11,7 +17,10 @@ extension Engine {
     let started = MonotonicClock.wallNow()
     let communicator = try communicator(id)
     var buffer = [UInt8](repeating: 0, count: byteCount)
-    try buffer.withUnsafeMutableBytes { try communicator.ibroadcast($0, root: 0).wait() }
+    let request = try buffer.withUnsafeMutableBytes { try communicator.ibroadcast($0, root: 0) }
+    if let lost = try waitUnlessAbandoned(request, communicator: id, keeping: buffer) {
+      return try fail(taskID: taskID, started: started, function: "push", error: lost)
+    }
     do {
       var reader = WireReader(buffer)
       let count = Int(try reader.read(UInt32.self))
@@ -70,12 +79,17 @@ extension Engine {
     let communicator = try communicator(id)
     CrashReporter.running(taskID: taskID, function: "gather('\(name)')")
     defer { CrashReporter.idle() }
-    func send(_ part: UnsafeRawBufferPointer, failed: Bool) throws {
-      var length = Int64(part.count) * (failed ? -1 : 1)
-      try withUnsafeBytes(of: &length) {
-        try communicator.igatherv($0, into: nil, counts: [], displacements: [], root: 0).wait()
-      }
-      try communicator.igatherv(part, into: nil, counts: [], displacements: [], root: 0).wait()
+    // (A gather whose engine was lost fails on the hub's side at once; this
+    // engine gives up its part then, and its buffers are kept for MPI.)
+    func send(_ part: UnsafeRawBufferPointer, failed: Bool, keeping owner: Any) throws {
+      let length = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
+      length.storeBytes(of: Int64(part.count) * (failed ? -1 : 1), as: Int64.self)
+      let first = try communicator.igatherv(
+        UnsafeRawBufferPointer(length), into: nil, counts: [], displacements: [], root: 0)
+      if try waitUnlessAbandoned(first, communicator: id, keeping: length) != nil { return }
+      length.deallocate()
+      let second = try communicator.igatherv(part, into: nil, counts: [], displacements: [], root: 0)
+      _ = try waitUnlessAbandoned(second, communicator: id, keeping: owner)
     }
     func errorBytes(_ error: Error) -> [UInt8] {
       var writer = WireWriter()
@@ -87,11 +101,12 @@ extension Engine {
     case .raw(let kind):
       do {
         let value = try rawValue(name, kind: kind)
-        try Self.withRawBytes(of: value) { try send($0, failed: false) }
+        try Self.withRawBytes(of: value) { try send($0, failed: false, keeping: value) }
       } catch let error as MPIError {
         throw error
       } catch {
-        try errorBytes(error).withUnsafeBytes { try send($0, failed: true) }
+        let bytes = errorBytes(error)
+        try bytes.withUnsafeBytes { try send($0, failed: true, keeping: bytes) }
       }
     case .encoded:
       var part = WireWriter()
@@ -110,8 +125,39 @@ extension Engine {
         part.write(UInt8(2))
         errorBytes(error).withUnsafeBytes { part.writeRaw($0) }
       }
-      try part.bytes.withUnsafeBytes { try send($0, failed: false) }
+      let bytes = part.bytes
+      try bytes.withUnsafeBytes { try send($0, failed: false, keeping: bytes) }
     }
+  }
+
+  /// Waits for a collective's `request` on communicator `id`, unless the hub
+  /// announces an engine of that communicator lost first (see
+  /// `LivenessWatch.announceLoss`): the hub has failed the collective then,
+  /// and this engine might wait forever for a part that engine was to pass
+  /// on. Returns nil when the request completed, else the error; an
+  /// abandoned request and `buffer` (the memory it uses) are kept for the
+  /// rest of the run, since MPI may still touch them.
+  func waitUnlessAbandoned(_ request: Request, communicator id: Int, keeping buffer: Any) throws -> EngineError? {
+    var seen = 0
+    var backoff = Backoff(now: MonotonicClock.now())
+    while try !request.test() {
+      let announced = LivenessBeacon.lostPeerCount.load(ordering: .acquiring)
+      if announced != seen {
+        seen = announced
+        let lost = LivenessBeacon.lostPeers
+        if let engine = communicatorMembers[id]?.first(where: lost.contains) {
+          abandonedCollectives.append((request, buffer))
+          RuntimeLog.engine.info("engine \(context.id): gave up a collective on communicator \(id): engine \(engine) was lost")
+          return .peerLost(engine: engine)
+        }
+      }
+      switch backoff.idle(now: MonotonicClock.now()) {
+      case .spin: break
+      case .yield: sched_yield()
+      case .sleep(let seconds): MonotonicClock.sleep(seconds)
+      }
+    }
+    return nil
   }
 
   /// The namespace value `name` as an array or a single element of `kind`.

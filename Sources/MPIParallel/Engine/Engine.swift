@@ -27,6 +27,13 @@ final class Engine {
   /// Communicators of the hub and a set of engines, by the hub's id.
   // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) var communicators: [Int: Communicator] = [:]
+  /// The engine ids in each of those communicators.
+  // Safe: the engine's thread alone (see the type).
+  @exclusivity(unchecked) var communicatorMembers: [Int: [Int]] = [:]
+  /// Collectives given up because an engine in them was lost, with the
+  /// memory they use: kept, since MPI may still read or write it.
+  // Safe: the engine's thread alone (see the type).
+  @exclusivity(unchecked) var abandonedCollectives: [(Request, Any)] = []
   /// The last call's function name and types as they arrived, and the
   /// function they named: a repeated call skips decoding and lookup.
   // Safe: the engine's thread alone (see the type).
@@ -200,6 +207,7 @@ final class Engine {
         taskID: taskID, communicator: communicator, name: name, mode: mode, elementTypeName: elementTypeName)
     case .createCommunicator(let id, let worldRanks):
       communicators[id] = try world.createSubcommunicator(ranks: worldRanks, tag: id)
+      communicatorMembers[id] = worldRanks.filter { $0 > 0 }.map { $0 - 1 }
     case .shutdown(let taskID):
       // Goodbye first: the hub may stop listening once every engine has answered.
       LivenessBeacon.current?.goodbye()

@@ -13,6 +13,8 @@ public enum EngineError: Error, CustomStringConvertible, Sendable, Equatable {
   case malformedMessage(String)
   /// `EngineContext.current` was used outside a remote function.
   case notOnEngine
+  /// A collective was given up: engine `engine`, a member of it, was lost.
+  case peerLost(engine: Int)
 
   public var description: String {
     switch self {
@@ -25,6 +27,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable, Equatable {
       return "'\(name)' holds a value of type \(stored), not \(requested)"
     case .malformedMessage(let reason): return "malformed message from the hub: \(reason)"
     case .notOnEngine: return "EngineContext.current is only available inside a remote function on an engine"
+    case .peerLost(let engine): return "engine \(engine) was lost during this collective"
     }
   }
 }

@@ -47,6 +47,7 @@ extension Hub {
     StandardStreams.writeError(
       "MPIParallel: \(engineInfos[id]) was lost: \(report); its load-balanced tasks run elsewhere\n")
     recordEvent(id, "lost", detail: "\(report)", at: report.at)
+    watch?.announceLoss(of: id)
     sends.removeAll { $0.engine == id }
     for (ranks, _) in communicators where ranks.contains(id) { communicators.removeValue(forKey: ranks) }
 
@@ -216,6 +217,8 @@ extension Hub {
       let now = Date()
       roster.set(entry.engine, .retired(at: now))
       recordEvent(entry.engine, "retired", detail: "", at: now)
+      // The others learn that it is gone (see `Cluster.finalize`).
+      watch?.announceLoss(of: entry.engine)
       if logsDecisions { RuntimeLog.hub.debug("engine \(entry.engine) retired") }
       progressed = true
       return true

@@ -63,6 +63,13 @@ final class LivenessBeacon: @unchecked Sendable {
   /// Set by ``noteCrash(signal:taskID:)``: the process is dying, and no
   /// beacon reports the hub lost any more.
   private static let processDying = Atomic<Bool>(false)
+  /// Engines the hub announced lost, and how many announcements came (a
+  /// waiter compares the count, cheap, before it reads the set).
+  private static let lostPeerSet = Mutex(Set<Int>())
+  static let lostPeerCount = Atomic<Int>(0)
+
+  /// The engines the hub announced lost.
+  static var lostPeers: Set<Int> { lostPeerSet.withLock { $0 } }
 
   private init(
     fd: Int32, wake: (read: Int32, write: Int32), engineID: Int, settings: LivenessSettings,
@@ -281,6 +288,8 @@ final class LivenessBeacon: @unchecked Sendable {
     var lastSent = -Double.infinity
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 8)
     defer { buffer.deallocate() }
+    // Bytes of a frame from the hub not yet complete.
+    var pending: [UInt8] = []
     let wait = LivenessSocket.milliseconds(settings.interval / 2)
     while true {
       var pollers = [
@@ -295,9 +304,23 @@ final class LivenessBeacon: @unchecked Sendable {
       if pollers[0].revents != 0 {
         reading: while true {
           switch LivenessSocket.receive(fd, into: buffer) {
-          case .bytes:
-            // Any byte from the hub shows it alive; the frames need no parsing.
+          case .bytes(let count):
+            // Any byte from the hub shows it alive; only loss announcements need reading.
             lastHeard = now
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            var start = 0
+            while pending.count - start >= LivenessFrame.size {
+              let frame = pending.withUnsafeBytes {
+                LivenessFrame(UnsafeRawBufferPointer(rebasing: $0[start..<(start + LivenessFrame.size)]))
+              }
+              start += LivenessFrame.size
+              if let frame, frame.kind == .peerLost {
+                let id = Int(truncatingIfNeeded: frame.first)
+                Self.lostPeerSet.withLock { _ = $0.insert(id) }
+                Self.lostPeerCount.add(1, ordering: .releasing)
+              }
+            }
+            pending.removeFirst(start)
           case .nothing:
             break reading
           case .closed(let reason):

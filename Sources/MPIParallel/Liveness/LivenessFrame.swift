@@ -23,6 +23,9 @@ struct LivenessFrame: Equatable, Sendable {
     case crash = 5
     case exit = 6
     case goodbye = 7
+    /// Hub to engines: engine `first` is lost (an engine waiting on it in
+    /// a collective gives up).
+    case peerLost = 8
   }
 
   /// Why the hub refused an engine's hello (the `first` value of a refusal).

@@ -58,6 +58,8 @@ final class LivenessWatch: @unchecked Sendable {
     var expected: [Int: Double] = [:]
     /// Engines with an accepted hello whose connection is open.
     var connected: Set<Int> = []
+    /// Lost engines to announce to the others at the next pass.
+    var announcements: [Int] = []
     /// Connected engines that will leave: their end is no loss.
     var retired: Set<Int> = []
     /// Engines lost or gone: never reported again; their hellos are refused
@@ -166,6 +168,14 @@ final class LivenessWatch: @unchecked Sendable {
     }
   }
 
+  /// Tells every connected engine that engine `id` is lost (sent from the
+  /// watch's thread at its next pass): an engine blocked in a collective
+  /// with it gives up instead of waiting forever.
+  func announceLoss(of id: Int) {
+    shared.withLock { $0.announcements.append(id) }
+    LivenessSocket.wake(wakeWrite)
+  }
+
   /// The engines whose hello was accepted and whose connection is open.
   var connectedIDs: Set<Int> { shared.withLock { $0.connected } }
 
@@ -266,6 +276,16 @@ final class LivenessWatch: @unchecked Sendable {
           state.expected[id] = nil
           state.finished.insert(id)
           losses.append((id, .neverConnected))
+        }
+      }
+
+      let announcements = shared.withLock { state in
+        defer { state.announcements.removeAll() }
+        return state.announcements
+      }
+      for id in announcements {
+        for peer in peers where peer.engineID != nil && peer.engineID != id {
+          LivenessSocket.send(LivenessFrame(.peerLost, UInt64(truncatingIfNeeded: id)), on: peer.fd)
         }
       }
 
