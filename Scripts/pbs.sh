@@ -109,5 +109,36 @@ export OMPI_MCA_odls_base_sigkill_timeout="${OMPI_MCA_odls_base_sigkill_timeout:
 # --enable-recovery: an engine that dies costs its tasks, not the job (the
 # hub runs them elsewhere and names the engine on standard error).
 cmd=(mpirun --enable-recovery ${MPP_MPIRUN_ARGS:-} -np "$ranks" "${hostfile[@]}" "$bin" "${runtime_flags[@]}" "$@")
+# Under --enable-recovery Open MPI's mpirun exits 0 whatever its ranks return,
+# so rank 0 also writes its exit status to MPIPARALLEL_STATUS_FILE (4: the
+# driver finished but engines were lost) and this script exits with it. A
+# SIGTERM or SIGINT from the scheduler is passed on to mpirun.
+run_reporting_status() {
+  local status_file rc
+  status_file=$(mktemp "${TMPDIR:-/tmp}/mpiparallel-status.XXXXXX")
+  MPIPARALLEL_STATUS_FILE="$status_file" "$@" &
+  local pid=$!
+  trap 'kill -TERM "$pid" 2>/dev/null' TERM INT
+  rc=0
+  wait "$pid" || rc=$?
+  # A trapped signal ends the wait early: wait again until mpirun is gone.
+  while kill -0 "$pid" 2>/dev/null; do
+    rc=0
+    wait "$pid" || rc=$?
+  done
+  trap - TERM INT
+  if [ "$rc" -eq 0 ]; then
+    if [ -s "$status_file" ]; then
+      rc=$(tr -dc '0-9' <"$status_file")
+      rc=${rc:-1}
+    else
+      echo "error: rank 0 ended without an exit status (it died, or the program does not use MPIParallel)" >&2
+      rc=1
+    fi
+  fi
+  rm -f "$status_file"
+  return "$rc"
+}
+
 echo "==== ${cmd[*]} ===="
-exec "${cmd[@]}"
+run_reporting_status "${cmd[@]}"

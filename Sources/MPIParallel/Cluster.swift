@@ -148,7 +148,10 @@ public enum Cluster {
       ).configuration
       resolved.withLock { $0 = configuration }
     } catch {
-      if world.rank == 0 { StandardStreams.writeError("MPIParallel: configuration: \(error)\n") }
+      if world.rank == 0 {
+        StandardStreams.writeError("MPIParallel: configuration: \(error)\n")
+        noteStatus(2)
+      }
       try? MPI.finalize()
       exit(2)
     }
@@ -161,6 +164,7 @@ public enum Cluster {
         StandardStreams.writeError(
           "MPIParallel: the MPI library provides thread level \(provided), but the runtime needs \(requiredThreadLevel) (its hub thread makes rank 0's MPI calls). Use an MPI built with thread support (OpenMPI does by default).\n"
         )
+        noteStatus(2)
       }
       try? MPI.finalize()
       exit(2)
@@ -169,6 +173,7 @@ public enum Cluster {
       StandardStreams.writeError(
         "MPIParallel: this program runs as a single MPI rank, so it has no engines (rank 0 is the hub; ranks 1..N-1 are engines). Start it under MPI, for example: mpirun -np 5 \(CommandLine.arguments.first ?? "./App")\n"
       )
+      noteStatus(2)
       try? MPI.finalize()
       exit(2)
     }
@@ -225,11 +230,13 @@ public enum Cluster {
     }
   }
 
-  private static func stop(_ hub: Hub, client: Client, status: Int32) -> Never {
+  private static func stop(_ hub: Hub, client: Client, status driverStatus: Int32) -> Never {
     client.stopServing()
-    hub.shutdown(abortQueued: status != 0)
+    hub.shutdown(abortQueued: driverStatus != 0)
     hub.watch?.stop()
-    reportLosses(hub)
+    let lost = reportLosses(hub)
+    let status = driverStatus == 0 && lost > 0 ? lostEnginesStatus : driverStatus
+    noteStatus(status)
     try? hub.channel.free()
     if let journal = hub.journal {
       do {
@@ -254,7 +261,8 @@ public enum Cluster {
   /// Says on standard error which engines the job lost, if any: under
   /// `mpirun --enable-recovery`, Open MPI's mpirun exits 0 whatever its ranks
   /// do, so this line is where a batch script learns of them.
-  private static func reportLosses(_ hub: Hub) {
+  @discardableResult
+  private static func reportLosses(_ hub: Hub) -> Int {
     let states = hub.roster.states
     var lost: [String] = []
     for (id, state) in states.enumerated() {
@@ -262,9 +270,27 @@ public enum Cluster {
       let when = ISO8601DateFormatter().string(from: report.at)
       lost.append("\(hub.engineInfos[id]) at \(when): \(report)")
     }
-    guard !lost.isEmpty else { return }
+    guard !lost.isEmpty else { return 0 }
     StandardStreams.writeError(
       "MPIParallel: \(lost.count) of \(states.count) engines lost during the run: \(lost.joined(separator: "; "))\n")
+    return lost.count
+  }
+
+  /// Rank 0's exit status when the driver returned but engines were lost
+  /// on the way (their load-balanced tasks ran elsewhere).
+  public static let lostEnginesStatus: Int32 = 4
+
+  /// Writes rank 0's exit status to the file `MPIPARALLEL_STATUS_FILE` names,
+  /// if any: under `mpirun --enable-recovery`, Open MPI's mpirun exits 0
+  /// whatever its ranks return, so the entry scripts and batch templates
+  /// read the status here instead.
+  static func noteStatus(_ status: Int32) {
+    guard let path = ProcessInfo.processInfo.environment["MPIPARALLEL_STATUS_FILE"], !path.isEmpty else { return }
+    do {
+      try Data("\(status)\n".utf8).write(to: URL(fileURLWithPath: path))
+    } catch {
+      StandardStreams.writeError("MPIParallel: could not write the exit status to \(path): \(error)\n")
+    }
   }
 
   /// MPI_Finalize, except after engines were lost or retired while Open MPI
@@ -311,6 +337,7 @@ public enum Cluster {
 
   private static func fail(_ message: String, status: Int32) -> Never {
     StandardStreams.writeError(message + "\n")
+    noteStatus(status)
     exit(status)
   }
 }

@@ -149,6 +149,29 @@ func runCase(_ name: String) -> Never {
       let after = try all.apply(cpuSeconds).get()
       let percents = zip(before, after).map { ($1 - $0) / 2 * 100 }
       emit(["idle_engine_cpu_percent": percents.reduce(0, +) / Double(percents.count)])
+    case "engine-loss":
+      // A farm of 1 ms tasks; the last engine is killed with SIGKILL a
+      // moment in: from the kill to the hub marking it lost (its own
+      // clock), then every result must still arrive.
+      guard let victim = client.ids.last, client.ids.count > 1 else {
+        throw BenchmarkFailed(description: "engine-loss needs two engines")
+      }
+      let durations = Array(repeating: 0.001, count: 3000)
+      let pending = lview.map(sleepSeconds, durations)
+      Thread.sleep(forTimeInterval: 0.3)
+      let killed = now()
+      kill(pid_t(client.engines[victim].pid), SIGKILL)
+      var detected: Double?
+      while detected == nil && now() - killed < 30 {
+        if case .lost(let report) = client.state(ofEngine: victim) {
+          detected = report.at.timeIntervalSince1970 - killed
+        } else {
+          usleep(100)
+        }
+      }
+      guard let detected else { throw BenchmarkFailed(description: "the killed engine was not marked lost") }
+      guard try pending.get() == durations else { throw BenchmarkFailed(description: "engine-loss results differ") }
+      emit(["engine_loss_detect_s": detected])
     case "map1M":
       let items = Array(0..<1_000_000)
       let values = try lview.map(noop, items).get()

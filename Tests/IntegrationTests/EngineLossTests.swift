@@ -18,9 +18,18 @@ final class EngineLossTests: XCTestCase {
   }
 
   func run(_ arguments: [String], ranks: Int = 5, recovery: Bool = true) throws -> MPIRunResult {
-    let result = try MPIRun.run("mpp-testapp", ranks: ranks, arguments: arguments, timeout: 90, recovery: recovery)
+    let result = try MPIRun.run(
+      "mpp-testapp", ranks: ranks, arguments: arguments, environment: ["MPIPARALLEL_STATUS_FILE": statusFile],
+      timeout: 90, recovery: recovery)
     XCTAssertFalse(result.timedOut, result.describe())
     return result
+  }
+
+  var statusFile: String { directory + "/status" }
+
+  /// Rank 0's exit status as it wrote it (mpirun under --enable-recovery exits 0 regardless).
+  func rankZeroStatus() -> String? {
+    (try? String(contentsOfFile: statusFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
   func testAFarmWithAJournalLosesAnEngineHalfwayAndEveryResultArrives() throws {
@@ -31,6 +40,8 @@ final class EngineLossTests: XCTestCase {
     // The hub names the lost engine on stderr and sums the losses up at the end.
     XCTAssertTrue(result.stderr.contains("engine 2 (rank 3"), result.describe())
     XCTAssertTrue(result.stderr.contains("1 of 4 engines lost"), result.describe())
+    XCTAssertEqual(result.status, 0, "mpirun --enable-recovery exits 0: " + result.describe())
+    XCTAssertEqual(rankZeroStatus(), "4", "rank 0 says engines were lost")
     // The journal holds each of the 10,000 tasks once, succeeded, and the engine's loss.
     let tool = try MPIRun.runDirect(
       "mpiparallel", arguments: ["history", "--journal", journal, "--state", "succeeded", "--function", "lossSquare", "--json"], timeout: 30)
@@ -73,6 +84,7 @@ final class EngineLossTests: XCTestCase {
       let result = try run(["retire"], recovery: recovery)
       XCTAssertEqual(result.status, 0, "recovery \(recovery): " + result.describe())
       XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), "recovery \(recovery): " + result.describe())
+      XCTAssertEqual(rankZeroStatus(), "0", "retiring is no loss")
     }
   }
 
