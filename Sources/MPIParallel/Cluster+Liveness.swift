@@ -63,8 +63,8 @@ extension Cluster {
 
 /// Where the liveness watch reports lost engines: to the hub once it exists
 /// (losses before then wait for it). Without `mpirun --enable-recovery`
-/// Open MPI ends the job within moments of a death, so the loss is also
-/// explained at once, from the watch's thread, before the job goes.
+/// Open MPI ends the job within moments of a death, so the loss is only
+/// explained, at once, from the watch's thread, before the job goes.
 // Safe: `state` is a Mutex; the hub it holds is Sendable.
 final class LossSink: Sendable {
   private struct State {
@@ -97,7 +97,9 @@ final class LossSink: Sendable {
       return state.hub
     }
     guard let hub else { return }
-    if !survivesLoss { explain(id, loss, hub) }
+    // Without recovery the job is ending: the hub only says why (its tasks
+    // run on nowhere else, where they might take another engine down).
+    guard survivesLoss else { return explain(id, loss, hub) }
     post(id, loss, to: hub)
   }
 
