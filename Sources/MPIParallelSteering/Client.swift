@@ -89,6 +89,20 @@ public final class Client: Sendable {
     return ids
   }
 
+  /// Retires engines (`rc.shutdown(targets)` for some engines, with the job
+  /// going on): each gets no new work, finishes what it holds and leaves; its
+  /// id is not reused. Returns the ids that were up and now retire (ids
+  /// already retiring, retired or lost are left out); `engines()` shows
+  /// them "retiring", then "retired". The hub refuses, with a
+  /// `SteeringError.hub`, a negative id, an id that is no engine of the job
+  /// and a request that would retire every engine still up (a served job
+  /// keeps one; `stop` ends it).
+  @discardableResult
+  public func retire(_ ids: [Int]) throws -> [Int] {
+    guard case .retiring(let ids) = try link.send(.retire(engines: ids)) else { throw unexpected("retire") }
+    return ids
+  }
+
   /// Stops the served job: it finishes queued work, stops its engines and exits.
   public func stop() throws {
     guard case .stopping = try link.send(.stop) else { throw unexpected("stop") }

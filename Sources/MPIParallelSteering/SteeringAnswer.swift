@@ -10,6 +10,8 @@ public enum SteeringAnswer: Codable, Sendable, Equatable {
   case status(QueueInfo)
   case task(TaskInfo)
   case aborted([Int])
+  /// The engines of a `retire` that were up and now retire.
+  case retiring([Int])
   case stopping
 }
 

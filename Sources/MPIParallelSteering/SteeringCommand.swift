@@ -34,6 +34,9 @@ public enum SteeringCommand: Codable, Sendable, Equatable {
   case result(task: Int)
   /// Aborts those of the tasks still queued in the hub.
   case abort(tasks: [Int])
+  /// Retires engines: each gets no new work, finishes what it holds and
+  /// leaves. The hub keeps at least one engine of a served job up.
+  case retire(engines: [Int])
   /// Stops the served job: the hub finishes queued work, stops the engines and exits.
   case stop
 
@@ -54,6 +57,7 @@ public enum SteeringCommand: Codable, Sendable, Equatable {
     case .status: return "status"
     case .result: return "result"
     case .abort: return "abort"
+    case .retire: return "retire"
     case .stop: return "stop"
     }
   }

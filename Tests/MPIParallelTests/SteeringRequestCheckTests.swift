@@ -3,8 +3,9 @@ import XCTest
 
 @testable import MPIParallel
 
-/// The checks of the numbers a steering request carries, and the chunk
-/// arithmetic of a load-balanced map for a huge chunk size: without MPI.
+/// The checks of the numbers a steering request carries, how its refusals
+/// write engine ids, and the chunk arithmetic of a load-balanced map for a
+/// huge chunk size: without MPI.
 final class SteeringRequestCheckTests: XCTestCase {
   /// The failure a check throws, or nil when it passes.
   func refusal(_ check: () throws -> Void) -> SteeringFailure? {
@@ -54,6 +55,27 @@ final class SteeringRequestCheckTests: XCTestCase {
       "abort: task ids start at 1, not -7")
     XCTAssertNil(refusal { try SteeringRequestCheck.ids([], of: "task", in: "abort") })
     XCTAssertNil(refusal { try SteeringRequestCheck.ids([1, Int.max], of: "task", in: "abort") })
+  }
+
+  func testEngineIDsStartAtZeroAndARetireNamesOne() {
+    for bad in [Int.min, -1] {
+      let failure = refusal { try SteeringRequestCheck.engineIDs([2, bad, 0], in: "retire") }
+      XCTAssertEqual(failure?.kind, "badArguments")
+      XCTAssertEqual(failure?.message, "retire: engine ids start at 0, not \(bad)")
+    }
+    XCTAssertEqual(
+      refusal { try SteeringRequestCheck.engineIDs([], in: "retire") }?.message,
+      "retire: name at least one engine")
+    XCTAssertNil(refusal { try SteeringRequestCheck.engineIDs([0], in: "retire") })
+    XCTAssertNil(refusal { try SteeringRequestCheck.engineIDs([3, Int.max, 3], in: "retire") })
+  }
+
+  func testEngineIDListsAreWrittenAsRuns() {
+    XCTAssertEqual(SteeringService.idList([]), "none")
+    XCTAssertEqual(SteeringService.idList([4]), "4")
+    XCTAssertEqual(SteeringService.idList([0, 1, 2]), "0...2")
+    XCTAssertEqual(SteeringService.idList([0, 2, 3, 4, 5, 9]), "0, 2...5, 9")
+    XCTAssertEqual(SteeringService.idList([Int.max - 1, Int.max]), "\(Int.max - 1)...\(Int.max)")
   }
 
   func testTasksSeenRunFromZeroToTheJobsTotal() {

@@ -131,7 +131,7 @@ final class SteeringProtocolTests: XCTestCase {
       .hello, .map(function: "f", items: [.array([.int(1)])], chunkSize: 3, ordered: false, targets: nil),
       .scatter(name: "a", values: [.double(1.5)], targets: [1]), .wait(job: 4, timeout: 1.5, items: true),
       .arrivals(job: 4, after: 2, timeout: 0.5),
-      .abort(tasks: [1, 2]), .stop,
+      .abort(tasks: [1, 2]), .retire(engines: [1, 2]), .stop,
     ]
     for command in commands {
       let data = try SteeringCoding.encoder.encode(command)
@@ -154,5 +154,18 @@ final class SteeringProtocolTests: XCTestCase {
       try SteeringCoding.decoder().decode(
         SteeringAnswer.self, from: try SteeringCoding.encoder.encode(arrivals)),
       arrivals)
+  }
+
+  func testRetireTravelsUnderItsNameWithTheEngineIDs() throws {
+    let command = SteeringCommand.retire(engines: [2, 0])
+    XCTAssertEqual(command.name, "retire")
+    let object =
+      try JSONSerialization.jsonObject(with: try SteeringCoding.encoder.encode(command)) as? [String: Any]
+    XCTAssertEqual(object?.keys.sorted(), ["retire"], "\(String(describing: object))")
+    XCTAssertEqual((object?["retire"] as? [String: Any])?["engines"] as? [Int], [2, 0])
+    for answer in [SteeringAnswer.retiring([0, 2]), .retiring([])] {
+      let data = try SteeringCoding.encoder.encode(answer)
+      XCTAssertEqual(try SteeringCoding.decoder().decode(SteeringAnswer.self, from: data), answer)
+    }
   }
 }

@@ -38,6 +38,16 @@ enum SteeringRequestCheck {
     }
   }
 
+  /// The engines of a request that names some (a retire's): at least one,
+  /// none negative (engine ids start at 0; whether one exists is the
+  /// caller's to say).
+  static func engineIDs(_ values: [Int], in request: String) throws {
+    if values.isEmpty { throw failure(request, "name at least one engine") }
+    if let bad = values.first(where: { $0 < 0 }) {
+      throw failure(request, "engine ids start at 0, not \(bad)")
+    }
+  }
+
   /// How many of a job's `total` tasks a client has seen: 0 through `total`.
   static func seen(_ after: Int, total: Int, job: Int, in request: String) throws {
     guard after >= 0, after <= total else {

@@ -33,6 +33,9 @@ final class SteeringService: SteeringBackend, Sendable {
     var next = 1
   }
   private let jobs = Mutex(Jobs())
+  /// Held while a `retire` is checked and made, so that two clients cannot
+  /// each leave the other's last engine.
+  private let retirements = Mutex(())
   private let stopped = ConditionLock()
   /// Set under `stopped` (a waiter that looks under it cannot miss the broadcast).
   private let stopRequestedFlag = Atomic<Bool>(false)
@@ -119,6 +122,8 @@ final class SteeringService: SteeringBackend, Sendable {
     case .abort(let tasks):
       try SteeringRequestCheck.ids(tasks, of: "task", in: "abort")
       return .aborted(try client.hub.abort(Set(tasks)))
+    case .retire(let engines):
+      return .retiring(try retire(engines))
     case .stop:
       return .stopping
     }
@@ -143,6 +148,47 @@ final class SteeringService: SteeringBackend, Sendable {
         tasksDone: queue?.completed ?? 0,
         queued: queue?.queued ?? 0, state: state, note: note)
     }
+  }
+
+  /// Retires engines as `Client.retire` does, with the ids checked first: a
+  /// negative one is `badArguments`, one past the job's engines `badTargets`
+  /// (as for a view's targets). A request that would retire every engine
+  /// still up is refused with `lastEngines`: a served job with no engines
+  /// could run nothing more (`stop` ends it). Ids already retiring, retired
+  /// or lost are not in the answer.
+  private func retire(_ ids: [Int]) throws -> [Int] {
+    try SteeringRequestCheck.engineIDs(ids, in: "retire")
+    let count = client.engineCount
+    if let unknown = ids.first(where: { $0 >= count }) {
+      throw SteeringFailure(
+        "badTargets",
+        "retire: no engine \(unknown) in this job; its engines are "
+          + (count == 0 ? "none" : "0...\(count - 1)") + " (up: \(Self.idList(client.ids)))")
+    }
+    return try retirements.withLock { _ in
+      let up = client.ids
+      let named = Set(ids)
+      if !up.isEmpty, up.allSatisfy(named.contains) {
+        throw SteeringFailure(
+          "lastEngines",
+          "retire: engine\(up.count == 1 ? "" : "s") \(Self.idList(up)) \(up.count == 1 ? "is" : "are") "
+            + "the last up, and a served job keeps at least one; `mpiparallel stop` ends the job")
+      }
+      return try client.retire(ids).sorted()
+    }
+  }
+
+  /// Ascending ids as runs: `0, 2...5, 9` (none: "none").
+  static func idList(_ ids: [Int]) -> String {
+    var runs: [String] = []
+    var index = ids.startIndex
+    while index < ids.endIndex {
+      var end = index
+      while end + 1 < ids.endIndex, ids[end] < Int.max, ids[end + 1] == ids[end] + 1 { end += 1 }
+      runs.append(end == index ? "\(ids[index])" : "\(ids[index])...\(ids[end])")
+      index = end + 1
+    }
+    return runs.isEmpty ? "none" : runs.joined(separator: ", ")
   }
 
   private func functionInfos() -> [FunctionInfo] {
