@@ -142,7 +142,10 @@ public struct QueueInfo: Codable, Sendable, Equatable {
     public var queued: Int
     public var running: Int
     public var completed: Int
-    public init(id: Int, queued: Int, running: Int, completed: Int) {
+    /// "up", "retiring", "retired" or "lost" (absent from a hub that does not say).
+    public var state: String?
+    public init(id: Int, queued: Int, running: Int, completed: Int, state: String? = nil) {
+      self.state = state
       self.id = id
       self.queued = queued
       self.running = running

@@ -19,8 +19,10 @@ struct StatusCommand: ParsableCommand {
       return
     }
     Output.table(
-      ["engine", "queued", "running", "completed"],
-      status.engines.map { [String($0.id), String($0.queued), String($0.running), String($0.completed)] })
+      ["engine", "queued", "running", "completed", "state"],
+      status.engines.map {
+        [String($0.id), String($0.queued), String($0.running), String($0.completed), $0.state ?? "up"]
+      })
     print("unassigned: \(status.unassigned)")
   }
 }

@@ -47,6 +47,10 @@ final class SteeringRetireCLITests: XCTestCase {
     XCTAssertEqual(states[1], "retired", "engine 1 within 10 s: \(states)")
     for id in [0, 2] { XCTAssertTrue(["idle", "busy"].contains(states[id]), "engine \(id): \(states)") }
     XCTAssertTrue(try tool(["engines"]).stdout.contains("retired"), "the table shows it")
+    let status = try tool(["status", "--json"])
+    let queue = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+    let queueStates = (queue?["engines"] as? [[String: Any]] ?? []).map { $0["state"] as? String ?? "-" }
+    XCTAssertEqual(queueStates, ["up", "retired", "up"], status.describe())
 
     // Work goes to the others.
     let map = try tool(["map", "engineIDOf", "--items", "[0,1,2,3,4,5,6,7,8,9,10,11]", "--json"])

@@ -114,7 +114,9 @@ final class SteeringService: SteeringBackend, Sendable {
       return .status(
         QueueInfo(
           engines: status.engines.map {
-            QueueInfo.Engine(id: $0.id, queued: $0.queued, running: $0.running, completed: $0.completed)
+            QueueInfo.Engine(
+              id: $0.id, queued: $0.queued, running: $0.running, completed: $0.completed,
+              state: Self.stateName($0.state))
           }, unassigned: status.unassigned))
     case .result(let task):
       try SteeringRequestCheck.id(task, of: "task", in: "result")
@@ -126,6 +128,16 @@ final class SteeringService: SteeringBackend, Sendable {
       return .retiring(try retire(engines))
     case .stop:
       return .stopping
+    }
+  }
+
+  /// An engine state's one-word name on the wire.
+  static func stateName(_ state: EngineState) -> String {
+    switch state {
+    case .up: return "up"
+    case .retiring: return "retiring"
+    case .retired: return "retired"
+    case .lost: return "lost"
     }
   }
 
