@@ -67,6 +67,15 @@ static inline long cmpi_status_byte_count(MPI_Status *s) {
 }
 
 static inline MPI_Comm cmpi_comm_self(void) { return MPI_COMM_SELF; }
+static inline MPI_Info cmpi_info_null(void) { return MPI_INFO_NULL; }
+/* MPI_UNIVERSE_SIZE of MPI_COMM_WORLD: how many processes the launcher has
+   room for in all (-1 when it does not say). */
+static inline int cmpi_universe_size(void) {
+  int *size = NULL;
+  int flag = 0;
+  if (MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_UNIVERSE_SIZE, &size, &flag) != MPI_SUCCESS || !flag || !size) return -1;
+  return *size;
+}
 static inline int cmpi_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
 
 /* Open MPI (4.x, 5.x) takes its internal locks (message matching,

@@ -47,6 +47,16 @@ public final class Communicator: @unchecked Sendable {
     self.isWorld = isWorld
   }
 
+  /// Wraps one of MPI's predefined communicators (never freed; its error handler set at start).
+  convenience init(world handle: MPI_Comm) throws {
+    try self.init(handle: handle, isWorld: true)
+  }
+
+  /// Wraps a communicator MPI made (spawn, merge), with MPI_ERRORS_RETURN.
+  convenience init(wrapping handle: MPI_Comm) throws {
+    try self.init(handle: handle, isWorld: false)
+  }
+
   /// The handle, or an error naming `function` if the communicator was freed.
   func live(_ function: String) throws -> MPI_Comm {
     if isFreed { throw MPIError.usage(function, "communicator was already freed") }

@@ -120,10 +120,60 @@ final class LossSink: Sendable {
   }
 
   private func explain(_ id: Int, _ loss: EngineLoss, _ hub: Hub) {
-    let info = hub.engineInfos.indices.contains(id) ? "\(hub.engineInfos[id])" : "engine \(id)"
+    let info = "\(hub.info(of: id))"
     let running = hub.table.running(onEngine: id).first
     let task = running.map { " while it had task \($0) ('\(hub.table.function(of: $0))')" } ?? ""
     StandardStreams.writeError(
       "MPIParallel: \(info) died: \(loss)\(task); without mpirun --enable-recovery, Open MPI ends the job\n")
+  }
+}
+
+extension Cluster {
+  /// An engine the hub started while the job ran (`Client.addEngines`):
+  /// joins the hub through the spawn's intercommunicator, learns its id and
+  /// the liveness endpoint, serves until told to stop, and exits.
+  static func serveAsAddedEngine(
+    parent: Communicator, registry: FunctionRegistry, configuration: Configuration
+  ) -> Never {
+    // Open MPI's connections between the two jobs may close first as the
+    // job ends: a write to one must fail, not kill the engine.
+    signal(SIGPIPE, SIG_IGN)
+    do {
+      let merged = try parent.merged(high: true)
+      var length = Int64(0)
+      try withUnsafeMutableBytes(of: &length) { try merged.broadcast($0, root: 0) }
+      var bytes = [UInt8](repeating: 0, count: Int(length))
+      try bytes.withUnsafeMutableBytes { try merged.broadcast($0, root: 0) }
+      var reader = WireReader(bytes)
+      let firstID = Int(try reader.read(UInt64.self))
+      let endpointBytes = try reader.readBlob()
+      let channel = try merged.duplicate()
+      let id = firstID + merged.rank - 1
+      let survivesLoss = ProcessInfo.processInfo.environment["OMPI_MCA_orte_enable_recovery"] == "1"
+      if !endpointBytes.isEmpty {
+        startBeacon(
+          try LivenessEndpoint(decoding: endpointBytes), engineID: id, settings: configuration.livenessSettings)
+      }
+      let engine = Engine(
+        world: merged, channel: channel, engines: Communicator.world, registry: registry, host: MPI.processorName,
+        capabilities: configuration.capabilities(ofEngine: id), id: id, count: firstID + merged.size - 1)
+      RuntimeLog.engine.debug("engine \(id) added on \(MPI.processorName)")
+      if let journal = configuration.journal { CrashReporter.recordCrashes(in: journal + ".crashes") }
+      try engine.serve()
+      LivenessBeacon.current?.goodbye()
+      if survivesLoss && engine.retired {
+        fflush(nil)
+        _exit(0)
+      }
+      try? channel.free()
+      try finalize(
+        status: 0, survivesLoss: survivesLoss,
+        lostEngines: LivenessBeacon.lostPeerCount.load(ordering: .acquiring) > 0, quietly: true)
+      exit(0)
+    } catch {
+      StandardStreams.writeError("MPIParallel: an added engine failed: \(error)\n")
+      fflush(nil)
+      _exit(3)
+    }
   }
 }

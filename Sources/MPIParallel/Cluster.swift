@@ -169,6 +169,9 @@ public enum Cluster {
       try? MPI.finalize()
       exit(2)
     }
+    if let parent = Communicator.parent {
+      serveAsAddedEngine(parent: parent, registry: registry, configuration: configuration)
+    }
     guard world.size >= 2 else {
       StandardStreams.writeError(
         "MPIParallel: this program runs as a single MPI rank, so it has no engines (rank 0 is the hub; ranks 1..N-1 are engines). Start it under MPI, for example: mpirun -np 5 \(CommandLine.arguments.first ?? "./App")\n"
@@ -268,7 +271,7 @@ public enum Cluster {
     for (id, state) in states.enumerated() {
       guard case .lost(let report) = state else { continue }
       let when = ISO8601DateFormatter().string(from: report.at)
-      lost.append("\(hub.engineInfos[id]) at \(when): \(report)")
+      lost.append("\(hub.info(of: id)) at \(when): \(report)")
     }
     guard !lost.isEmpty else { return 0 }
     StandardStreams.writeError(
@@ -300,7 +303,7 @@ public enum Cluster {
   /// `--enable-recovery` takes that as a normal end), and any other rank
   /// gets a watchdog that ends the process with `status` after
   /// `finalizeGrace` seconds.
-  private static func finalize(status: Int32, survivesLoss: Bool, lostEngines: Bool, quietly: Bool) throws {
+  static func finalize(status: Int32, survivesLoss: Bool, lostEngines: Bool, quietly: Bool) throws {
     if survivesLoss && lostEngines {
       fflush(nil)
       _exit(status)

@@ -178,6 +178,8 @@ func runBlocking() -> Never {
     case "loss-collective": try Scenarios.lossCollective(client, checks)
     case "loss-stuck": try Scenarios.lossStuck(client, checks)
     case "retire": try Scenarios.retire(client, checks)
+    case "add-engines": try Scenarios.addEngines(client, checks)
+    case "add-refused": try Scenarios.addRefused(client, checks)
     case "crash":
       print("crashing engine 1")
       _ = try client[...].apply(crash, 1).get(timeout: .seconds(30))

@@ -18,7 +18,7 @@ public final class Client: Sendable {
   /// see `state(ofEngine:)`; `ids` lists those that take work).
   public var engines: [EngineInfo] { hub.roster.infos }
   /// How many engines the job has had (ids are 0..<engineCount).
-  let engineCount: Int
+  var engineCount: Int { hub.roster.count }
   /// The program's remote functions (what steering clients may call).
   let registry: FunctionRegistry
   /// The steering endpoint, while serving.
@@ -27,7 +27,6 @@ public final class Client: Sendable {
   init(hub: Hub, registry: FunctionRegistry) {
     self.hub = hub
     self.registry = registry
-    engineCount = hub.engineInfos.count
     context = ResultContext(hub: hub, engines: hub.engineInfos)
   }
 
@@ -66,6 +65,20 @@ public final class Client: Sendable {
 
   /// Where engine `id` stands (nil: no such engine).
   public func state(ofEngine id: Int) -> EngineState? { hub.roster.state(id) }
+
+  /// Starts `count` more engines running this program (`MPI_Comm_spawn`) and
+  /// returns their ids, which follow the last engine's. They take
+  /// load-balanced work at once, and views made afterwards include them
+  /// (`client[...]`); push, scatter and gather reach only the engines the job
+  /// started with. The launcher must have room for them (under mpirun,
+  /// `--oversubscribe` or a hostfile with free slots); when it refuses,
+  /// this throws and nothing changes. The hub waits while they start.
+  @discardableResult
+  public func addEngines(_ count: Int) throws -> [Int] {
+    let reply = HubReply<Result<[Int], ParallelError>>()
+    try hub.post(.addEngines(count, reply))
+    return try reply.wait().get()
+  }
 
   /// Retires engines (`rc.shutdown(targets)` for some engines, with the job
   /// going on): they get no new work, finish what they hold, and leave; their

@@ -67,15 +67,17 @@ final class Engine {
   // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) private(set) var retired = false
 
+  /// `id` and `count` default to what `world` says (rank - 1, size - 1); an
+  /// engine added to a running job gets them from the hub.
   init(
     world: Communicator, channel: Communicator, engines: Communicator, registry: FunctionRegistry,
-    host: String, capabilities: Set<String> = []
+    host: String, capabilities: Set<String> = [], id: Int? = nil, count: Int? = nil
   ) {
     self.world = world
     self.channel = channel
     self.registry = registry
     context = EngineContext(
-      id: world.rank - 1, count: world.size - 1, rank: world.rank, host: host, communicator: engines,
+      id: id ?? world.rank - 1, count: count ?? world.size - 1, rank: world.rank, host: host, communicator: engines,
       capabilities: capabilities, namespace: namespace)
     source = ArgumentSource(WireReader([]), namespace: namespace)
   }
@@ -118,6 +120,8 @@ final class Engine {
       backoff.reset(now: MonotonicClock.now())
       lastIdleAction = .spin
     }
+    // Nothing more comes: the receive posted for a next request goes.
+    try? requests.cancel()
     for communicator in communicators.values { try? communicator.free() }
     communicators.removeAll()
   }

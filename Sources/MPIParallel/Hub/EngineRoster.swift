@@ -11,9 +11,22 @@ final class EngineRoster: Sendable {
   }
 
   private let entries: Mutex<[Entry]>
+  /// How many engines the job has had (read without the lock, on every call a view makes).
+  private let engineCount: Atomic<Int>
 
   init(_ infos: [EngineInfo]) {
     entries = Mutex(infos.map { Entry(info: $0) })
+    engineCount = Atomic(infos.count)
+  }
+
+  var count: Int { engineCount.load(ordering: .acquiring) }
+
+  /// Adds engines that joined the job (their ids follow the last).
+  func append(_ infos: [EngineInfo]) {
+    entries.withLock { entries in
+      entries += infos.map { Entry(info: $0) }
+      engineCount.store(entries.count, ordering: .releasing)
+    }
   }
 
   /// Every engine, by id.

@@ -92,9 +92,23 @@ extension Hub {
   /// A small message usually completes within `isend` (MPI copies it out
   /// at once); only one still in progress is kept, with its bytes, to test later.
   private func isend(_ message: [UInt8], from start: Int = 0, to engine: Int, tag: Int) throws {
+    guard engine < engineInfos.count else { return try isendToSpawned(message, from: start, to: engine, tag: tag) }
     guard
       let request = try message.withUnsafeBytes({
         try channel.isendUnlessDone(UnsafeRawBufferPointer(rebasing: $0[start...]), to: engine + 1, tag: tag)
+      })
+    else { return }
+    sends.append(PendingSend(request: request, bytes: message, engine: engine))
+  }
+
+  /// `isend` to an engine that joined the job, on its group's channel.
+  private func isendToSpawned(_ message: [UInt8], from start: Int, to engine: Int, tag: Int) throws {
+    guard let (group, rank) = spawnedLink(of: engine) else {
+      throw ParallelError.noSuchEngine(id: engine, available: roster.upIDs)
+    }
+    guard
+      let request = try message.withUnsafeBytes({
+        try group.channel.isendUnlessDone(UnsafeRawBufferPointer(rebasing: $0[start...]), to: rank, tag: tag)
       })
     else { return }
     sends.append(PendingSend(request: request, bytes: message, engine: engine))
@@ -152,21 +166,28 @@ extension Hub {
   /// (`Framing.kept`), and one whose values it decodes at once is not kept.
   func receiveMessages() throws -> Bool {
     if !loop.pointee.answered.isEmpty { letGoOfAnswered() }
-    guard let arrival = try replySlots.next() else { return false }
+    guard let arrival = try replySlots.next() else {
+      return loop.pointee.spawned.isEmpty ? false : try receiveFromSpawned()
+    }
     let tag = try Framing.take(arrival, from: replySlots, on: channel, into: &loop.pointee.replyBuffer)
     let bytes = loop.pointee.replyBuffer
     // A large message's buffer is not kept for the small ones after it.
     if bytes.count > Framing.hubSlotBytes { loop.pointee.replyBuffer = [] }
+    try completeMessage(bytes, tag: tag, from: arrival.source - 1)
+    return true
+  }
+
+  /// Handles a message engine `engine` sent: a reply, or a bundle of them.
+  @inline(__always)
+  func completeMessage(_ bytes: [UInt8], tag: Int, from engine: Int) throws {
     switch tag {
     case MessageTag.reply:
-      try complete(reply: bytes, from: arrival.source - 1)
+      try complete(reply: bytes, from: engine)
     case MessageTag.replyBundle:
-      try completeBundle(bytes, from: arrival.source - 1)
+      try completeBundle(bytes, from: engine)
     default:
-      StandardStreams.writeError(
-        "MPIParallel: the hub dropped a message with tag \(tag) from rank \(arrival.source)\n")
+      StandardStreams.writeError("MPIParallel: the hub dropped a message with tag \(tag) from engine \(engine)\n")
     }
-    return true
   }
 
   /// Lets the jobs answered since the last receive go: a map chunk's job

@@ -21,7 +21,7 @@ extension Hub {
     switch engines[id].state {
     case .retiring, .leaving, .retired: return .engineRetired(id: id)
     case .up, .lost:
-      let info = engineInfos[id]
+      let info = info(of: id)
       return .engineLost(id: id, rank: info.rank, host: info.host, task: task)
     }
   }
@@ -45,7 +45,7 @@ extension Hub {
       function: held.first.map { table.function(of: $0.taskID) })
     roster.set(id, .lost(report))
     StandardStreams.writeError(
-      "MPIParallel: \(engineInfos[id]) was lost: \(report); its load-balanced tasks run elsewhere\n")
+      "MPIParallel: \(info(of: id)) was lost: \(report); its load-balanced tasks run elsewhere\n")
     recordEvent(id, "lost", detail: "\(report)", at: report.at)
     watch?.announceLoss(of: id)
     sends.removeAll { $0.engine == id }
@@ -80,7 +80,7 @@ extension Hub {
   /// Keeps an engine's leaving in the journal, if there is one.
   private func recordEvent(_ id: Int, _ event: String, detail: String, at: Date) {
     guard let journal else { return }
-    let info = engineInfos[id]
+    let info = info(of: id)
     do {
       try journal.record(
         EngineEvent(

@@ -45,7 +45,7 @@ extension Hub {
       }
     }
     if !flags.requires.isEmpty {
-      let capable = Set(engineInfos.filter { flags.requires.isSubset(of: $0.capabilities) }.map(\.id))
+      let capable = Set(roster.infos.filter { flags.requires.isSubset(of: $0.capabilities) }.map(\.id))
       allowed = allowed?.intersection(capable) ?? capable
       if allowed?.isEmpty == true {
         return unmet(

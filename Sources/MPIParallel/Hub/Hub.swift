@@ -25,6 +25,8 @@ final class Hub: @unchecked Sendable {
     case engineLost(id: Int, reason: String, crashedTask: Int?)
     /// Retire these engines (answers the ids that were up).
     case retire(Set<Int>, HubReply<[Int]>)
+    /// Start this many engines (answers their ids, or the error).
+    case addEngines(Int, HubReply<Result<[Int], ParallelError>>)
   }
 
   enum State: Equatable {
@@ -342,6 +344,11 @@ final class Hub: @unchecked Sendable {
     case .direct(let operation):
       if enginesDown > 0, let down = operation.engines.first(where: { engines[$0].state != .up }) {
         for job in operation.jobs { fail(job, with: downError(down, task: job.taskID), state: .failed) }
+      } else if operation.isCollective, let added = operation.engines.first(where: { $0 >= engineInfos.count }) {
+        let error = ParallelError.invalidArgument(
+          "push, scatter and gather reach the engines the job started with (0..<\(engineInfos.count)), not engine \(added), which joined later; use apply or a load-balanced view there"
+        )
+        for job in operation.jobs { fail(job, with: error, state: .failed) }
       } else {
         directQueue.append(operation)
       }
@@ -368,6 +375,14 @@ final class Hub: @unchecked Sendable {
       try handleLoss(of: id, reason: reason, crashedTask: crashedTask)
     case .retire(let ids, let reply):
       reply.answer(beginRetiring(ids))
+    case .addEngines(let count, let reply):
+      do {
+        reply.answer(.success(try addEngines(count)))
+      } catch let error as ParallelError {
+        reply.answer(.failure(error))
+      } catch {
+        reply.answer(.failure(.mpi("addEngines: \(error)")))
+      }
     case .abort(let ids, let reply):
       let aborted = abortQueued(where: { ids.contains($0) })
       reply.answer(aborted)
@@ -443,6 +458,7 @@ final class Hub: @unchecked Sendable {
         communicators.removeAll()
         // Every engine has answered its shutdown: no message is due.
         try replySlots.cancel()
+        for group in loop.pointee.spawned { try group.replySlots.cancel() }
         state = .stopped
         return true
       }

@@ -62,6 +62,8 @@ struct HubLoop {
   var crashesThisRun: [Int: Int] = [:]
   /// Tasks of collectives failed by an engine's loss: their late replies are dropped quietly.
   var abandoned: Set<Int> = []
+  /// Engines added while the job runs, by group (see `Hub.addEngines`).
+  var spawned: [Hub.SpawnedGroup] = []
   /// Engines retiring or leaving (the loop moves them along while any is).
   var retirements = 0
   /// Engines told to leave, and the result their goodbye fills.
