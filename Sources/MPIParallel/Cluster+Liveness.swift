@@ -135,9 +135,6 @@ extension Cluster {
   static func serveAsAddedEngine(
     parent: Communicator, registry: FunctionRegistry, configuration: Configuration
   ) -> Never {
-    // Open MPI's connections between the two jobs may close first as the
-    // job ends: a write to one must fail, not kill the engine.
-    signal(SIGPIPE, SIG_IGN)
     do {
       let merged = try parent.merged(high: true)
       var length = Int64(0)
@@ -161,15 +158,10 @@ extension Cluster {
       if let journal = configuration.journal { CrashReporter.recordCrashes(in: journal + ".crashes") }
       try engine.serve()
       LivenessBeacon.current?.goodbye()
-      if survivesLoss && engine.retired {
-        fflush(nil)
-        _exit(0)
-      }
-      try? channel.free()
-      try finalize(
-        status: 0, survivesLoss: survivesLoss,
-        lostEngines: LivenessBeacon.lostPeerCount.load(ordering: .acquiring) > 0, quietly: true)
-      exit(0)
+      // An added engine leaves without MPI_Finalize (see `Hub.addEngines`):
+      // every message it awaited has arrived.
+      fflush(nil)
+      _exit(0)
     } catch {
       StandardStreams.writeError("MPIParallel: an added engine failed: \(error)\n")
       fflush(nil)

@@ -123,6 +123,10 @@ public enum Cluster {
     } catch {
       fail("MPIParallel: \(error)", status: 2)
     }
+    // A write to a connection the other side closed (a steering client, an
+    // engine's liveness connection, Open MPI's sockets to engines that
+    // joined or died as the job ends) must fail, not kill the rank.
+    signal(SIGPIPE, SIG_IGN)
     let provided: ThreadLevel
     do {
       // The engines and the hub poll with their own back-off (spin, then
@@ -212,6 +216,7 @@ public enum Cluster {
         world: world, channel: channel, highWaterMark: configuration.highWaterMark,
         scheme: configuration.scheme, lostBeforeStart: { sink.lostBeforeStart })
       hub.watch = watch
+      hub.replacesLostEngines = configuration.replaceLostEngines && survivesLoss
       sink.attach(hub)
       logStart(engines: world.size - 1)
       if let path = configuration.journal {
@@ -252,7 +257,7 @@ public enum Cluster {
     do {
       try finalize(
         status: status, survivesLoss: hub.survivesLoss,
-        lostEngines: hub.roster.states.contains { !$0.isUp },
+        lostEngines: hub.roster.states.contains { !$0.isUp } || hub.hasAddedEngines,
         quietly: false)
     } catch {
       StandardStreams.writeError("MPIParallel: MPI_Finalize failed: \(error)\n")
@@ -296,8 +301,8 @@ public enum Cluster {
     }
   }
 
-  /// MPI_Finalize, except after engines were lost or retired while Open MPI
-  /// keeps the job going: Open MPI 4.1's closing fence was seen to wait
+  /// MPI_Finalize, except after engines were lost, retired or added while Open
+  /// MPI keeps the job going: Open MPI 4.1's closing fence was seen to wait
   /// forever then (everything else done), so a rank that knows of one exits without
   /// it (every message it awaited has arrived; mpirun under
   /// `--enable-recovery` takes that as a normal end), and any other rank

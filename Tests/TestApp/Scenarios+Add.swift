@@ -65,3 +65,30 @@ extension Scenarios {
     checks.check("add: push to the first engines works", true)
   }
 }
+
+extension Scenarios {
+  /// Run with `--replace-lost` under `--enable-recovery`: engine 1 is killed
+  /// during a 3,000-task farm; a new engine takes its place (the job keeps
+  /// its width) and every result is right.
+  static func replaceLost(_ client: Client, _ checks: Checks) throws {
+    let width = client.ids.count
+    let result = client.loadBalancedView().map(sleepFor, Array(repeating: 0.001, count: 3000), ordered: false)
+    var count = 0
+    var ranOn = Set<Int>()
+    for item in result {
+      ranOn.insert(try item.get())
+      count += 1
+      if count == 300 { kill(pid_t(client.engines[1].pid), SIGKILL) }
+    }
+    checks.equal("replace: every task", count, 3000)
+    let deadline = Date().addingTimeInterval(20)
+    while client.ids.count < width && Date() < deadline { usleep(10_000) }
+    checks.equal("replace: width kept", client.ids.count, width)
+    checks.check("replace: engine 1 gone", !client.ids.contains(1), "\(client.ids)")
+    let replacement = client.engines.count - 1
+    print("REPLACED by \(replacement); ids \(client.ids)")
+    let later = try client.loadBalancedView().map(engineIDOf, Array(0..<400)).get(timeout: .seconds(30))
+    checks.check(
+      "replace: the new engine works", (ranOn.union(later)).contains(replacement), "\(ranOn.union(later).sorted())")
+  }
+}

@@ -180,6 +180,7 @@ func runBlocking() -> Never {
     case "retire": try Scenarios.retire(client, checks)
     case "add-engines": try Scenarios.addEngines(client, checks)
     case "add-refused": try Scenarios.addRefused(client, checks)
+    case "replace-lost": try Scenarios.replaceLost(client, checks)
     case "crash":
       print("crashing engine 1")
       _ = try client[...].apply(crash, 1).get(timeout: .seconds(30))

@@ -16,6 +16,7 @@ extension Configuration {
     case frameLimit = "frame-limit"
     case stallTimeout = "stall-timeout"
     case engineTimeout = "engine-timeout"
+    case replaceLost = "replace-lost"
 
     /// The command-line flag, for example `--log-level`.
     public var flag: String { "--" + rawValue }
@@ -26,7 +27,7 @@ extension Configuration {
     }
 
     /// Whether the flag stands alone (`--serve`) rather than taking a value.
-    var isSwitch: Bool { self == .serve }
+    var isSwitch: Bool { self == .serve || self == .replaceLost }
   }
 
   /// The three layers at once: this configuration (code), checked, then
@@ -193,6 +194,14 @@ extension Configuration {
           setting: "engine-timeout", value: value, source: source, expected: "seconds, from 0.1 to 3600")
       }
       engineTimeout = seconds
+    case .replaceLost:
+      switch value.lowercased() {
+      case "1", "true", "yes", "on": replaceLostEngines = true
+      case "0", "false", "no", "off": replaceLostEngines = false
+      default:
+        throw .invalidValue(
+          setting: "replace-lost", value: value, source: source, expected: "1/true/yes/on or 0/false/no/off")
+      }
     }
   }
 }

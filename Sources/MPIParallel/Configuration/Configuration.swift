@@ -11,11 +11,12 @@ import Logging
 /// 2. **Environment**: `MPIPARALLEL_SCHEME`, `MPIPARALLEL_HWM`, `MPIPARALLEL_BACKOFF`,
 ///    `MPIPARALLEL_JOURNAL`, `MPIPARALLEL_PROFILE`, `MPIPARALLEL_LOG_LEVEL`,
 ///    `MPIPARALLEL_SERVE`, `MPIPARALLEL_SERVE_PORT`, `MPIPARALLEL_IP`, `MPIPARALLEL_FRAME_LIMIT`,
-///    `MPIPARALLEL_STALL_TIMEOUT`, `MPIPARALLEL_ENGINE_TIMEOUT` (an empty value counts as unset);
+///    `MPIPARALLEL_STALL_TIMEOUT`, `MPIPARALLEL_ENGINE_TIMEOUT`, `MPIPARALLEL_REPLACE_LOST`
+///    (an empty value counts as unset);
 ///    each engine also reads `MPIPARALLEL_CAPABILITIES` (see `capabilities`).
 /// 3. **Command line**: `--scheme NAME`, `--hwm N`, `--backoff SPEC`, `--journal FILE`,
 ///    `--profile NAME`, `--log-level LEVEL`, `--serve`, `--serve-port N`, `--ip ADDR`,
-///    `--frame-limit BYTES`, `--stall-timeout SECONDS`, `--engine-timeout SECONDS` (also as
+///    `--frame-limit BYTES`, `--stall-timeout SECONDS`, `--engine-timeout SECONDS`, `--replace-lost` (also as
 ///    `--flag=VALUE`) among the program's arguments. The runtime takes its own
 ///    flags and leaves the rest to the program (`Cluster.arguments`); a `--` ends
 ///    the runtime's flags.
@@ -68,6 +69,12 @@ public struct Configuration: Sendable, Equatable {
   /// noticed at once, its connection closed by the kernel). Heartbeats go
   /// every tenth of it, at most every half second.
   public var engineTimeout = 5.0
+
+  /// Whether the hub starts a new engine for each one lost (under
+  /// `mpirun --enable-recovery`), so that a long farm keeps its width
+  /// (`--replace-lost`, `MPIPARALLEL_REPLACE_LOST=1`). The launcher needs room
+  /// for it, as for `Client.addEngines`.
+  public var replaceLostEngines = false
 
   /// The liveness channel's timings (see `engineTimeout`).
   var livenessSettings: LivenessSettings {

@@ -74,7 +74,18 @@ extension Hub {
     if logsDecisions {
       RuntimeLog.hub.debug("engine \(id) lost (\(reason)); \(requeued) load-balanced tasks queued again")
     }
+    if replacesLostEngines { replace(id) }
     if enginesDown == engines.count { failWaitingWork(ParallelError.noEngines("every engine was lost or retired")) }
+  }
+
+  /// Starts an engine in place of lost engine `id` (`Configuration.replaceLostEngines`).
+  private func replace(_ id: Int) {
+    do {
+      let added = try addEngines(1)
+      StandardStreams.writeError("MPIParallel: engine \(added[0]) started in place of lost engine \(id)\n")
+    } catch {
+      StandardStreams.writeError("MPIParallel: could not replace lost engine \(id): \(error)\n")
+    }
   }
 
   /// Keeps an engine's leaving in the journal, if there is one.

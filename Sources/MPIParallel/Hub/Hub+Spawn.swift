@@ -30,6 +30,9 @@ extension Hub {
     }
   }
 
+  /// Whether engines joined the job (rank 0 then leaves without MPI_Finalize: see `addEngines`).
+  var hasAddedEngines: Bool { engines.count > engineInfos.count }
+
   /// What engine `id` is (the ones the job started with, then those added).
   func info(of id: Int) -> EngineInfo {
     if id >= 0 && id < engineInfos.count { return engineInfos[id] }
@@ -51,6 +54,15 @@ extension Hub {
       throw ParallelError.invalidArgument("addEngines: a count from 1 to 4096, not \(count)")
     }
     guard state == .running else { throw ParallelError.clientClosed }
+    // Open MPI 4.1 was seen to hang, or to break a pipe, where a job and the
+    // engines it spawned finalize together; under recovery both leave without
+    // MPI_Finalize instead (see `Cluster.finalize`), which needs mpirun's
+    // consent to processes that end that way.
+    guard survivesLoss else {
+      throw ParallelError.startup(
+        "addEngines(\(count)): adding engines needs mpirun --enable-recovery (Scripts/demo, mpiparallel start and the batch templates pass it)"
+      )
+    }
     let firstID = engines.count
     let program = Self.programPath()
     // Open MPI's mpirun, once a spawn fails for want of slots, never exits:
@@ -58,9 +70,11 @@ extension Hub {
     let oversubscribes = ProcessInfo.processInfo.environment["OMPI_MCA_rmaps_base_oversubscribe"].map {
       ["1", "true", "yes"].contains($0.lowercased())
     }
-    if oversubscribes != true, let slots = MPI.universeSize, engines.count + 1 + count > slots {
+    // (A lost engine's process is gone, and its slot with it.)
+    let held = 1 + engines.indices.filter { engines[$0].state != .lost }.count
+    if oversubscribes != true, let slots = MPI.universeSize, held + count > slots {
       throw ParallelError.startup(
-        "addEngines(\(count)): the launcher has \(slots) slots and the job holds \(engines.count + 1) processes; start mpirun with --oversubscribe, or with a hostfile (or --host NAME:SLOTS) that leaves room"
+        "addEngines(\(count)): the launcher has \(slots) slots and the job holds \(held) processes; start mpirun with --oversubscribe, or with a hostfile (or --host NAME:SLOTS) that leaves room"
       )
     }
     let inter: Communicator

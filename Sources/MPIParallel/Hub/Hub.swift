@@ -50,6 +50,8 @@ final class Hub: @unchecked Sendable {
   /// (`mpirun --enable-recovery`): then a lost engine costs its tasks, not
   /// the job, and requests are kept until answered so they can run again.
   let survivesLoss: Bool
+  /// Whether a lost engine is replaced by a new one (`Configuration.replaceLostEngines`).
+  var replacesLostEngines = false
   /// Load-balanced tasks an engine may hold at once (0: unlimited).
   let highWaterMark: Int
   /// Whether the hub logs each decision (`--log-level debug`); read once, checked per task.
