@@ -10,13 +10,13 @@ struct Orchestrator {
   static let cases: [(name: String, ranks: Int, arguments: [String])] = [
     ("farm", 5, []), ("farm-hwm64", 5, ["--hwm", "64"]), ("farm-journal", 5, ["--journal", journalPath]),
     ("rtt", 2, []), ("scatter", 5, []), ("sleep32", 5, []),
-    ("idle", 5, []), ("map1M", 5, []), ("engine-loss", 5, []),
+    ("idle", 5, []), ("map1M", 5, []), ("engine-loss", 5, []), ("add-engines", 5, []),
   ]
 
   /// What a case needs of mpirun beyond the defaults: the engine-loss case
   /// runs as `mpirun --enable-recovery` does (its MCA variable).
   static func environment(ofCase name: String) -> [String: String] {
-    name == "engine-loss" ? ["OMPI_MCA_orte_enable_recovery": "1"] : [:]
+    ["engine-loss", "add-engines"].contains(name) ? ["OMPI_MCA_orte_enable_recovery": "1"] : [:]
   }
 
   /// The journal the journaled farm writes (removed before and after).
@@ -198,6 +198,7 @@ struct Orchestrator {
       ("hub_cpu_us_per_task_hwm64", "rank 0 CPU per task, hwm 64 (bundled), us", nil),
       ("map_1M_rank0_peak_rss_mb", "rank 0 peak RSS, 1M-item map, MB", nil),
       ("engine_loss_detect_s", "engine SIGKILLed mid-farm: until the hub marks it lost, s", nil),
+      ("add_engines_s", "addEngines(2) mid-farm: until both ran a task, s", nil),
     ]
     let rounds = ours.rounds.count
     print("medians of \(rounds) round\(rounds == 1 ? "" : "s"); the range is MPIParallel's over the rounds")

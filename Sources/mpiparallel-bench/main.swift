@@ -7,6 +7,11 @@ import Foundation
 import MPIParallel
 
 let noop = RemoteFunction("noop") { (x: Int) -> Int in x }
+/// Sleeps, then says which engine ran it.
+let engineOf = RemoteFunction("engineOf") { (seconds: Double) -> Int in
+  Thread.sleep(forTimeInterval: seconds)
+  return try EngineContext.current.id
+}
 let sleepSeconds = RemoteFunction("sleepSeconds") { (seconds: Double) -> Double in
   Thread.sleep(forTimeInterval: seconds)
   return seconds
@@ -61,7 +66,7 @@ if underMPI {
 }
 
 func runCase(_ name: String) -> Never {
-  Cluster.run(noop, sleepSeconds, cpuSeconds) { client in
+  Cluster.run(noop, sleepSeconds, cpuSeconds, engineOf) { client in
     let lview = client.loadBalancedView()
     switch name {
     case "farm", "farm-hwm64", "farm-journal":
@@ -172,6 +177,27 @@ func runCase(_ name: String) -> Never {
       guard let detected else { throw BenchmarkFailed(description: "the killed engine was not marked lost") }
       guard try pending.get() == durations else { throw BenchmarkFailed(description: "engine-loss results differ") }
       emit(["engine_loss_detect_s": detected])
+    case "add-engines":
+      // A farm of 1 ms tasks; two engines added a moment in: from the call
+      // to both having answered a task.
+      let before = client.ids.count
+      let pending = lview.map(engineOf, Array(repeating: 0.001, count: 4000), ordered: false)
+      Thread.sleep(forTimeInterval: 0.2)
+      let t0 = now()
+      let added = try client.addEngines(2)
+      var seen = Set<Int>()
+      var both: Double?
+      for item in pending {
+        let engine = try item.get()
+        if added.contains(engine) && both == nil {
+          seen.insert(engine)
+          if seen.count == added.count { both = now() - t0 }
+        }
+      }
+      guard let both, client.ids.count == before + 2 else {
+        throw BenchmarkFailed(description: "the added engines ran no task")
+      }
+      emit(["add_engines_s": both])
     case "map1M":
       let items = Array(0..<1_000_000)
       let values = try lview.map(noop, items).get()
