@@ -103,6 +103,13 @@ public final class Client: Sendable {
     return ids
   }
 
+  /// Starts `count` more engines in the served job (it must run under
+  /// `mpirun --enable-recovery`, with room for them) and returns their ids.
+  public func addEngines(_ count: Int) throws -> [Int] {
+    guard case .added(let ids) = try link.send(.addEngines(count: count)) else { throw unexpected("addEngines") }
+    return ids
+  }
+
   /// Stops the served job: it finishes queued work, stops its engines and exits.
   public func stop() throws {
     guard case .stopping = try link.send(.stop) else { throw unexpected("stop") }

@@ -12,6 +12,8 @@ public enum SteeringAnswer: Codable, Sendable, Equatable {
   case aborted([Int])
   /// The engines of a `retire` that were up and now retire.
   case retiring([Int])
+  /// The ids of the engines an `addEngines` started.
+  case added([Int])
   case stopping
 }
 

@@ -37,6 +37,8 @@ public enum SteeringCommand: Codable, Sendable, Equatable {
   /// Retires engines: each gets no new work, finishes what it holds and
   /// leaves. The hub keeps at least one engine of a served job up.
   case retire(engines: [Int])
+  /// Starts `count` more engines (the job must run under `mpirun --enable-recovery`).
+  case addEngines(count: Int)
   /// Stops the served job: the hub finishes queued work, stops the engines and exits.
   case stop
 
@@ -58,6 +60,7 @@ public enum SteeringCommand: Codable, Sendable, Equatable {
     case .result: return "result"
     case .abort: return "abort"
     case .retire: return "retire"
+    case .addEngines: return "addEngines"
     case .stop: return "stop"
     }
   }

@@ -14,6 +14,6 @@ struct EnginesCommand: ParsableCommand {
       Under MPI, `mpirun -np N mpiparallel engines` starts the runtime itself and lists \
       its N-1 engines instead (a check that a machine or an allocation works).
       """,
-    subcommands: [EnginesListCommand.self, EnginesRetireCommand.self],
+    subcommands: [EnginesListCommand.self, EnginesRetireCommand.self, EnginesAddCommand.self],
     defaultSubcommand: EnginesListCommand.self)
 }

@@ -90,5 +90,18 @@ final class SteeringRetireCLITests: XCTestCase {
     XCTAssertEqual(states, [0: states[0] ?? "?", 1: "retired", 2: states[2] ?? "?"])
     for id in [0, 2] { XCTAssertTrue(["idle", "busy"].contains(states[id]), "engine \(id): \(states)") }
     XCTAssertEqual(try tool(["map", "square", "--items", "[1,2,3]"]).stdout, "1\n4\n9\n")
+
+    // Two engines join (mpiparallel start runs mpirun with --enable-recovery and --oversubscribe).
+    let add = try tool(["engines", "add", "2"])
+    XCTAssertEqual(add.status, 0, add.describe())
+    XCTAssertEqual(add.stdout, "added engines 3, 4\n", add.describe())
+    states = try engines()
+    XCTAssertEqual(states.keys.sorted(), [0, 1, 2, 3, 4], "\(states)")
+    for id in [3, 4] { XCTAssertTrue(["idle", "busy"].contains(states[id]), "engine \(id): \(states)") }
+    let spread = try tool(["map", "engineIDOf", "--items", "[\((0..<60).map(String.init).joined(separator: ","))]", "--json"])
+    let ranOn = Set(try JSONSerialization.jsonObject(with: Data(spread.stdout.utf8)) as? [Int] ?? [])
+    XCTAssertTrue(ranOn.isSubset(of: [0, 2, 3, 4]) && !ranOn.isDisjoint(with: [3, 4]), "ran on \(ranOn.sorted())")
+    let zero = try SteeringCLITests.run(["engines", "add", "0", "--profile", Self.profile], home: home)
+    XCTAssertEqual(zero.status, 2, zero.describe())
   }
 }

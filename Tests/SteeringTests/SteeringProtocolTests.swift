@@ -131,7 +131,7 @@ final class SteeringProtocolTests: XCTestCase {
       .hello, .map(function: "f", items: [.array([.int(1)])], chunkSize: 3, ordered: false, targets: nil),
       .scatter(name: "a", values: [.double(1.5)], targets: [1]), .wait(job: 4, timeout: 1.5, items: true),
       .arrivals(job: 4, after: 2, timeout: 0.5),
-      .abort(tasks: [1, 2]), .retire(engines: [1, 2]), .stop,
+      .abort(tasks: [1, 2]), .retire(engines: [1, 2]), .addEngines(count: 2), .stop,
     ]
     for command in commands {
       let data = try SteeringCoding.encoder.encode(command)

@@ -126,6 +126,11 @@ final class SteeringService: SteeringBackend, Sendable {
       return .aborted(try client.hub.abort(Set(tasks)))
     case .retire(let engines):
       return .retiring(try retire(engines))
+    case .addEngines(let count):
+      guard count >= 1 && count <= 1024 else {
+        throw SteeringFailure("badArguments", "addEngines: a count from 1 to 1024, not \(count)")
+      }
+      return .added(try client.addEngines(count))
     case .stop:
       return .stopping
     }
