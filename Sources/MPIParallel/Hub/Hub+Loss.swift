@@ -21,8 +21,8 @@ extension Hub {
     switch engines[id].state {
     case .retiring, .leaving, .retired: return .engineRetired(id: id)
     case .up, .lost:
-      let info = info(of: id)
-      return .engineLost(id: id, rank: info.rank, host: info.host, task: task)
+      let engine = self.info(of: id)
+      return .engineLost(id: id, rank: engine.rank, host: engine.host, task: task)
     }
   }
 
@@ -91,11 +91,11 @@ extension Hub {
   /// Keeps an engine's leaving in the journal, if there is one.
   private func recordEvent(_ id: Int, _ event: String, detail: String, at: Date) {
     guard let journal else { return }
-    let info = info(of: id)
+    let engine = self.info(of: id)
     do {
       try journal.record(
         EngineEvent(
-          run: journalRun, engine: id, rank: info.rank, host: info.host, event: event, at: at, detail: detail))
+          run: journalRun, engine: id, rank: engine.rank, host: engine.host, event: event, at: at, detail: detail))
     } catch {
       StandardStreams.writeError("MPIParallel: journal: could not record engine \(id) \(event): \(error)\n")
     }
