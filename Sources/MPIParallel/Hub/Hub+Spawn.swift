@@ -123,16 +123,10 @@ extension Hub {
         MonotonicClock.sleep(1e-4)
         continue
       }
-      var reader = WireReader(try message.receive())
-      let rank = Int(try reader.read(UInt32.self))
-      let pid = Int(try reader.read(UInt32.self))
-      let host = try reader.readString()
-      var capabilities = Set<String>()
-      for _ in 0..<Int(try reader.read(UInt32.self)) { capabilities.insert(try reader.readString()) }
-      guard rank >= 1 && rank <= count else { continue }
-      if infos[rank - 1] == nil { remaining -= 1 }
-      infos[rank - 1] = EngineInfo(
-        id: firstID + rank - 1, rank: rank, host: host, pid: pid, capabilities: capabilities)
+      let hello = try readHello(try message.receive(), firstID: firstID)
+      guard hello.rank >= 1 && hello.rank <= count else { continue }
+      if infos[hello.rank - 1] == nil { remaining -= 1 }
+      infos[hello.rank - 1] = hello
     }
     return infos.map { $0! }
   }

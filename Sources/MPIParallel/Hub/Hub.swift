@@ -242,14 +242,10 @@ final class Hub: @unchecked Sendable {
         }
         continue
       }
-      var reader = WireReader(try message.receive())
-      let rank = Int(try reader.read(UInt32.self))
-      let pid = Int(try reader.read(UInt32.self))
-      let host = try reader.readString()
-      var capabilities = Set<String>()
-      for _ in 0..<Int(try reader.read(UInt32.self)) { capabilities.insert(try reader.readString()) }
-      if infos[rank - 1] == nil { remaining -= 1 }
-      infos[rank - 1] = EngineInfo(id: rank - 1, rank: rank, host: host, pid: pid, capabilities: capabilities)
+      let hello = try Self.readHello(try message.receive(), firstID: 0)
+      guard hello.rank >= 1 && hello.rank <= infos.count else { continue }
+      if infos[hello.rank - 1] == nil { remaining -= 1 }
+      infos[hello.rank - 1] = hello
       backoff.reset(now: MonotonicClock.now())
     }
     engineInfos = infos.enumerated().map { id, info in
@@ -262,6 +258,18 @@ final class Hub: @unchecked Sendable {
     loop = .allocate(capacity: 1)
     loop.initialize(
       to: HubLoop(engines: engineInfos.map { EngineSlot(id: $0.id) }, defaultScheme: defaultScheme))
+  }
+
+  /// An engine's hello (see `Engine.serve`): its rank on the channel, pid,
+  /// host and capabilities; its id is `firstID` + rank - 1.
+  static func readHello(_ bytes: [UInt8], firstID: Int) throws -> EngineInfo {
+    var reader = WireReader(bytes)
+    let rank = Int(try reader.read(UInt32.self))
+    let pid = Int(try reader.read(UInt32.self))
+    let host = try reader.readString()
+    var capabilities = Set<String>()
+    for _ in 0..<Int(try reader.read(UInt32.self)) { capabilities.insert(try reader.readString()) }
+    return EngineInfo(id: firstID + rank - 1, rank: rank, host: host, pid: pid, capabilities: capabilities)
   }
 
   deinit {
