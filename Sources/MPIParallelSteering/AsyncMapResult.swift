@@ -87,7 +87,7 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: Sendable {
     }
   }
 
-  /// Aborts those of the tasks still queued in the hub; returns them.
+  /// Aborts those of the tasks not started (queued in the hub, or waiting on an engine); returns them.
   @discardableResult
   public func abort() throws -> [Int] { try client.abort(taskIDs) }
 

@@ -29,7 +29,7 @@ public final class AsyncResult<Value: Decodable & Sendable>: Sendable {
       return value
     }
   }
-  /// Aborts the task if it is still queued in the hub.
+  /// Aborts the task if it has not started (queued in the hub, or waiting on an engine).
   @discardableResult
   public func abort() throws -> [Int] { try many.abort() }
 }

@@ -83,7 +83,9 @@ public final class Client: Sendable {
     return task
   }
 
-  /// Aborts those of the tasks still queued in the hub; returns them.
+  /// Aborts those of the tasks not started (queued in the hub, or waiting
+  /// on an engine behind earlier work: answered once that engine has
+  /// finished the request it runs); returns them.
   public func abort(_ tasks: [Int]) throws -> [Int] {
     guard case .aborted(let ids) = try link.send(.abort(tasks: tasks)) else { throw unexpected("abort") }
     return ids

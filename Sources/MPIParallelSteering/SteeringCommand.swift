@@ -32,7 +32,7 @@ public enum SteeringCommand: Codable, Sendable, Equatable {
   case status
   /// One task's record and, for a task a steering client submitted, its values.
   case result(task: Int)
-  /// Aborts those of the tasks still queued in the hub.
+  /// Aborts those of the tasks not started (queued in the hub, or waiting on an engine).
   case abort(tasks: [Int])
   /// Retires engines: each gets no new work, finishes what it holds and
   /// leaves. The hub keeps at least one engine of a served job up.

@@ -1,11 +1,13 @@
-// `mpiparallel abort TASK_ID...`: aborts those of the tasks still queued in the hub.
+// `mpiparallel abort TASK_ID...`: aborts those of the tasks not started yet.
 import ArgumentParser
 import MPIParallelSteering
 
 struct AbortCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "abort",
-    abstract: "Abort tasks still queued in the hub (running or finished ones are not touched).")
+    abstract:
+      "Abort tasks not started yet, in the hub or waiting on an engine (running or finished ones are not touched)."
+  )
 
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: JSONFlag
@@ -28,6 +30,6 @@ struct AbortCommand: ParsableCommand {
     }
     let list = { (ids: [Int]) in ids.map(String.init).joined(separator: " ") }
     if !aborted.isEmpty { print("aborted: \(list(aborted.sorted()))") }
-    if !others.isEmpty { print("not aborted (not queued: running, finished or unknown): \(list(others))") }
+    if !others.isEmpty { print("not aborted (started, finished or unknown): \(list(others))") }
   }
 }

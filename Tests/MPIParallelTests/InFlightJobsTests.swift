@@ -50,6 +50,22 @@ final class InFlightJobsTests: XCTestCase {
     XCTAssertNil(jobs.remove(taskID: 15))
   }
 
+  func testFirstIsTheOldestJobAcrossHoles() {
+    var jobs = InFlightJobs()
+    XCTAssertNil(jobs.first)
+    for id in 1...6 { jobs.append(job(id)) }
+    XCTAssertEqual(jobs.first?.taskID, 1)
+    _ = jobs.remove(taskID: 2)
+    _ = jobs.remove(taskID: 3)
+    XCTAssertEqual(jobs.first?.taskID, 1)
+    _ = jobs.remove(taskID: 1)
+    XCTAssertEqual(jobs.first?.taskID, 4, "the head steps over the holes")
+    XCTAssertEqual(jobs.all.map(\.taskID), [4, 5, 6])
+    for id in 4...6 { _ = jobs.remove(taskID: id) }
+    XCTAssertNil(jobs.first)
+    XCTAssertEqual(jobs.all.map(\.taskID), [])
+  }
+
   func testAnUnknownTaskIsNotFound() {
     var jobs = InFlightJobs()
     jobs.append(job(1))

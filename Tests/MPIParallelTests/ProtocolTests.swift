@@ -26,6 +26,64 @@ final class ProtocolTests: XCTestCase {
       .gather(taskID: 6, communicator: 2, name: "y", mode: .raw(.int32), elementTypeName: "Int32"))
     try roundTrip(.createCommunicator(id: 3, worldRanks: [0, 2, 5]))
     try roundTrip(.shutdown(taskID: 99))
+    try roundTrip(.retire(taskID: 98))
+    try roundTrip(.abort(taskIDs: [4, 1 << 40, 2]))
+    try roundTrip(.abort(taskIDs: []))
+  }
+
+  func testAbortableRequestsAreThoseAnEngineRunsAlone() {
+    let call = HubRequest.call(taskID: 7, function: "f", argumentTypes: "()", resultType: "Int", count: nil)
+    let chunk = HubRequest.call(taskID: 8, function: "f", argumentTypes: "(Int)", resultType: "Int", count: 3)
+    XCTAssertEqual(HubRequest.abortableTaskID(of: call.encode()), 7)
+    XCTAssertEqual(HubRequest.abortableTaskID(of: chunk.encode()), 8)
+    XCTAssertEqual(HubRequest.abortableTaskID(of: HubRequest.pull(taskID: 9, name: "a").encode()), 9)
+    XCTAssertEqual(HubRequest.abortableTaskID(of: HubRequest.remove(taskID: 10, name: "a").encode()), 10)
+    XCTAssertEqual(
+      HubRequest.abortableTaskID(of: HubRequest.guarded(call.encode(), taskID: 7, predicate: "p")), 7)
+    // The hub and other engines take part in these, or wait for them.
+    let others: [HubRequest] = [
+      .broadcast(taskID: 1, communicator: 1, byteCount: 8),
+      .gather(taskID: 2, communicator: 1, name: "y", mode: .encoded, elementTypeName: "P"),
+      .shutdown(taskID: 3), .retire(taskID: 4), .createCommunicator(id: 1, worldRanks: [0, 1]),
+      .abort(taskIDs: [5]),
+    ]
+    for request in others { XCTAssertNil(HubRequest.abortableTaskID(of: request.encode()), "\(request)") }
+    XCTAssertNil(HubRequest.abortableTaskID(of: [UInt8(HubRequest.Kind.call.rawValue), 1, 2]), "truncated")
+    XCTAssertEqual(HubRequest.abortableTaskIDs(in: call.encode()), [7])
+    XCTAssertEqual(HubRequest.abortableTaskIDs(in: HubRequest.shutdown(taskID: 3).encode()), [])
+  }
+
+  func testABundlesAbortableRequestsAreFoundFromAnyItemOn() {
+    let items = [11, 12, 13].map {
+      HubRequest.call(taskID: $0, function: "f", argumentTypes: "()", resultType: "Int", count: nil).encode()
+    }
+    var writer = WireWriter()
+    writer.write(HubRequest.Kind.bundle.rawValue)
+    writer.write(UInt32(items.count))
+    var offsets: [Int] = []
+    for item in items {
+      offsets.append(writer.count)
+      writer.write(UInt32(item.count))
+      item.withUnsafeBytes { writer.writeRaw($0) }
+    }
+    let bundle = writer.bytes
+    XCTAssertEqual(HubRequest.abortableTaskIDs(in: bundle), [11, 12, 13])
+    XCTAssertEqual(HubRequest.abortableTaskIDs(inBundle: bundle, from: offsets[1], items: 2), [12, 13])
+    XCTAssertEqual(HubRequest.abortableTaskIDs(inBundle: bundle, from: offsets[2], items: 1), [13])
+    // A malformed rest is left out.
+    XCTAssertEqual(HubRequest.abortableTaskIDs(in: Array(bundle.dropLast(3))), [11, 12])
+  }
+
+  func testAnAbortedReplyHasItsOwnStatusAndNoStart() throws {
+    let header = try EngineReply(header: EngineReply.aborted(taskID: 5, completed: 12.5))
+    XCTAssertEqual(header.taskID, 5)
+    XCTAssertTrue(header.aborted)
+    XCTAssertFalse(header.succeeded)
+    XCTAssertFalse(header.unmet)
+    XCTAssertEqual(header.started, 0)
+    XCTAssertEqual(header.completed, 12.5)
+    let success = try EngineReply(header: EngineReply.success(taskID: 1, started: 1).bytes)
+    XCTAssertFalse(success.aborted)
   }
 
   func testMalformedRequestsThrow() {

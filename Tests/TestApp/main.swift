@@ -117,6 +117,7 @@ let functions: [any RemoteFunctionProtocol] = [
   sleepFor,
   setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum, isEngineTwo, never, capabilitiesHere,
   loggedSquare, crashOn, flagSet, openMPILocksHere, openMPIYieldHere, lossSquare, exitOn, engineIDOf,
+  countedSleep, runsOf, failAfter,
 ]
 
 /// Engine 1 advertises "gpu" (tasks can require it).
@@ -167,6 +168,10 @@ func runBlocking() -> Never {
     case "concurrent": try Scenarios.concurrent(client, checks)
     case "scheduler": try Scenarios.scheduler(client, checks)
     case "parity": try Scenarios.parity(client, checks)
+    case "abort-direct": try Scenarios.abortDirect(client, checks)
+    case "abort-engine-queue": try Scenarios.abortEngineQueue(client, checks)
+    case "hwm-direct": try Scenarios.highWaterDirect(client, checks)
+    case "retry-timeout": try Scenarios.retryTimeout(client, checks)
     case "journal-farm":
       try Scenarios.journalFarm(client, checks, log: Cluster.arguments.dropFirst(2).first ?? "")
     case "journal-crash": try Scenarios.journalCrash(client, checks)

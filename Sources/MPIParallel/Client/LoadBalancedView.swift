@@ -1,7 +1,7 @@
 /// IPython's LoadBalancedView: a master-worker farm. Each task goes to the
 /// engine the hub's scheme picks (least load by default: the fewest
 /// outstanding tasks, the least recently used among equals), at most
-/// `highWaterMark` tasks per engine at once.
+/// `highWaterMark` requests per engine at once, its direct work included.
 ///
 /// Scheduling flags (dependencies, retries, timeouts, required capabilities,
 /// a functional dependency, the scheme, a cost hint) apply to a view, to one

@@ -39,7 +39,9 @@ public struct Configuration: Sendable, Equatable {
 
   /// How the hub picks engines for load-balanced tasks (default `.leastload`).
   public var scheme: Scheme
-  /// How many load-balanced tasks an engine may hold at once (default 1; 0: no limit).
+  /// How many requests an engine may hold at once and still get a
+  /// load-balanced task: its load-balanced tasks and its direct work
+  /// together (default 1: only an idle engine gets one; 0: no limit).
   public var highWaterMark: Int
   /// How the hub and the engines poll while idle.
   public var backoff: Backoff

@@ -10,6 +10,13 @@ import MPI
 /// runs them, replies, and never stops because a task threw. Between messages
 /// it polls with an adaptive back-off instead of MPI's spinning receive.
 ///
+/// Requests that arrive while it works wait for it; before it starts one
+/// that waited, it reads ahead every message that has arrived since
+/// (`readAhead`), so an abort notice the hub sent for a waiting request
+/// (`HubRequest.abort`) is seen before that request starts, and the request
+/// is answered as aborted instead of run. A request that reaches an idle
+/// engine starts at once.
+///
 /// One thread runs an engine, so its fields skip dynamic exclusivity checks
 /// (`@exclusivity(unchecked)`).
 final class Engine {
@@ -39,7 +46,8 @@ final class Engine {
   // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) private var lastSignature: [UInt8] = []
   @exclusivity(unchecked) private var lastFunction: LastFunction?
-  /// Replies held back while a bundle runs (sent together), and when the first was held.
+  /// Replies held back while a bundle runs (sent together), and since when
+  /// replies have been held: the bundle's start, or the last send of them.
   // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) private var heldReplies: WireWriter?
   @exclusivity(unchecked) private var heldCount = 0
@@ -66,6 +74,31 @@ final class Engine {
   /// Whether it stopped serving because it was retired (the job goes on without it).
   // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) private(set) var retired = false
+  /// Requests read ahead of the one about to start, in the order they came
+  /// (from `waitingHead` on).
+  // Safe: the engine's thread alone (see the type).
+  @exclusivity(unchecked) private var waiting: [[UInt8]] = []
+  @exclusivity(unchecked) private var waitingHead = 0
+  /// Tasks the hub aborted whose requests wait here unstarted: each is
+  /// answered as aborted when its turn comes.
+  // Safe: the engine's thread alone (see the type).
+  @exclusivity(unchecked) private var abortedAhead = Set<Int>()
+  /// Whether it found nothing to do since it took its last request: a
+  /// request that comes then waited behind nothing.
+  // Safe: the engine's thread alone (see the type).
+  @exclusivity(unchecked) private var idledSinceRequest = true
+  /// The bundle being run: where its next request starts in `requestBytes`,
+  /// and how many are left (nil outside a bundle).
+  // Safe: the engine's thread alone (see the type).
+  @exclusivity(unchecked) private var bundleRest: (offset: Int, items: Int)?
+  /// When a bundle's requests last read ahead, and when its last reply was held (monotonic seconds).
+  // Safe: the engine's thread alone (see the type).
+  @exclusivity(unchecked) private var lastReadAhead = 0.0
+  @exclusivity(unchecked) private var lastHeldAt = 0.0
+  /// How often a bundle's requests read ahead at most: each request when
+  /// they take longer, every so many when they take microseconds (a look
+  /// costs about as much as a short task).
+  private static let readAheadInterval = 1e-4
 
   /// `id` and `count` default to what `world` says (rank - 1, size - 1); an
   /// engine added to a running job gets them from the hub.
@@ -103,14 +136,30 @@ final class Engine {
     // MPI's queue, and the reply goes out without the repost before it.
     let requests = try ReceiveSlots(communicator: channel, sources: [0], capacity: Framing.engineSlotBytes)
     while true {
-      guard let arrival = try requests.next() else {
-        idle()
-        continue
+      let tag: Int
+      if waitingHead < waiting.count {
+        // A request read ahead: it waited behind earlier work.
+        swap(&requestBytes, &waiting[waitingHead])
+        waitingHead += 1
+        if waitingHead == waiting.count {
+          waiting.removeAll(keepingCapacity: true)
+          waitingHead = 0
+        }
+        tag = MessageTag.request
+        try readAhead(from: requests)
+      } else {
+        guard let arrival = try requests.next() else {
+          idle()
+          continue
+        }
+        tag = try Framing.take(arrival, from: requests, on: channel, into: &requestBytes)
+        // One that came while the engine worked waited; one that came to an idle engine starts now.
+        if !idledSinceRequest && tag == MessageTag.request { try readAhead(from: requests) }
       }
-      let tag = try Framing.take(arrival, from: requests, on: channel, into: &requestBytes)
+      idledSinceRequest = false
       var keepServing = true
       if tag == MessageTag.request {
-        keepServing = try handle(requestBytes)
+        keepServing = try handle(requestBytes, requests: requests)
         if requestBytes.count > Framing.engineSlotBytes { requestBytes = [] }
       } else {
         StandardStreams.writeError("MPIParallel: engine \(context.id) dropped a message with tag \(tag)\n")
@@ -127,6 +176,9 @@ final class Engine {
   }
 
   private func idle() {
+    idledSinceRequest = true
+    // Nothing waits here: no notice read so far can name a request still to come.
+    if !abortedAhead.isEmpty { abortedAhead.removeAll() }
     // While spinning, read the clock only every 64 polls (it costs as much as a poll).
     idlePolls &+= 1
     if idlePolls & 63 != 0 && lastIdleAction == .spin { return }
@@ -138,17 +190,59 @@ final class Engine {
     }
   }
 
+  /// Takes every message that has arrived into `waiting` (requests) or
+  /// `abortedAhead` (the tasks an abort notice names whose requests wait
+  /// here unstarted: the one about to start, the rest of the bundle being
+  /// run, or one read ahead). A notice follows the requests it names on
+  /// the same tag, so each of them is here by now, or already handled.
+  private func readAhead(from requests: ReceiveSlots) throws {
+    var named: [Int] = []
+    while let arrival = try requests.next() {
+      var bytes: [UInt8] = []
+      let tag = try Framing.take(arrival, from: requests, on: channel, into: &bytes)
+      guard tag == MessageTag.request else {
+        StandardStreams.writeError("MPIParallel: engine \(context.id) dropped a message with tag \(tag)\n")
+        continue
+      }
+      guard bytes.first == HubRequest.Kind.abort.rawValue else {
+        waiting.append(bytes)
+        continue
+      }
+      var reader = WireReader(bytes)
+      if case .abort(let ids)? = try? HubRequest.decode(&reader) { named += ids }
+    }
+    guard !named.isEmpty else { return }
+    var unstarted = Set<Int>()
+    if let rest = bundleRest {
+      unstarted.formUnion(
+        HubRequest.abortableTaskIDs(inBundle: requestBytes, from: rest.offset, items: rest.items))
+    } else {
+      unstarted.formUnion(HubRequest.abortableTaskIDs(in: requestBytes))
+    }
+    for message in waiting[waitingHead...] { unstarted.formUnion(HubRequest.abortableTaskIDs(in: message)) }
+    for id in named where unstarted.contains(id) { abortedAhead.insert(id) }
+  }
+
   /// Handles one request, or each request of a bundle; false once told to shut down.
-  private func handle(_ bytes: [UInt8]) throws -> Bool {
+  private func handle(_ bytes: [UInt8], requests: ReceiveSlots) throws -> Bool {
     guard bytes.first == HubRequest.Kind.bundle.rawValue else { return try handleOne(bytes) }
     var reader = WireReader(bytes)
     var keepServing = true
+    defer { bundleRest = nil }
     do {
       _ = try reader.read(UInt8.self)
       let count = Int(try reader.read(UInt32.self))
       heldReplies = Self.replyBundle(capacity: 64 * count)
+      heldSince = MonotonicClock.now()
       flushEvery = Swift.max(4, count / 4)
-      for _ in 0..<count where keepServing {
+      for index in 0..<count where keepServing {
+        // Each later request waited for the ones before it: read ahead for
+        // abort notices (every request once they take longer than the interval).
+        if index > 0 && lastHeldAt - lastReadAhead >= Self.readAheadInterval {
+          bundleRest = (reader.offset, count - index)
+          try readAhead(from: requests)
+          lastReadAhead = lastHeldAt
+        }
         let length = Int(try reader.read(UInt32.self))
         keepServing = try handleOne(try reader.readRaw(count: length))
       }
@@ -165,6 +259,12 @@ final class Engine {
 
   /// Handles one request; false once told to shut down.
   private func handleOne(_ bytes: [UInt8]) throws -> Bool {
+    if !abortedAhead.isEmpty, let taskID = HubRequest.abortableTaskID(of: bytes),
+      abortedAhead.remove(taskID) != nil
+    {
+      try reply(EngineReply.aborted(taskID: taskID, completed: MonotonicClock.wallNow()))
+      return true
+    }
     if bytes.first == HubRequest.Kind.guarded.rawValue { return try handleGuarded(bytes) }
     if CrashReporter.recordsCrashes { CrashReporter.running(key: JournalKey.hash(ofRequest: bytes)) }
     if let last = lastFunction, runIfRepeated(bytes, last) { return true }
@@ -224,6 +324,9 @@ final class Engine {
       try reply(EngineReply.success(taskID: taskID, started: now, completed: now).bytes)
       retired = true
       return false
+    case .abort:
+      // Taken in its turn, after every request it names: none waits any more.
+      break
     }
     return true
   }
@@ -356,19 +459,24 @@ final class Engine {
   }
 
   /// Sends a reply to the hub; inside a bundle, holds it to send with the
-  /// others, a quarter of the bundle at a time and never longer than a
-  /// millisecond (a slow task's neighbours are not kept waiting).
+  /// others, a quarter of the bundle at a time, or with those held so far
+  /// once a millisecond has passed since the bundle started or replies were
+  /// last sent (a slow task's reply, and its neighbours', go out as it ends).
   /// (The reply is `bytes` from `start` on.)
   func reply(_ bytes: [UInt8], from start: Int = 0) throws {
     guard heldReplies != nil else {
       return try Framing.send(
         bytes, from: start, to: 0, tag: MessageTag.reply, limit: Framing.hubSlotBytes, on: channel)
     }
-    if heldCount == 0 { heldSince = MonotonicClock.now() }
+    let now = MonotonicClock.now()
+    lastHeldAt = now
     heldReplies!.write(UInt32(bytes.count - start))
     bytes.withUnsafeBytes { heldReplies!.writeRaw(UnsafeRawBufferPointer(rebasing: $0[start...])) }
     heldCount += 1
-    if heldCount >= flushEvery || MonotonicClock.now() - heldSince > 1e-3 { try flushHeldReplies() }
+    if heldCount >= flushEvery || now - heldSince > 1e-3 {
+      try flushHeldReplies()
+      heldSince = now
+    }
   }
 
   /// Sends the held replies as one bundle: their count (in the slot kept at

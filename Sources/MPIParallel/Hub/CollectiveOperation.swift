@@ -79,8 +79,8 @@ extension Hub {
           elementTypeName: plan.elementTypeName
         ).encode()
         try transmit(message, to: job.engine)
+        table.markSent(job.taskID, engine: job.engine, starts: engines[job.engine].outstanding == 0)
         engines[job.engine].outstanding += 1
-        table.markRunning(job.taskID, engine: job.engine)
       }
       let lengths = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 * roots, alignment: 8)
       lengths.initializeMemory(as: UInt8.self, repeating: 0)
@@ -152,6 +152,7 @@ extension Hub {
       for (index, job) in plan.jobs.enumerated() {
         engines[job.engine].outstanding -= 1
         engines[job.engine].completed += 1
+        markNextRunning(on: job.engine)
         table.markFinished(
           job.taskID, state: failed[index] ? .failed : .succeeded, started: now, completed: now)
         let sequence = record(

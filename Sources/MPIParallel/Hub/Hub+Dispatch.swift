@@ -67,12 +67,16 @@ extension Hub {
     return HubRequest.guarded(job.message, taskID: job.taskID, predicate: predicate)
   }
 
-  /// Counts a job against its engine and waits for its reply.
+  /// Counts a job against its engine and waits for its reply. It starts
+  /// there at once when the engine holds nothing sent before it; else it
+  /// waits there, queued (see `startsNext`).
   private func register(_ job: Job) {
+    let starts = engines[job.engine].outstanding == 0
     engines[job.engine].hold(job)
     inFlightCount += 1
     if job.loadBalanced { loadBalancedInFlight += 1 }
-    table.markRunning(job.taskID, engine: job.engine)
+    table.markSent(job.taskID, engine: job.engine, starts: starts)
+    if starts && job.sharedFlags != nil { noteStart(of: job) }
   }
 
   /// Sends a request (the bytes of `message` from `start` on) without
@@ -230,10 +234,27 @@ extension Hub {
     let taskID = header.taskID
     inFlightCount -= 1
     if job.loadBalanced { loadBalancedInFlight -= 1 }
+    // The engine takes its next request now, if it holds one.
+    let next = startsNext(on: engine)
+    // An abort that named this task learns its fate once the table says it.
+    var abortedHere = header.aborted
+    defer { if !abortsAwaited.isEmpty { settleAwaitedAbort(taskID, aborted: abortedHere) } }
+    if header.aborted {
+      abortedHere = completeAborted(job)
+      if let next { markRunning(next, on: engine) }
+      loop.pointee.answered.append(job)
+      return
+    }
     if job.sharedFlags != nil {
       completedSinceReview = true
-      if timedOut.remove(taskID) != nil { return }
-      if retryIfWanted(job, unmet: header.unmet, succeeded: header.succeeded) { return }
+      // Its run is over: its run timeout no longer applies (a retry counts its own).
+      if !runDeadlines.isEmpty { runDeadlines.removeAll { $0.taskID == taskID } }
+      if timedOut.remove(taskID) != nil
+        || retryIfWanted(job, unmet: header.unmet, succeeded: header.succeeded)
+      {
+        if let next { markRunning(next, on: engine) }
+        return
+      }
     } else if !blocked.isEmpty {
       completedSinceReview = true
     }
@@ -244,7 +265,8 @@ extension Hub {
     }
     table.markFinished(
       taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
-      completed: header.completed)
+      completed: header.completed, startedNext: next?.taskID ?? 0)
+    if let next, next.sharedFlags != nil { noteStart(of: next) }
     if journal == nil {
       job.result.complete(
         slot: job.slot, engineID: job.engine,
@@ -286,7 +308,9 @@ extension Hub {
   /// the queue holds `source` next (see `JobQueue.takeChunk`), and `engine`
   /// is the one engine with room and may run the map's chunks. Nothing
   /// else would then go first: no direct operation, no blocked task, no
-  /// journal that may answer a task without an engine. The chunk then goes
+  /// journal that may answer a task without an engine; and no engine holds
+  /// direct work, which counts against the high-water mark (so the count of
+  /// load-balanced tasks out says which engines are full). The chunk then goes
   /// out from the reply's handling on the answered job, without the
   /// dispatch's look at every engine and its scheme's choice among one:
   /// under callgrind, about 740 fewer instructions per task for rank 0 in
@@ -294,9 +318,15 @@ extension Hub {
   @inline(__always)
   private func chainsNextChunk(of source: MapSource, on engine: Int) -> Bool {
     highWaterMark == 1 && loadBalancedInFlight == engines.count - 1 && !settles
-      && !hasReservedEngines && directQueue.isEmpty && blocked.isEmpty && state == .running
-      && !logsDecisions && (source.targets?.contains(engine) ?? true)
+      && !hasReservedEngines && !holdsDirectWork && directQueue.isEmpty && blocked.isEmpty
+      && state == .running && !logsDecisions && (source.targets?.contains(engine) ?? true)
   }
+
+  /// Whether some engine holds direct work (a request, or a gather not
+  /// over): the jobs in flight are not all load-balanced, or a collective
+  /// runs. While none does, each engine's load is its load-balanced tasks.
+  @inline(__always)
+  var holdsDirectWork: Bool { inFlightCount != loadBalancedInFlight || !collectives.isEmpty }
 
   /// Dates engine `id`'s latest load-balanced task (for the schemes that
   /// prefer the engine used longest ago).
@@ -369,7 +399,7 @@ extension Hub {
       for id in engines.indices {
         guard hasRoom(id) else { continue }
         if let allowed, !allowed.contains(id) { continue }
-        let load = EngineLoad(id: id, outstanding: engines[id].loadBalanced, lastUsed: engines[id].lastUsed)
+        let load = EngineLoad(id: id, outstanding: engines[id].outstanding, lastUsed: engines[id].lastUsed)
         if count < candidates.count { candidates[count] = load } else { candidates.append(load) }
         count += 1
       }
@@ -387,12 +417,6 @@ extension Hub {
       }
       markUsed(chosen)
       progressed = true
-      if let timeout = flags?.timeout {
-        let seconds = ResultContext.seconds(timeout)
-        let deadline = MonotonicClock.now() + seconds
-        let position = runDeadlines.firstIndex { $0.deadline > deadline } ?? runDeadlines.endIndex
-        runDeadlines.insert((deadline, next.taskID, seconds), at: position)
-      }
       if bundling {
         register(next)
         bundles[chosen, default: []].append(next)
@@ -408,15 +432,17 @@ extension Hub {
   }
 
   /// Whether some engine may take another load-balanced task. With no
-  /// engine held back, the count of tasks out says so without a look at
-  /// each engine (the dispatch asks before each task, and most passes
-  /// between replies find every engine full).
+  /// engine held back and no direct work out, the count of tasks out says
+  /// so without a look at each engine (the dispatch asks before each task,
+  /// and most passes between replies find every engine full).
   private var someEngineHasRoom: Bool {
     let answer: Bool
     if hasReservedEngines {
       answer = engines.indices.contains(where: hasRoom)
     } else if highWaterMark == 0 {
       answer = !engines.isEmpty && enginesDown == 0
+    } else if holdsDirectWork {
+      answer = engines.indices.contains(where: hasRoom)
     } else {
       answer = loadBalancedInFlight < engines.count * highWaterMark
     }
@@ -425,10 +451,8 @@ extension Hub {
     return answer
   }
 
-  /// Whether engine `id` may take another load-balanced task.
-  private func hasRoom(_ id: Int) -> Bool {
-    !engines[id].reserved && (highWaterMark == 0 || engines[id].loadBalanced < highWaterMark)
-  }
+  /// Whether engine `id` may take another load-balanced task (see `EngineSlot.hasRoom`).
+  private func hasRoom(_ id: Int) -> Bool { engines[id].hasRoom(highWaterMark: highWaterMark) }
 
   /// The most tasks one message carries.
   static var maximumBundle: Int { 256 }

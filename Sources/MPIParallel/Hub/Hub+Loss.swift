@@ -64,6 +64,7 @@ extension Hub {
       }
     }
     failCollectives(involving: id)
+    if !abortsAwaited.isEmpty { settleAborts(ofLost: held) }
     directQueue.removeAll { operation in
       guard operation.engines.contains(id) else { return false }
       for job in operation.jobs { fail(job, with: downError(id, task: job.taskID), state: .failed) }
@@ -128,6 +129,7 @@ extension Hub {
     }
     job.engine = -1
     table.markQueued(job.taskID)
+    job.queuedAt = MonotonicClock.now()
     queue.pushFront(job)
   }
 
@@ -148,6 +150,7 @@ extension Hub {
         } else if engines[job.engine].takeAnswered(taskID: job.taskID) != nil {
           inFlightCount -= 1
           loop.pointee.abandoned.insert(job.taskID)
+          settleAwaitedAbort(job.taskID, aborted: false)
         }
         fail(job, with: downError(id, task: job.taskID), state: .failed)
       }

@@ -15,7 +15,8 @@ extension Hub {
     case failed
   }
 
-  /// Decides whether a flagged task can be scheduled now, and where.
+  /// Decides whether a flagged task can be scheduled now, and where. Its
+  /// dependency timeout counts from when it was last queued in the hub.
   func admit(_ job: Job, _ flags: TaskFlags) -> Admission {
     if let timeout = flags.dependencyTimeout {
       let seconds = ResultContext.seconds(timeout)
@@ -107,6 +108,7 @@ extension Hub {
       )
     }
     table.markQueued(job.taskID)
+    job.queuedAt = MonotonicClock.now()
     queue.pushFront(job)
     return true
   }

@@ -52,7 +52,8 @@ final class Hub: @unchecked Sendable {
   let survivesLoss: Bool
   /// Whether a lost engine is replaced by a new one (`Configuration.replaceLostEngines`).
   var replacesLostEngines = false
-  /// Load-balanced tasks an engine may hold at once (0: unlimited).
+  /// Requests an engine may hold at once and still get a load-balanced
+  /// task: its load-balanced tasks and its direct work together (0: unlimited).
   let highWaterMark: Int
   /// Whether the hub logs each decision (`--log-level debug`); read once, checked per task.
   let logsDecisions = RuntimeLog.hub.logLevel <= .debug
@@ -318,7 +319,9 @@ final class Hub: @unchecked Sendable {
     }
   }
 
-  /// Aborts those of `taskIDs` still queued in the hub; returns them.
+  /// Aborts those of `taskIDs` not started (queued in the hub, or waiting
+  /// on an engine behind earlier work); returns them. Blocks until each
+  /// engine holding such a task has said whether it dropped it.
   func abort(_ taskIDs: Set<Int>) throws -> [Int] {
     let reply = HubReply<[Int]>()
     try post(.abort(taskIDs, reply))
@@ -394,43 +397,18 @@ final class Hub: @unchecked Sendable {
         reply.answer(.failure(.mpi("addEngines: \(error)")))
       }
     case .abort(let ids, let reply):
-      let aborted = abortQueued(where: { ids.contains($0) })
-      reply.answer(aborted)
+      try abort(where: { ids.contains($0) }, reply: reply)
     case .shutdown(let abortQueued):
       if logsDecisions {
         RuntimeLog.hub.debug("shutdown requested\(abortQueued ? "; aborting queued tasks" : "")")
       }
       if abortQueued {
-        _ = self.abortQueued(where: { _ in true })
+        // Queued in the hub or waiting on an engine: nothing more starts.
+        try abort(where: { _ in true }, reply: nil)
         stopDeadline = MonotonicClock.now() + 10
       }
       if state == .running { state = .draining }
     }
-  }
-
-  /// Removes matching queued jobs (load-balanced, and direct operations not
-  /// started) and fails their slots as aborted.
-  private func abortQueued(where matches: (Int) -> Bool) -> [Int] {
-    var aborted: [Int] = []
-    for job in queue.removeAll(where: matches) {
-      fail(job, with: ParallelError.aborted(taskID: job.taskID), state: .aborted)
-      aborted.append(job.taskID)
-    }
-    blocked.removeAll { job in
-      guard matches(job.taskID) else { return false }
-      fail(job, with: ParallelError.aborted(taskID: job.taskID), state: .aborted)
-      aborted.append(job.taskID)
-      return true
-    }
-    directQueue.removeAll { operation in
-      guard operation.jobs.contains(where: { matches($0.taskID) }) else { return false }
-      for job in operation.jobs {
-        fail(job, with: ParallelError.aborted(taskID: job.taskID), state: .aborted)
-        aborted.append(job.taskID)
-      }
-      return true
-    }
-    return aborted.sorted()
   }
 
   func fail(_ job: Job, with error: Error, state: TaskState) {
@@ -491,7 +469,8 @@ struct EngineSlot {
   let id: Int
   /// Requests sent and not yet answered (all kinds).
   var outstanding = 0
-  /// Load-balanced tasks sent and not yet answered.
+  /// Load-balanced tasks sent and not yet answered (the rest of
+  /// `outstanding` is direct work).
   var loadBalanced = 0
   /// When it was last given a load-balanced task (the hub's counter).
   var lastUsed: UInt64 = 0
@@ -512,6 +491,15 @@ struct EngineSlot {
     case leaving
     case retired
     case lost
+  }
+
+  /// Whether it may take another load-balanced task: it is not held back,
+  /// and it holds fewer requests than `highWaterMark` (0: no limit), its
+  /// direct work included (a task sent to an engine busy with direct work
+  /// would wait behind it).
+  @inline(__always)
+  func hasRoom(highWaterMark: Int) -> Bool {
+    !reserved && (highWaterMark == 0 || outstanding < highWaterMark)
   }
 
   /// Puts a job sent to this engine on its in-flight list, and counts it in its load.

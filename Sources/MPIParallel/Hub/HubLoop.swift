@@ -64,6 +64,10 @@ struct HubLoop {
   var abandoned: Set<Int> = []
   /// Engines added while the job runs, by group (see `Hub.addEngines`).
   var spawned: [Hub.SpawnedGroup] = []
+  /// Aborts waiting for engines to answer the tasks they named, and every
+  /// task they wait for (see `Hub.abort(where:reply:)`).
+  var pendingAborts: [PendingAbort] = []
+  var abortsAwaited: Set<Int> = []
   /// Engines retiring or leaving (the loop moves them along while any is).
   var retirements = 0
   /// Engines told to leave, and the result their goodbye fills.

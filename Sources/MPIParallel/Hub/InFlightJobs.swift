@@ -16,6 +16,16 @@ struct InFlightJobs {
 
   var isEmpty: Bool { count == 0 }
 
+  /// The oldest job: the one its engine runs, or takes next. (The head
+  /// steps over holes as they reach it, so its slot is never empty.)
+  var first: Job? { span > 0 ? slots[head] : nil }
+
+  /// Every job, oldest first.
+  var all: [Job] {
+    let mask = slots.count - 1
+    return (0..<span).compactMap { slots[(head + $0) & mask] }
+  }
+
   mutating func append(_ job: Job) {
     if span == slots.count { grow() }
     slots[(head + span) & (slots.count - 1)] = job

@@ -34,8 +34,12 @@ final class Job {
   /// Failed runs so far (against `flags.retries`).
   // Safe: one owner at a time (see the type).
   @exclusivity(unchecked) var failures = 0
-  /// When it was first queued (monotonic seconds), for its dependency timeout.
-  let queuedAt: Double
+  /// When it was queued in the hub (monotonic seconds), for its dependency
+  /// timeout: set again each time it goes back to the queue (a retry, a try
+  /// on another engine, a lost engine's task), so the timeout limits each
+  /// attempt's wait in the hub, not the time it spent on engines.
+  // Safe: one owner at a time (see the type).
+  @exclusivity(unchecked) var queuedAt: Double
   /// Its function and arguments' key, when a journal is kept.
   // Safe: one owner at a time (see the type).
   @exclusivity(unchecked) var journalKey: JournalKey? = nil

@@ -3,9 +3,17 @@ import Synchronization
 
 /// Where a task stands.
 public enum TaskState: String, Sendable, Codable {
-  /// Waiting in the hub for an engine.
+  /// Not started: waiting in the hub for an engine, or sent to one
+  /// (``TaskRecord/engineID`` names it) and waiting there behind the
+  /// requests sent to it before.
   case queued
-  /// Sent to an engine, not answered yet.
+  /// Started on its engine, not answered yet. An engine takes its requests
+  /// in order, so the hub marks a task running once the engine has answered
+  /// every request sent to it before (or at once, when it holds none): a
+  /// task waiting behind others is never reported running. A task sent
+  /// with others in a bundle (high-water mark above 1) may still show
+  /// queued after it started, until the engine sends the replies of the
+  /// ones before it (it sends a bundle's replies a few at a time).
   case running
   /// Answered with a result.
   case succeeded
@@ -20,7 +28,9 @@ public struct TaskRecord: Sendable, Equatable {
   public let id: Int
   /// The remote function, or the namespace operation (`push`, `scatter('a')`, ...).
   public let function: String
-  /// The engine it was sent to (nil while queued).
+  /// The engine it was sent to (nil while it waits in the hub, or when it
+  /// never left it). A task aborted while it waited on an engine names that
+  /// engine here; its ``TaskMetadata/engineID`` is nil, as it ran nowhere.
   public let engineID: Int?
   public let state: TaskState
   public let submitted: Date
@@ -70,12 +80,29 @@ final class TaskTable: Sendable {
     }
   }
 
-  func markFinished(_ id: Int, state: TaskState, started: Double, completed: Double) {
+  /// Marks a task sent to `engine`: running when it `starts` there at once
+  /// (the engine holds nothing sent before it), else queued on that engine.
+  func markSent(_ id: Int, engine: Int, starts: Bool) {
+    lock.withLock { rows in
+      rows[id - 1].engine = Int32(engine)
+      rows[id - 1].state = starts ? .running : .queued
+    }
+  }
+
+  /// Marks a task finished, and task `startedNext` (0: none), the one its
+  /// engine takes next, running: in the same lock.
+  func markFinished(_ id: Int, state: TaskState, started: Double, completed: Double, startedNext: Int = 0) {
     lock.withLock { rows in
       rows[id - 1].state = state
       rows[id - 1].started = started
       rows[id - 1].completed = completed
+      if startedNext > 0 { rows[startedNext - 1].state = .running }
     }
+  }
+
+  /// Where a task stands (nil for an unknown id).
+  func state(of id: Int) -> TaskState? {
+    lock.withLock { rows in id >= 1 && id <= rows.count ? rows[id - 1].state : nil }
   }
 
   var count: Int { lock.withLock { $0.count } }
@@ -93,9 +120,13 @@ final class TaskTable: Sendable {
     lock.withLock { rows in id >= 1 && id <= rows.count ? rows[id - 1].function : "?" }
   }
 
-  /// Marks a task queued again (a retry, or a try on another engine).
+  /// Marks a task queued in the hub again (a retry, a try on another
+  /// engine, or a lost engine's task): on no engine.
   func markQueued(_ id: Int) {
-    lock.withLock { $0[id - 1].state = .queued }
+    lock.withLock { rows in
+      rows[id - 1].state = .queued
+      rows[id - 1].engine = -1
+    }
   }
 
   /// What a dependency sees of these tasks.

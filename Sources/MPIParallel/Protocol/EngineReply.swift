@@ -2,7 +2,8 @@
 /// the hub reads without decoding anything else, then the payload the driver
 /// decodes.
 ///
-/// Layout: task id (UInt64), status (UInt8: 0 success, 1 error), started and
+/// Layout: task id (UInt64), status (UInt8: 0 success, 1 error, 2 unmet
+/// functional dependency, 3 aborted before it started), started and
 /// completed (Float64, seconds since 1970), then for success the result (one
 /// value, or a UInt32 count and that many values for a chunk), for errors the
 /// error's type, message and the failing function (three strings).
@@ -11,11 +12,15 @@ struct EngineReply {
 
   /// The status byte of a reply whose task did not run because its functional dependency does not hold.
   static let unmetStatus: UInt8 = 2
+  /// The status byte of a reply whose task did not run because the hub aborted it (`HubRequest.abort`).
+  static let abortedStatus: UInt8 = 3
 
   let taskID: Int
   let succeeded: Bool
   /// The engine declined the task: its functional dependency does not hold there.
   let unmet: Bool
+  /// The engine dropped the task unstarted, as an abort notice asked.
+  let aborted: Bool
   let started: Double
   let completed: Double
 
@@ -24,10 +29,10 @@ struct EngineReply {
     guard bytes.count >= Self.headerSize else {
       throw WireError.truncated(needed: Self.headerSize, available: bytes.count, offset: 0)
     }
-    (taskID, succeeded, unmet, started, completed) = bytes.withUnsafeBytes { raw in
+    (taskID, succeeded, unmet, aborted, started, completed) = bytes.withUnsafeBytes { raw in
       (
         Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))), raw[8] == 0,
-        raw[8] == Self.unmetStatus,
+        raw[8] == Self.unmetStatus, raw[8] == Self.abortedStatus,
         Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 9, as: UInt64.self))),
         Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 17, as: UInt64.self)))
       )
@@ -83,6 +88,13 @@ struct EngineReply {
     writer.write(message)
     writer.write(function)
     return writer.bytes
+  }
+
+  /// The reply for a task dropped unstarted: no start time.
+  static func aborted(taskID: Int, completed: Double) -> [UInt8] {
+    failure(
+      taskID: taskID, started: 0, completed: completed, errorType: "Aborted",
+      message: "task \(taskID) was aborted before it started", function: "", status: abortedStatus)
   }
 
   /// The error fields of a failure reply.

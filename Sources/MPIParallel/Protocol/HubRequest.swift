@@ -21,6 +21,11 @@ enum HubRequest: Equatable {
   case shutdown(taskID: Int)
   /// Reply, then leave the job while it goes on (the engine was retired).
   case retire(taskID: Int)
+  /// An abort notice: drop these tasks if their requests wait on the engine
+  /// unstarted, each answered with an aborted reply (no reply of its own).
+  /// It travels after the requests it names, in order with them; the
+  /// engine reads it ahead of the requests that wait (see `Engine`).
+  case abort(taskIDs: [Int])
 
   enum Kind: UInt8 {
     case call = 1, batch, pull, remove, broadcast, scatter, gather, createCommunicator, shutdown
@@ -29,6 +34,7 @@ enum HubRequest: Equatable {
     /// A request behind a functional dependency: task id, the predicate's name, then the request.
     case guarded
     case retire
+    case abort
   }
 
   /// Where a call's task id sits in its request (after the kind byte).
@@ -132,6 +138,10 @@ enum HubRequest: Equatable {
     case .shutdown(let taskID):
       writer.write(Kind.shutdown.rawValue)
       writer.write(UInt64(taskID))
+    case .abort(let taskIDs):
+      writer.write(Kind.abort.rawValue)
+      writer.write(UInt32(taskIDs.count))
+      for id in taskIDs { writer.write(UInt64(id)) }
     }
     return writer.bytes
   }
@@ -179,9 +189,66 @@ enum HubRequest: Equatable {
       return .shutdown(taskID: Int(try reader.read(UInt64.self)))
     case .retire:
       return .retire(taskID: Int(try reader.read(UInt64.self)))
+    case .abort:
+      let count = Int(try reader.read(UInt32.self))
+      var ids: [Int] = []
+      for _ in 0..<count { ids.append(Int(try reader.read(UInt64.self))) }
+      return .abort(taskIDs: ids)
     case .bundle, .guarded:
       throw EngineError.malformedMessage("a \(kind) request inside another")
     }
+  }
+
+  /// The task id of a request an engine may drop unstarted when the hub
+  /// aborts it (a call, a chunk, a pull, a remove, a guarded call); nil for
+  /// any other request (a collective's part, shutdown, retire: the hub or
+  /// other engines take part in those).
+  static func abortableTaskID(of request: UnsafeRawBufferPointer) -> Int? {
+    guard request.count >= 9, let kind = Kind(rawValue: request[0]) else { return nil }
+    switch kind {
+    case .call, .batch, .pull, .remove, .guarded:
+      return Int(UInt64(littleEndian: request.loadUnaligned(fromByteOffset: 1, as: UInt64.self)))
+    case .broadcast, .scatter, .gather, .createCommunicator, .shutdown, .bundle, .retire, .abort:
+      return nil
+    }
+  }
+
+  static func abortableTaskID(of request: [UInt8]) -> Int? {
+    request.withUnsafeBytes { abortableTaskID(of: $0) }
+  }
+
+  /// The abortable task ids of a message: its request's, or each of its
+  /// requests' when it is a bundle.
+  static func abortableTaskIDs(in message: [UInt8]) -> [Int] {
+    guard message.first == Kind.bundle.rawValue else {
+      return abortableTaskID(of: message).map { [$0] } ?? []
+    }
+    var reader = WireReader(message)
+    guard (try? reader.skip(1)) != nil, let count = try? reader.read(UInt32.self) else { return [] }
+    return abortableTaskIDs(inBundle: message, from: reader.offset, items: Int(count))
+  }
+
+  /// The abortable task ids of `items` requests of a bundle, from the one
+  /// at byte `offset` of `message` on (each a UInt32 length, then the
+  /// request). A malformed rest is left out.
+  static func abortableTaskIDs(inBundle message: [UInt8], from offset: Int, items: Int) -> [Int] {
+    var reader = WireReader(message)
+    var ids: [Int] = []
+    do {
+      try reader.skip(offset)
+      for _ in 0..<items {
+        let length = Int(try reader.read(UInt32.self))
+        let start = reader.offset
+        try reader.skip(length)
+        let id = message.withUnsafeBytes {
+          abortableTaskID(of: UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)]))
+        }
+        if let id { ids.append(id) }
+      }
+    } catch {
+      return ids
+    }
+    return ids
   }
 
   private static func write(_ mode: TransferMode, into writer: inout WireWriter) {

@@ -140,7 +140,11 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
     state.snapshot().map { context.metadata($0, submitted: state.submitted) }
   }
 
-  /// Aborts the tasks not yet started; returns their ids. Their items fail with `ParallelError.aborted`.
+  /// Aborts the tasks not yet started, wherever they wait: in the hub, or
+  /// on an engine behind earlier work (the engine drops them before it
+  /// starts them); returns their ids. It returns once each engine holding
+  /// such a task has finished the request it was running. Their items fail
+  /// with `ParallelError.aborted`.
   @discardableResult
   public func abort() throws -> [Int] { try context.hub.abort(Set(taskIDs)) }
 

@@ -11,12 +11,15 @@ public struct TaskFlags: Sendable, Equatable {
   public var after: Dependency?
   /// Run on the engine where these tasks ran (location dependency).
   public var follow: Dependency?
-  /// How long the task may run once started; then the caller gets a task
+  /// How long the task may run once started (counted from its start on the
+  /// engine, not from when it was sent there); then the caller gets a task
   /// timeout error (the engine cannot be stopped mid-task; its late result is
-  /// dropped).
+  /// dropped). Not IPython's `timeout` flag: that one is `dependencyTimeout`.
   public var timeout: Duration?
   /// How long the task may wait in the hub to be scheduled (its dependencies
   /// met and an engine free); then it fails with a dependency timeout error.
+  /// IPython's `timeout` flag. Each attempt counts on its own: a task queued
+  /// again for a retry waits afresh, not charged for its earlier run.
   public var dependencyTimeout: Duration?
   /// How many times a failed task is run again, on a different engine where
   /// one exists (default 0). After the last retry it fails with its last error.
