@@ -238,7 +238,7 @@ extension Hub {
     let next = startsNext(on: engine)
     // An abort that named this task learns its fate once the table says it.
     var abortedHere = header.aborted
-    defer { if !abortsAwaited.isEmpty { settleAwaitedAbort(taskID, aborted: abortedHere) } }
+    defer { if !loop.pointee.abortsAwaited.isEmpty { settleAwaitedAbort(taskID, aborted: abortedHere) } }
     if header.aborted {
       abortedHere = completeAborted(job)
       if let next { markRunning(next, on: engine) }
@@ -265,8 +265,8 @@ extension Hub {
     }
     table.markFinished(
       taskID, state: header.succeeded ? .succeeded : .failed, started: header.started,
-      completed: header.completed, startedNext: next?.taskID ?? 0)
-    if let next, next.sharedFlags != nil { noteStart(of: next) }
+      completed: header.completed, startedNext: next?.id ?? 0)
+    if let next, next.flagged { noteStart(ofNextOn: engine) }
     if journal == nil {
       job.result.complete(
         slot: job.slot, engineID: job.engine,
@@ -325,8 +325,11 @@ extension Hub {
   /// Whether some engine holds direct work (a request, or a gather not
   /// over): the jobs in flight are not all load-balanced, or a collective
   /// runs. While none does, each engine's load is its load-balanced tasks.
+  /// (Read straight from the loop's state: asked before each task.)
   @inline(__always)
-  var holdsDirectWork: Bool { inFlightCount != loadBalancedInFlight || !collectives.isEmpty }
+  var holdsDirectWork: Bool {
+    loop.pointee.inFlightCount != loop.pointee.loadBalancedInFlight || !loop.pointee.collectives.isEmpty
+  }
 
   /// Dates engine `id`'s latest load-balanced task (for the schemes that
   /// prefer the engine used longest ago).
@@ -435,21 +438,23 @@ extension Hub {
   /// engine held back and no direct work out, the count of tasks out says
   /// so without a look at each engine (the dispatch asks before each task,
   /// and most passes between replies find every engine full).
+  @inline(__always)
   private var someEngineHasRoom: Bool {
     let answer: Bool
-    if hasReservedEngines {
-      answer = engines.indices.contains(where: hasRoom)
+    if loop.pointee.hasReservedEngines || (highWaterMark != 0 && holdsDirectWork) {
+      answer = anyEngineHasRoom()
     } else if highWaterMark == 0 {
-      answer = !engines.isEmpty && enginesDown == 0
-    } else if holdsDirectWork {
-      answer = engines.indices.contains(where: hasRoom)
+      answer = !loop.pointee.engines.isEmpty && loop.pointee.enginesDown == 0
     } else {
-      answer = loadBalancedInFlight < engines.count * highWaterMark
+      answer = loop.pointee.loadBalancedInFlight < loop.pointee.engines.count * highWaterMark
     }
-    assert(
-      answer == engines.indices.contains(where: hasRoom), "Hub: the count of load-balanced tasks out is off")
+    assert(answer == anyEngineHasRoom(), "Hub: the count of load-balanced tasks out is off")
     return answer
   }
+
+  /// Whether some engine has room, engine by engine.
+  @inline(never)
+  private func anyEngineHasRoom() -> Bool { engines.indices.contains(where: hasRoom) }
 
   /// Whether engine `id` may take another load-balanced task (see `EngineSlot.hasRoom`).
   private func hasRoom(_ id: Int) -> Bool { engines[id].hasRoom(highWaterMark: highWaterMark) }

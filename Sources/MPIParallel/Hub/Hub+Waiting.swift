@@ -23,29 +23,34 @@ extension Hub {
     _modify { yield &loop.pointee.abortsAwaited }
   }
 
-  /// The job engine `engine` takes next, now that it has answered the one
-  /// before (nil: none to mark running): its oldest job, unless a gather
-  /// there is not over (it may come first), the job was settled already
-  /// (timed out), or an abort notice names it (its reply will say).
+  /// The task engine `engine` takes next, now that it has answered the
+  /// one before (nil: none to mark running): its oldest job's, unless a
+  /// gather there is not over (it may come first), the job was settled
+  /// already (timed out), or an abort notice names it (its reply will say).
   @inline(__always)
-  func startsNext(on engine: Int) -> Job? {
-    guard let next = engines[engine].inFlight.first else { return nil }
-    guard engines[engine].outstanding == engines[engine].inFlight.count,
-      timedOut.isEmpty || !timedOut.contains(next.taskID),
-      abortsAwaited.isEmpty || !abortsAwaited.contains(next.taskID)
+  func startsNext(on engine: Int) -> (id: Int, flagged: Bool)? {
+    // (Read straight from the loop's state: asked on every reply.)
+    guard let next = loop.pointee.engines[engine].nextToStart,
+      loop.pointee.timedOut.isEmpty || !loop.pointee.timedOut.contains(next.id),
+      loop.pointee.abortsAwaited.isEmpty || !loop.pointee.abortsAwaited.contains(next.id)
     else { return nil }
     return next
   }
 
-  /// Marks `job`, which engine `engine` takes next, running.
-  func markRunning(_ job: Job, on engine: Int) {
-    table.markRunning(job.taskID, engine: engine)
-    if job.sharedFlags != nil { noteStart(of: job) }
+  /// Marks task `next`, which engine `engine` takes next, running.
+  func markRunning(_ next: (id: Int, flagged: Bool), on engine: Int) {
+    table.markRunning(next.id, engine: engine)
+    if next.flagged { noteStart(ofNextOn: engine) }
   }
 
-  /// Marks the job engine `engine` takes next running (see `startsNext`).
+  /// Marks the task engine `engine` takes next running (see `startsNext`).
   func markNextRunning(on engine: Int) {
     if let next = startsNext(on: engine) { markRunning(next, on: engine) }
+  }
+
+  /// Starts the run timeout of the job engine `engine` takes next (see `noteStart(of:)`).
+  func noteStart(ofNextOn engine: Int) {
+    if let job = engines[engine].inFlight.first { noteStart(of: job) }
   }
 
   /// Starts `job`'s run timeout, if it has one, as it starts on its engine:

@@ -502,6 +502,14 @@ struct EngineSlot {
     !reserved && (highWaterMark == 0 || outstanding < highWaterMark)
   }
 
+  /// The task it takes next, now that it has answered the one before: its
+  /// oldest job's (nil when it holds none, or when a gather not over may
+  /// come first: gathers count in `outstanding` only).
+  @inline(__always)
+  var nextToStart: (id: Int, flagged: Bool)? {
+    outstanding == inFlight.count ? inFlight.firstTask : nil
+  }
+
   /// Puts a job sent to this engine on its in-flight list, and counts it in its load.
   mutating func hold(_ job: Job) {
     inFlight.append(job)

@@ -20,6 +20,14 @@ struct InFlightJobs {
   /// steps over holes as they reach it, so its slot is never empty.)
   var first: Job? { span > 0 ? slots[head] : nil }
 
+  /// The oldest job's task id and whether it has flags, read in place (no
+  /// reference to the job taken: this is asked on every reply).
+  @inline(__always)
+  var firstTask: (id: Int, flagged: Bool)? {
+    guard span > 0, let id = slots[head]?.taskID else { return nil }
+    return (id, slots[head]?.sharedFlags != nil)
+  }
+
   /// Every job, oldest first.
   var all: [Job] {
     let mask = slots.count - 1
