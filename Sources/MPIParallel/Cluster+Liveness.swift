@@ -146,7 +146,6 @@ extension Cluster {
       let endpointBytes = try reader.readBlob()
       let channel = try merged.duplicate()
       let id = firstID + merged.rank - 1
-      let survivesLoss = ProcessInfo.processInfo.environment["OMPI_MCA_orte_enable_recovery"] == "1"
       if !endpointBytes.isEmpty {
         startBeacon(
           try LivenessEndpoint(decoding: endpointBytes), engineID: id, settings: configuration.livenessSettings)
