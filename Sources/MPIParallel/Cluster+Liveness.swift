@@ -65,7 +65,6 @@ extension Cluster {
 /// (losses before then wait for it). Without `mpirun --enable-recovery`
 /// Open MPI ends the job within moments of a death, so the loss is only
 /// explained, at once, from the watch's thread, before the job goes.
-// Safe: `state` is a Mutex; the hub it holds is Sendable.
 final class LossSink: Sendable {
   private struct State {
     var hub: Hub?
