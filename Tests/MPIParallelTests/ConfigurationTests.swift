@@ -138,6 +138,19 @@ final class ConfigurationTests: XCTestCase {
     XCTAssertThrowsError(try Configuration().applyingArguments(["--serve-port", "70000"]))
   }
 
+  func testReplaceLostSwitchAndEngineTimeout() throws {
+    let (configuration, remaining) = try Configuration().applyingArguments(
+      ["--replace-lost", "run", "--engine-timeout", "2.5"])
+    XCTAssertTrue(configuration.replaceLostEngines)
+    XCTAssertEqual(configuration.engineTimeout, 2.5)
+    XCTAssertEqual(remaining, ["run"])
+    XCTAssertFalse(try Configuration().applyingEnvironment(["MPIPARALLEL_REPLACE_LOST": "off"]).replaceLostEngines)
+    XCTAssertThrowsError(try Configuration().applyingEnvironment(["MPIPARALLEL_REPLACE_LOST": "maybe"])) { error in
+      XCTAssertTrue("\(error)".contains("replace-lost"), "\(error)")
+    }
+    XCTAssertThrowsError(try Configuration().applyingArguments(["--engine-timeout", "0"]))
+  }
+
   func testUnknownFlagsAreLeftToTheProgram() throws {
     let (configuration, remaining) = try Configuration().applyingArguments(
       ["--hwmx", "3", "--verbose", "--scheme=leastload", "-n", "4"])

@@ -156,13 +156,7 @@ extension Configuration {
       }
       logLevel = level
     case .serve:
-      switch value.lowercased() {
-      case "1", "true", "yes", "on": serve = true
-      case "0", "false", "no", "off": serve = false
-      default:
-        throw .invalidValue(
-          setting: "serve", value: value, source: source, expected: "1/true/yes/on or 0/false/no/off")
-      }
+      serve = try Self.switchValue(value, of: key, source: source)
     case .servePort:
       guard let port = Int(value), (0...65535).contains(port) else {
         throw .invalidValue(
@@ -195,13 +189,18 @@ extension Configuration {
       }
       engineTimeout = seconds
     case .replaceLost:
-      switch value.lowercased() {
-      case "1", "true", "yes", "on": replaceLostEngines = true
-      case "0", "false", "no", "off": replaceLostEngines = false
-      default:
-        throw .invalidValue(
-          setting: "replace-lost", value: value, source: source, expected: "1/true/yes/on or 0/false/no/off")
-      }
+      replaceLostEngines = try Self.switchValue(value, of: key, source: source)
+    }
+  }
+
+  /// A switch's value (`--serve`, `MPIPARALLEL_SERVE=1`): on or off.
+  private static func switchValue(_ value: String, of key: Key, source: String) throws(ConfigurationError) -> Bool {
+    switch value.lowercased() {
+    case "1", "true", "yes", "on": return true
+    case "0", "false", "no", "off": return false
+    default:
+      throw .invalidValue(
+        setting: key.rawValue, value: value, source: source, expected: "1/true/yes/on or 0/false/no/off")
     }
   }
 }
