@@ -75,11 +75,33 @@ extension Hub {
     if logsDecisions {
       RuntimeLog.hub.debug("engine \(id) lost (\(reason)); \(requeued) load-balanced tasks queued again")
     }
-    if replacesLostEngines { replace(id) }
+    if replacesLostEngines {
+      loop.pointee.replacements.append((lost: id, due: MonotonicClock.now() + Self.replacementDelay))
+    }
     if enginesDown == engines.count { failWaitingWork(ParallelError.noEngines("every engine was lost or retired")) }
   }
 
-  /// Starts an engine in place of lost engine `id` (`Configuration.replaceLostEngines`).
+  /// How long a replacement waits after the loss. The liveness channel sees a
+  /// death before mpirun has reaped the process and freed its slot; a spawn
+  /// made before that is refused with "All nodes ... are already filled".
+  static let replacementDelay = 1.0
+
+  /// Starts the replacements that are due (`Configuration.replaceLostEngines`);
+  /// none once the job is shutting down.
+  func startDueReplacements() -> Bool {
+    guard state == .running else {
+      loop.pointee.replacements.removeAll()
+      return false
+    }
+    let now = MonotonicClock.now()
+    guard loop.pointee.replacements.contains(where: { $0.due <= now }) else { return false }
+    let due = loop.pointee.replacements.filter { $0.due <= now }
+    loop.pointee.replacements.removeAll { $0.due <= now }
+    for replacement in due { replace(replacement.lost) }
+    return true
+  }
+
+  /// Starts an engine in place of lost engine `id`.
   private func replace(_ id: Int) {
     do {
       let added = try addEngines(1)

@@ -70,6 +70,7 @@ extension Hub {
     if !queue.isEmpty, try dispatchQueued() { progressed = true }
     if !heldForJournal.isEmpty, deliverWritten() { progressed = true }
     if loop.pointee.retirements > 0, try advanceRetirements() { progressed = true }
+    if !loop.pointee.replacements.isEmpty, startDueReplacements() { progressed = true }
     if state != .running, try advanceShutdown() { progressed = true }
     return progressed
   }

@@ -72,6 +72,8 @@ struct HubLoop {
   var retirements = 0
   /// Engines told to leave, and the result their goodbye fills.
   var leaving: [(engine: Int, result: ResultState)] = []
+  /// Lost engines to replace, and when (see `Hub.startDueReplacements`).
+  var replacements: [(lost: Int, due: Double)] = []
   var state: Hub.State = .running
   var stopDeadline: Double?
   var shutdownResult: ResultState?
