@@ -70,3 +70,25 @@ extension Communicator {
     return try Communicator(wrapping: merged)
   }
 }
+
+extension Communicator {
+  /// MPI_Intercomm_create (collective over this communicator and the remote
+  /// group's): the intercommunicator between this group and another one with
+  /// which it shares no process. `peer` (a communicator holding both leaders)
+  /// and `remoteLeader` (the other leader's rank in it) count only at
+  /// `localLeader`; `tag` keeps the leaders' message apart from others on `peer`.
+  public func intercommunicator(localLeader: Int, peer: Communicator, remoteLeader: Int, tag: Int) throws
+    -> Communicator
+  {
+    let f = "MPI_Intercomm_create"
+    let comm = try live(f)
+    let peerComm = try peer.live(f)
+    var inter: MPI_Comm? = nil
+    try check(
+      MPI_Intercomm_create(
+        comm, try int32(localLeader, f, "local leader"), peerComm, try int32(remoteLeader, f, "remote leader"),
+        try int32(tag, f, "tag"), &inter), f)
+    guard let inter, inter != cmpi_comm_null() else { throw MPIError.usage(f, "no intercommunicator was created") }
+    return try Communicator(wrapping: inter)
+  }
+}

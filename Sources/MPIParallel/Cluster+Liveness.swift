@@ -151,7 +151,8 @@ extension Cluster {
       }
       let engine = Engine(
         world: merged, channel: channel, engines: Communicator.world, registry: registry, host: MPI.processorName,
-        capabilities: configuration.capabilities(ofEngine: id), id: id, count: firstID + merged.size - 1)
+        capabilities: configuration.capabilities(ofEngine: id), id: id, count: firstID + merged.size - 1,
+        ownGroup: Communicator.world)
       RuntimeLog.engine.debug("engine \(id) added on \(MPI.processorName)")
       if let journal = configuration.journal { CrashReporter.recordCrashes(in: journal + ".crashes") }
       try engine.serve()

@@ -24,7 +24,8 @@ final class ProtocolTests: XCTestCase {
         taskID: 5, communicator: 1, name: "x", mode: .encoded, typeName: "P", byteCount: 3, flatten: false))
     try roundTrip(
       .gather(taskID: 6, communicator: 2, name: "y", mode: .raw(.int32), elementTypeName: "Int32"))
-    try roundTrip(.createCommunicator(id: 3, worldRanks: [0, 2, 5]))
+    try roundTrip(.createCommunicator(id: 3, engines: [1, 4], groups: [], enginesOnly: false))
+    try roundTrip(.createCommunicator(id: 4, engines: [5, 0, 3], groups: [3, 5], enginesOnly: true))
     try roundTrip(.shutdown(taskID: 99))
     try roundTrip(.retire(taskID: 98))
     try roundTrip(.abort(taskIDs: [4, 1 << 40, 2]))
@@ -44,7 +45,7 @@ final class ProtocolTests: XCTestCase {
     let others: [HubRequest] = [
       .broadcast(taskID: 1, communicator: 1, byteCount: 8),
       .gather(taskID: 2, communicator: 1, name: "y", mode: .encoded, elementTypeName: "P"),
-      .shutdown(taskID: 3), .retire(taskID: 4), .createCommunicator(id: 1, worldRanks: [0, 1]),
+      .shutdown(taskID: 3), .retire(taskID: 4), .createCommunicator(id: 1, engines: [0], groups: [], enginesOnly: false),
       .abort(taskIDs: [5]),
     ]
     for request in others { XCTAssertNil(HubRequest.abortableTaskID(of: request.encode()), "\(request)") }

@@ -21,7 +21,8 @@ extension Scenarios {
   /// `addEngines(2)` while a 3,000-task farm runs: both new engines take
   /// tasks, every result is right, they answer direct calls under their new
   /// ids, and views made afterwards include them. Prints "ADDED s", from the
-  /// call to both having returned a task.
+  /// call to both having returned a task. Push, scatter, gather and a
+  /// collective function then reach every engine, in any view order.
   static func addEngines(_ client: Client, _ checks: Checks) throws {
     let before = client.ids
     let xs = Array(0..<3000)
@@ -55,15 +56,49 @@ extension Scenarios {
     checks.equal("add: apply on one", try client[added[0]].apply(square, 7).get(timeout: .seconds(10)), 49)
     let spread = try client.loadBalancedView().map(engineIDOf, Array(0..<400)).get(timeout: .seconds(30))
     checks.check("add: later maps use them", Set(spread).isSuperset(of: added), "\(Set(spread).sorted())")
-    do {
-      try all.push(["x": 1]).get(timeout: .seconds(10))
-      checks.check("add: push across added engines refused", false, "it ran")
-    } catch {
-      checks.check("add: push across added engines refused", "\(error)".contains("joined later"), "\(error)")
-    }
-    try client[before].push(["x": 1]).get(timeout: .seconds(10))
-    checks.check("add: push to the first engines works", true)
+    let everyone = before + added
+    try all.push(["x": 5]).get(timeout: .seconds(10))
+    checks.equal(
+      "add: push and pull reach every engine", try all.pull("x", as: Int.self).get(timeout: .seconds(10)),
+      Array(repeating: 5, count: everyone.count))
+    let values = Array(0..<23)
+    try all.scatter("part", values).get(timeout: .seconds(10))
+    checks.equal("add: scatter and gather across added engines", try all.gather("part", as: [Int].self).get(), values)
+    // A view in another order, an added engine first: the first block goes to it.
+    let mixed = client[[added[1], before[0], added[0]]]
+    try mixed.scatter("part", values).get(timeout: .seconds(10))
+    checks.equal("add: gather in the view's order", try mixed.gather("part", as: [Int].self).get(), values)
+    checks.equal(
+      "add: the view's first engine holds the first block",
+      try client[added[1]].pull("part", as: [Int].self).get(timeout: .seconds(10)), Array(0..<8))
+    // A collective function: every engine, the added ones included, in one allreduce.
+    let sums = try all.apply(engineSum).get(timeout: .seconds(20))
+    checks.equal(
+      "add: a collective function's communicator holds every engine", sums,
+      everyone.map { [everyone.reduce(0, +), everyone.count, $0] })
+    checks.equal("add: and again", try all.apply(engineSum).get(timeout: .seconds(20)), sums)
+    // A second spawn group: views across both groups, and one of added engines alone.
+    let third = try client.addEngines(1)
+    let widest = everyone + third
+    let wide = client[...]
+    try wide.scatter("part", values).get(timeout: .seconds(10))
+    checks.equal("add: two groups, scatter and gather", try wide.gather("part", as: [Int].self).get(), values)
+    let addedOnly = client[third + added]
+    try addedOnly.push(["z": 9]).get(timeout: .seconds(10))
+    checks.equal(
+      "add: a view of added engines alone", try addedOnly.pull("z", as: Int.self).get(timeout: .seconds(10)),
+      [9, 9, 9])
+    checks.equal(
+      "add: two groups, a collective function", try wide.apply(engineSum).get(timeout: .seconds(20)),
+      widest.map { [widest.reduce(0, +), widest.count, $0] })
   }
+}
+
+/// The sum of every engine's id over `EngineContext.communicator`, the engine
+/// count, and the engine's rank there.
+let engineSum = RemoteFunction("engineSum", collective: true) { () -> [Int] in
+  let engine = try EngineContext.current
+  return [try engine.communicator.allreduce(engine.id, .sum), engine.count, engine.communicator.rank]
 }
 
 extension Scenarios {

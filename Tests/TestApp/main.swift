@@ -117,7 +117,7 @@ let functions: [any RemoteFunctionProtocol] = [
   sleepFor,
   setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum, isEngineTwo, never, capabilitiesHere,
   loggedSquare, crashOn, flagSet, openMPILocksHere, openMPIYieldHere, lossSquare, exitOn, engineIDOf,
-  countedSleep, runsOf, failAfter,
+  countedSleep, runsOf, failAfter, engineSum,
 ]
 
 /// Engine 1 advertises "gpu" (tasks can require it).

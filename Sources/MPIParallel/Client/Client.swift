@@ -69,8 +69,9 @@ public final class Client: Sendable {
   /// Starts `count` more engines running this program (`MPI_Comm_spawn`) and
   /// returns their ids, which follow the last engine's. They take
   /// load-balanced work at once, and views made afterwards include them
-  /// (`client[...]`); push, scatter and gather reach only the engines the job
-  /// started with. The launcher must have room for them (under mpirun,
+  /// (`client[...]`) for every call, push, scatter and gather; a collective
+  /// function's `EngineContext.communicator` holds them from its next call
+  /// on every engine. The launcher must have room for them (under mpirun,
   /// `--oversubscribe` or a hostfile with free slots); when it refuses,
   /// this throws and nothing changes. The hub waits while they start.
   @discardableResult

@@ -138,7 +138,7 @@ public struct DirectView: Sendable, CustomStringConvertible {
           taskID: ids.lowerBound + index, message: writer.bytes, result: state, slot: index, targets: nil,
           engine: engine, loadBalanced: false))
     }
-    postRequests(jobs, state: state)
+    postRequests(jobs, state: state, collective: registration.collective)
     return state
   }
 
@@ -210,14 +210,14 @@ public struct DirectView: Sendable, CustomStringConvertible {
   /// Hands requests to the hub as one direct operation; fails their slots
   /// when it is closed. (Its engine set only decides what waits for what, so
   /// it is kept sorted whatever the view's order.)
-  private func postRequests(_ jobs: [Job], state: ResultState) {
+  private func postRequests(_ jobs: [Job], state: ResultState, collective: Bool = false) {
     guard !jobs.isEmpty else { return }
     do {
       try client.hub.post(
         .direct(
           DirectOperation(
             engines: jobs.count == 1 ? [jobs[0].engine] : Array(Set(jobs.map(\.engine))).sorted(),
-            kind: .requests(jobs))))
+            kind: .requests(jobs), usesEngineCommunicator: collective)))
     } catch {
       for job in jobs { state.complete(slot: job.slot, engineID: nil, outcome: .failed(error)) }
     }

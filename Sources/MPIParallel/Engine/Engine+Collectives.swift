@@ -182,6 +182,23 @@ extension Engine {
     }
     return try open(value)
   }
+
+  /// Joins the hub in building a communicator of it and `engines` (see
+  /// `CommunicatorPlan`); with `enginesOnly`, its engines' part becomes
+  /// `EngineContext.communicator` and the engine count what it holds.
+  func joinCommunicator(id: Int, engines: [Int], groups: [Int], enginesOnly: Bool) throws {
+    let plan = CommunicatorPlan(engines: engines, groups: groups)
+    let built = try plan.build(as: .engine(context.id), tag: id, world: world, ownGroup: ownGroup) { _ in world }
+    communicators[id] = built
+    communicatorMembers[id] = engines
+    guard enginesOnly else { return }
+    guard let enginesAlone = try built.split(color: 0, key: built.rank) else {
+      throw EngineError.malformedMessage("engine \(context.id) was left out of the engines' communicator")
+    }
+    context.communicator = enginesAlone
+    context.count = enginesAlone.size
+    EngineContext.active = context
+  }
 }
 
 /// Arrays of numbers whose memory can be sent as it is.

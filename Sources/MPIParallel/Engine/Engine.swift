@@ -30,7 +30,11 @@ final class Engine {
   /// Where calls read their arguments from: one for every call (set to each
   /// call's request, then emptied), not an allocation per call.
   private let source: ArgumentSource
-  let context: EngineContext
+  /// Replaced when the hub rebuilds the engines' communicator (see `HubRequest.createCommunicator`).
+  // Safe: the engine's thread alone (see the type).
+  @exclusivity(unchecked) var context: EngineContext
+  /// An added engine's spawn group alone (its MPI world); nil for an engine from the job's world.
+  let ownGroup: Communicator?
   /// Communicators of the hub and a set of engines, by the hub's id.
   // Safe: the engine's thread alone (see the type).
   @exclusivity(unchecked) var communicators: [Int: Communicator] = [:]
@@ -104,9 +108,10 @@ final class Engine {
   /// engine added to a running job gets them from the hub.
   init(
     world: Communicator, channel: Communicator, engines: Communicator, registry: FunctionRegistry,
-    host: String, capabilities: Set<String> = [], id: Int? = nil, count: Int? = nil
+    host: String, capabilities: Set<String> = [], id: Int? = nil, count: Int? = nil, ownGroup: Communicator? = nil
   ) {
     self.world = world
+    self.ownGroup = ownGroup
     self.channel = channel
     self.registry = registry
     context = EngineContext(
@@ -309,9 +314,8 @@ final class Engine {
     case .gather(let taskID, let communicator, let name, let mode, let elementTypeName):
       try joinGather(
         taskID: taskID, communicator: communicator, name: name, mode: mode, elementTypeName: elementTypeName)
-    case .createCommunicator(let id, let worldRanks):
-      communicators[id] = try world.createSubcommunicator(ranks: worldRanks, tag: id)
-      communicatorMembers[id] = worldRanks.filter { $0 > 0 }.map { $0 - 1 }
+    case .createCommunicator(let id, let engines, let groups, let enginesOnly):
+      try joinCommunicator(id: id, engines: engines, groups: groups, enginesOnly: enginesOnly)
     case .shutdown(let taskID):
       // Goodbye first: the hub may stop listening once every engine has answered.
       LivenessBeacon.current?.goodbye()

@@ -15,14 +15,17 @@ import MPI
 public struct EngineContext: @unchecked Sendable {
   /// This engine's id: rank - 1, from 0 to `count` - 1.
   public let id: Int
-  /// How many engines the job has.
-  public let count: Int
+  /// How many engines the job has (those the job started with, and those
+  /// added once a collective function has run on every engine since).
+  public internal(set) var count: Int
   /// This engine's MPI rank in the world communicator.
   public let rank: Int
   /// The host this engine runs on.
   public let host: String
-  /// A communicator of the engines only (rank in it == `id`).
-  public let communicator: Communicator
+  /// A communicator of the engines only (rank in it == `id`): those the job
+  /// started with, rebuilt to hold every engine before a collective function
+  /// runs after engines were added.
+  public internal(set) var communicator: Communicator
   /// The capabilities this engine advertises ("gpu", "bigmem"), which tasks can require.
   public let capabilities: Set<String>
   let namespace: Namespace

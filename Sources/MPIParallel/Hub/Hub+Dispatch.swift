@@ -470,7 +470,9 @@ extension Hub {
     }
     // The common case, one operation of plain requests and no engine held
     // back: it goes out at once, with no bookkeeping of blocked engines.
-    if directQueue.count == 1, !hasReservedEngines, case .requests(let jobs) = directQueue[0].kind {
+    if directQueue.count == 1, !hasReservedEngines, !directQueue[0].usesEngineCommunicator,
+      case .requests(let jobs) = directQueue[0].kind
+    {
       directQueue.removeAll(keepingCapacity: true)
       for job in jobs { try send(job) }
       return true
@@ -503,6 +505,9 @@ extension Hub {
   private func start(_ operation: DirectOperation) throws -> Bool {
     switch operation.kind {
     case .requests(let jobs):
+      if operation.usesEngineCommunicator, loop.pointee.engineCommunicatorSet != operation.engines {
+        guard try rebuildEngineCommunicator(for: operation.engines) else { return false }
+      }
       for job in jobs { try send(job) }
       return true
     case .broadcast, .scatter, .gather:
@@ -510,24 +515,5 @@ extension Hub {
       try startCollective(operation, communicatorID: id, communicator: communicator)
       return true
     }
-  }
-
-  /// The communicator of the hub and these engines: cached, or created now
-  /// when every one of them is idle (creation blocks all its members briefly).
-  private func communicator(for engineIDs: [Int]) throws -> (Int, Communicator)? {
-    if let entry = communicators[engineIDs] { return (entry.id, entry.communicator) }
-    guard engineIDs.allSatisfy({ engines[$0].outstanding == 0 }) else { return nil }
-    let id = nextCommunicatorID
-    nextCommunicatorID += 1
-    let ranks = [0] + engineIDs.map { $0 + 1 }
-    let announcement = HubRequest.createCommunicator(id: id, worldRanks: ranks).encode()
-    for engine in engineIDs {
-      try Framing.send(
-        announcement, to: engine + 1, tag: MessageTag.request, limit: Framing.engineSlotBytes, on: channel)
-    }
-    if logsDecisions { RuntimeLog.hub.debug("communicator \(id) for engines \(engineIDs)") }
-    let communicator = try world.createSubcommunicator(ranks: ranks, tag: id)
-    communicators[engineIDs] = (id, communicator)
-    return (id, communicator)
   }
 }

@@ -5,8 +5,8 @@ import MPI
 /// `MPI_Comm_spawn`, running the same program with the same arguments, and
 /// merges the intercommunicator into one communicator of itself and them.
 /// They get the next ids, take load-balanced work at once, and answer
-/// direct calls; the collectives (push, scatter, gather) reach only the
-/// engines the job started with, whose communicators come from world.
+/// direct calls; collectives reach them through communicators built by
+/// `CommunicatorPlan` (see `Hub.communicator(for:)`).
 extension Hub {
   /// Engines a spawn added: the hub's channel to them and the receives posted for their replies.
   final class SpawnedGroup {

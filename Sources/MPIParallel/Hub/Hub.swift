@@ -259,6 +259,7 @@ final class Hub: @unchecked Sendable {
     loop = .allocate(capacity: 1)
     loop.initialize(
       to: HubLoop(engines: engineInfos.map { EngineSlot(id: $0.id) }, defaultScheme: defaultScheme))
+    loop.pointee.engineCommunicatorSet = engineInfos.map(\.id)
   }
 
   /// An engine's hello (see `Engine.serve`): its rank on the channel, pid,
@@ -357,11 +358,6 @@ final class Hub: @unchecked Sendable {
     case .direct(let operation):
       if enginesDown > 0, let down = operation.engines.first(where: { engines[$0].state != .up }) {
         for job in operation.jobs { fail(job, with: downError(down, task: job.taskID), state: .failed) }
-      } else if operation.isCollective, let added = operation.engines.first(where: { $0 >= engineInfos.count }) {
-        let error = ParallelError.invalidArgument(
-          "push, scatter and gather reach the engines the job started with (0..<\(engineInfos.count)), not engine \(added), which joined later; use apply or a load-balanced view there"
-        )
-        for job in operation.jobs { fail(job, with: error, state: .failed) }
       } else {
         directQueue.append(operation)
       }

@@ -29,6 +29,10 @@ struct HubLoop {
   var loadBalancedInFlight = 0
   var communicators: [[Int]: (id: Int, communicator: Communicator)] = [:]
   var nextCommunicatorID: Int = 1
+  /// The engines whose `EngineContext.communicator` holds them all (those
+  /// the job started with, until a collective function runs after engines
+  /// were added; see `Hub.rebuildEngineCommunicator`).
+  var engineCommunicatorSet: [Int] = []
   var defaultScheme: AnyScheme
   var schemes: [SchemeName: AnyScheme] = [:]
   /// Flagged tasks waiting for their dependencies.

@@ -100,10 +100,14 @@ final class DirectOperation {
   /// Engine ids, sorted, without repeats.
   let engines: [Int]
   let kind: Kind
+  /// Whether its engines call a collective function, which uses
+  /// `EngineContext.communicator`: one of exactly these engines.
+  let usesEngineCommunicator: Bool
 
-  init(engines: [Int], kind: Kind) {
+  init(engines: [Int], kind: Kind, usesEngineCommunicator: Bool = false) {
     self.engines = engines
     self.kind = kind
+    self.usesEngineCommunicator = usesEngineCommunicator
   }
 
   var jobs: [Job] {

@@ -15,8 +15,11 @@ enum HubRequest: Equatable {
     flatten: Bool)
   /// Join a gather of the array `name`.
   case gather(taskID: Int, communicator: Int, name: String, mode: TransferMode, elementTypeName: String)
-  /// Join the creation of a communicator of these world ranks.
-  case createCommunicator(id: Int, worldRanks: [Int])
+  /// Join the creation of a communicator of the hub and these engines, in
+  /// this order, following `CommunicatorPlan` (`groups`: the first id of
+  /// each spawn group); with `enginesOnly`, take its engines' part as
+  /// `EngineContext.communicator`.
+  case createCommunicator(id: Int, engines: [Int], groups: [Int], enginesOnly: Bool)
   /// Reply, then stop serving.
   case shutdown(taskID: Int)
   /// Reply, then leave the job while it goes on (the engine was retired).
@@ -127,11 +130,14 @@ enum HubRequest: Equatable {
       writer.write(name)
       Self.write(mode, into: &writer)
       writer.write(elementTypeName)
-    case .createCommunicator(let id, let worldRanks):
+    case .createCommunicator(let id, let engines, let groups, let enginesOnly):
       writer.write(Kind.createCommunicator.rawValue)
       writer.write(UInt32(id))
-      writer.write(UInt32(worldRanks.count))
-      for rank in worldRanks { writer.write(UInt32(rank)) }
+      writer.write(UInt8(enginesOnly ? 1 : 0))
+      writer.write(UInt32(engines.count))
+      for engine in engines { writer.write(UInt32(engine)) }
+      writer.write(UInt32(groups.count))
+      for group in groups { writer.write(UInt32(group)) }
     case .retire(let taskID):
       writer.write(Kind.retire.rawValue)
       writer.write(UInt64(taskID))
@@ -181,10 +187,12 @@ enum HubRequest: Equatable {
         name: try reader.readString(), mode: try readMode(&reader), elementTypeName: try reader.readString())
     case .createCommunicator:
       let id = Int(try reader.read(UInt32.self))
-      let count = Int(try reader.read(UInt32.self))
-      var ranks: [Int] = []
-      for _ in 0..<count { ranks.append(Int(try reader.read(UInt32.self))) }
-      return .createCommunicator(id: id, worldRanks: ranks)
+      let enginesOnly = try reader.read(UInt8.self) != 0
+      var engines: [Int] = []
+      for _ in 0..<Int(try reader.read(UInt32.self)) { engines.append(Int(try reader.read(UInt32.self))) }
+      var groups: [Int] = []
+      for _ in 0..<Int(try reader.read(UInt32.self)) { groups.append(Int(try reader.read(UInt32.self))) }
+      return .createCommunicator(id: id, engines: engines, groups: groups, enginesOnly: enginesOnly)
     case .shutdown:
       return .shutdown(taskID: Int(try reader.read(UInt64.self)))
     case .retire:

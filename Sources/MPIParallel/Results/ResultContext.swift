@@ -28,7 +28,8 @@ struct ResultContext: Sendable {
   }
 
   func remoteError(slot: ResultState.Slot, type: String, message: String, function: String) -> RemoteError {
-    let engine = slot.engineID.flatMap { $0 < engines.count ? engines[$0] : nil }
+    // Engines added while the job runs are in the hub's roster, not in `engines`.
+    let engine = slot.engineID.flatMap { $0 < engines.count ? engines[$0] : hub.roster.info($0) }
     return RemoteError(
       engineID: slot.engineID ?? -1, rank: engine?.rank ?? -1, host: engine?.host ?? "?", function: function,
       taskID: slot.taskID, errorType: type, message: message)
