@@ -330,3 +330,24 @@ final class Failures: Sendable {
   var all: [String] { items.withLock { $0 } }
   var count: Int { items.withLock { $0.count } }
 }
+
+/// Deleting chosen tasks' records (IPython's `purge_results(jobs)`).
+final class JournalPurgeTests: JournalTestCase {
+  func testPurgeTaskIDsOfTheLatestRunOrOfOneRun() throws {
+    let journal = try Journal(path: path())
+    let first = try journal.beginRun()
+    for id in 1...4 { journal.append(record(id, run: first)) }
+    try journal.endRun(first, how: .clean)
+    let second = try journal.beginRun()
+    for id in 1...4 { journal.append(record(id, run: second)) }
+    try journal.flush()
+    XCTAssertEqual(try journal.purge(taskIDs: [2, 3, 99]), 2)
+    XCTAssertNil(try journal.record(taskID: 2, run: second))
+    XCTAssertNotNil(try journal.record(taskID: 2, run: first))
+    XCTAssertNotNil(try journal.record(taskID: 4, run: second))
+    XCTAssertEqual(try journal.purge(taskIDs: [1], run: first), 1)
+    XCTAssertNil(try journal.record(taskID: 1, run: first))
+    XCTAssertEqual(try journal.purge(taskIDs: []), 0)
+    try journal.close()
+  }
+}

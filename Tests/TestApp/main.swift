@@ -117,7 +117,7 @@ let functions: [any RemoteFunctionProtocol] = [
   sleepFor,
   setLocal, readLocal, namesHere, crash, cpuSeconds, enginesSum, isEngineTwo, never, capabilitiesHere,
   loggedSquare, crashOn, flagSet, openMPILocksHere, openMPIYieldHere, lossSquare, exitOn, engineIDOf,
-  countedSleep, runsOf, failAfter, engineSum,
+  countedSleep, runsOf, failAfter, engineSum, remember, double, onlyOn,
 ]
 
 /// Engine 1 advertises "gpu" (tasks can require it).
@@ -168,6 +168,7 @@ func runBlocking() -> Never {
     case "concurrent": try Scenarios.concurrent(client, checks)
     case "scheduler": try Scenarios.scheduler(client, checks)
     case "parity": try Scenarios.parity(client, checks)
+    case "ipython": try Scenarios.ipython(client, checks)
     case "abort-direct": try Scenarios.abortDirect(client, checks)
     case "abort-engine-queue": try Scenarios.abortEngineQueue(client, checks)
     case "hwm-direct": try Scenarios.highWaterDirect(client, checks)

@@ -21,6 +21,8 @@ public final class Client: Sendable {
   var engineCount: Int { hub.roster.count }
   /// The program's remote functions (what steering clients may call).
   let registry: FunctionRegistry
+  /// The load-balanced submissions whose results are held (see `resubmit(taskIDs:)`).
+  let submissions = ResubmitRegistry()
   /// The steering endpoint, while serving.
   private let endpoint = Mutex<SteeringEndpoint?>(nil)
 

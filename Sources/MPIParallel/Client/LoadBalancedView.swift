@@ -50,6 +50,15 @@ public struct LoadBalancedView: Sendable {
     }
   }
 
+  /// Runs a one-argument function once with the chosen engine's namespace
+  /// value `reference` as the argument (as the DirectView's).
+  @discardableResult
+  public func apply<A: Codable & Sendable, R: Codable & Sendable>(
+    _ function: RemoteFunction<A, R>, _ reference: Reference
+  ) -> AsyncResult<R> {
+    apply(function, arguments: .reference(reference.name))
+  }
+
   /// Runs `function` once with arguments that are values or references to the
   /// chosen engine's namespace.
   @_disfavoredOverload
@@ -191,47 +200,80 @@ public struct LoadBalancedView: Sendable {
     }
     let flags = self.flags == TaskFlags() ? nil : self.flags
     let targets = self.targets
-    // Submits the chunks as new tasks; a resubmission calls it again.
+    // Submits the chunks as new tasks (`chosen`: only those chunks, each a
+    // task again, for `Client.resubmit(taskIDs:)`); a resubmission calls it again.
     let hubClient = self.client
-    @Sendable func run() throws -> AsyncMapResult<R> {
+    let typeName = Wire.typeName(R.self)
+    @Sendable func run(_ chosen: [Int]? = nil) throws -> AsyncMapResult<R> {
       let now = MonotonicClock.wallNow()
-      let ids = hubClient.hub.table.allocate(function: registration.name, count: chunkCount, at: now)
+      let taskCount = chosen?.count ?? chunkCount
+      let ids = hubClient.hub.table.allocate(function: registration.name, count: taskCount, at: now)
       if let flags {
         let dependencies = (flags.after?.taskIDs ?? []).union(flags.follow?.taskIDs ?? [])
         if !dependencies.isEmpty {
           try DependencyRules.checkCycles(Dictionary(uniqueKeysWithValues: ids.map { ($0, dependencies) }))
         }
       }
+      @Sendable func items(ofChunk chunk: Int) -> Range<Int> {
+        (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)
+      }
+      // Where each task's items start in the result (nil: one item per task).
+      var itemStarts: [Int]?
+      var itemCount = count
+      if let chosen {
+        var starts = [0]
+        for chunk in chosen { starts.append(starts.last! + items(ofChunk: chunk).count) }
+        itemCount = starts.last!
+        if chunkSize > 1 { itemStarts = starts }
+      } else if chunkSize > 1 {
+        itemStarts = Array(stride(from: 0, to: count, by: chunkSize)) + [count]
+      }
       // A map's numbers are decoded by the hub as they arrive (see `TypedReplies`).
-      let replies = batch ? TypedReplies<R>(count: count, batch: true) : nil
+      let replies = batch ? TypedReplies<R>(count: itemCount, batch: true) : nil
       let state =
-        chunkSize == 1
-        ? ResultState(label: label, taskIDs: ids, hub: hubClient.hub, submitted: now, replies: replies)
-        : ResultState(
-          label: label, firstTaskID: ids.lowerBound,
-          itemStarts: Array(stride(from: 0, to: count, by: chunkSize)) + [count], hub: hubClient.hub,
-          submitted: now, replies: replies)
+        itemStarts.map {
+          ResultState(
+            label: label, firstTaskID: ids.lowerBound, itemStarts: $0, hub: hubClient.hub, submitted: now,
+            replies: replies)
+        } ?? ResultState(label: label, taskIDs: ids, hub: hubClient.hub, submitted: now, replies: replies)
       let result = AsyncMapResult(
-        state: state, context: hubClient.context, count: count, ordered: ordered, resubmit: run,
-        decodeSlot: decoder)
-      guard chunkCount > 0 else { return result }
+        state: state, context: hubClient.context, count: itemCount, ordered: ordered,
+        resubmit: { try run(chosen) }, registry: hubClient.submissions, decodeSlot: decoder)
+      hubClient.submissions.add(
+        ResubmitRegistry.Entry(
+          taskIDs: ids, state: state, typeName: typeName,
+          resubmit: { tasks in try run(tasks.map { chosen?[$0] ?? $0 }) }))
+      guard taskCount > 0 else { return result }
       // Chunks are encoded when an engine takes them, not all up front,
       // each from one header made here.
       let first = ids.lowerBound
       let header = Client.callHeader(registration, batch: batch)
-      let source = MapSource(
-        firstTaskID: first, count: chunkCount, result: state, targets: targets, flags: flags,
-        costs: chunkCosts
-      ) { chunk, writer in
-        let items = (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)
-        HubRequest.writeCall(
-          from: header, taskID: first + chunk, count: batch ? items.count : nil, into: &writer)
-        for index in items { try arguments(index, &writer) }
+      let source: MapSource
+      if let chosen {
+        source = MapSource(
+          firstTaskID: first, count: taskCount, result: state, targets: targets, flags: flags,
+          costs: chunkCosts.map { costs in chosen.map { costs[$0] } }
+        ) { task, writer in
+          let items = items(ofChunk: chosen[task])
+          HubRequest.writeCall(
+            from: header, taskID: first + task, count: batch ? items.count : nil, into: &writer)
+          for index in items { try arguments(index, &writer) }
+        }
+      } else {
+        source = MapSource(
+          firstTaskID: first, count: chunkCount, result: state, targets: targets, flags: flags,
+          costs: chunkCosts
+        ) { chunk, writer in
+          let items = (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize)
+          HubRequest.writeCall(
+            from: header, taskID: first + chunk, count: batch ? items.count : nil, into: &writer)
+          for index in items { try arguments(index, &writer) }
+        }
       }
       do {
         try hubClient.hub.post(.loadBalancedMap(source))
       } catch {
-        for slot in 0..<chunkCount { state.complete(slot: slot, engineID: nil, outcome: .failed(error)) }
+        for slot in 0..<taskCount { state.complete(slot: slot, engineID: nil, outcome: .failed(error)) }
       }
       return result
     }

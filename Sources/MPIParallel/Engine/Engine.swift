@@ -501,12 +501,15 @@ final class Engine {
     return writer
   }
 
-  /// Sends an error reply naming the error's type and message.
+  /// Sends an error reply naming the error's type and message; a task that
+  /// threw `UnmetDependency` declines to run here (the hub may try another
+  /// engine), as a functional dependency that does not hold.
   func fail(taskID: Int, started: Double, function: String, error: Error) throws {
     try reply(
       EngineReply.failure(
         taskID: taskID, started: started, completed: MonotonicClock.wallNow(),
-        errorType: Self.typeName(of: error), message: String(describing: error), function: function))
+        errorType: Self.typeName(of: error), message: String(describing: error), function: function,
+        status: error is UnmetDependency ? EngineReply.unmetStatus : 1))
   }
 
   static func typeName(of error: Error) -> String {

@@ -5,6 +5,7 @@ struct FunctionRegistry: Sendable {
   /// Registers each function; two functions with one name is a programming error.
   init(_ functions: [any RemoteFunctionProtocol]) throws {
     for function in SteeringFunctions.all { self.functions[function.name] = function.registration }
+    for function in RuntimeFunctions.all { self.functions[function.name] = function.registration }
     for function in functions {
       guard !function.name.hasPrefix(SteeringFunctions.prefix) else {
         throw ParallelError.startup(

@@ -57,6 +57,18 @@ struct CostHeap {
     return item
   }
 
+  /// The result and slot of task `id`, when an item here is or holds it.
+  func location(of id: Int) -> TaskLocation? {
+    for entry in entries {
+      switch entry.item {
+      case .job(let job) where job.taskID == id: return TaskLocation(state: job.result, slot: job.slot)
+      case .chunk(let source, _): if let found = source.location(of: id) { return found }
+      default: break
+      }
+    }
+    return nil
+  }
+
   /// Removes the items whose task ids match (chunks as jobs without messages).
   mutating func removeAll(where matches: (Int) -> Bool) -> [Job] {
     var removed: [Job] = []

@@ -54,13 +54,14 @@ extension Hub {
       }
     }
     var engines = allowed.map { $0.sorted() } ?? Array(self.engines.indices)
-    if let predicate = flags.dependsOn {
+    if flags.dependsOn != nil || job.declined {
       engines = RetryPolicy.untried(engines: engines, tried: job.tried)
       if engines.isEmpty {
+        let tried = job.tried.sorted().map(String.init).joined(separator: ", ")
         return unmet(
           job,
-          "dependency '\(predicate)' holds on none of engines \(job.tried.sorted().map(String.init).joined(separator: ", "))"
-        )
+          flags.dependsOn.map { "dependency '\($0)' holds on none of engines \(tried)" }
+            ?? "engines \(tried) declined it (UnmetDependency)")
       }
     } else if job.failures > 0 {
       engines = RetryPolicy.candidates(engines: engines, tried: job.tried)
@@ -100,6 +101,7 @@ extension Hub {
     guard unmet || RetryPolicy.shouldRetry(failures: failures, retries: flags.retries) else { return false }
     let engine = job.engine
     job.tried.insert(engine)
+    if unmet { job.declined = true }
     job.failures = failures
     job.engine = -1
     if logsDecisions {

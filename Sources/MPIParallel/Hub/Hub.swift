@@ -27,6 +27,10 @@ final class Hub: @unchecked Sendable {
     case retire(Set<Int>, HubReply<[Int]>)
     /// Start this many engines (answers their ids, or the error).
     case addEngines(Int, HubReply<Result<[Int], ParallelError>>)
+    /// Where the hub holds task `id`'s result (see `Hub+Lookup`).
+    case locate(Int, HubReply<TaskLocation?>)
+    /// Abort every task of a view's kind not started (see `Hub+Lookup`).
+    case abortPending(AbortScope, HubReply<[Int]>)
   }
 
   enum State: Equatable {
@@ -394,6 +398,10 @@ final class Hub: @unchecked Sendable {
       }
     case .abort(let ids, let reply):
       try abort(where: { ids.contains($0) }, reply: reply)
+    case .locate(let id, let reply):
+      reply.answer(locate(id))
+    case .abortPending(let scope, let reply):
+      try abortPending(scope, reply: reply)
     case .shutdown(let abortQueued):
       if logsDecisions {
         RuntimeLog.hub.debug("shutdown requested\(abortQueued ? "; aborting queued tasks" : "")")

@@ -34,6 +34,10 @@ final class Job {
   /// Failed runs so far (against `flags.retries`).
   // Safe: one owner at a time (see the type).
   @exclusivity(unchecked) var failures = 0
+  /// Whether an engine declined it (its functional dependency did not hold,
+  /// or it threw `UnmetDependency`): it then goes only to engines not tried.
+  // Safe: one owner at a time (see the type).
+  @exclusivity(unchecked) var declined = false
   /// When it was queued in the hub (monotonic seconds), for its dependency
   /// timeout: set again each time it goes back to the queue (a retry, a try
   /// on another engine, a lost engine's task), so the timeout limits each
@@ -71,7 +75,10 @@ final class Job {
     self.slot = slot
     engine = -1
     if !message.isEmpty { message = [] }
-    if !tried.isEmpty { tried = [] }
+    if !tried.isEmpty {
+      tried = []
+      declined = false
+    }
     failures = 0
     if journalKey != nil { journalKey = nil }
   }

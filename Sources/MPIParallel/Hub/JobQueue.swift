@@ -81,6 +81,12 @@ final class MapSource {
     if !spares.isEmpty && remaining == 0 { spares.removeAll() }
   }
 
+  /// The result and slot of task `id` when it is one of this map's chunks.
+  func location(of id: Int) -> TaskLocation? {
+    guard id >= firstTaskID && id < firstTaskID + count else { return nil }
+    return TaskLocation(state: result, slot: id - firstTaskID)
+  }
+
   /// Chunk `index` as a job without its request (to fail or abort it).
   func placeholder(_ index: Int) -> Job {
     Job(
@@ -222,6 +228,21 @@ struct JobQueue {
       storage.removeFirst(head)
       head = 0
     }
+  }
+
+  /// The result and slot of task `id`, when a queued job is it or a queued
+  /// map holds it (a scan: for `Client.result(taskID:)`, not for the loop).
+  func location(of id: Int) -> TaskLocation? {
+    for job in front where job.taskID == id { return TaskLocation(state: job.result, slot: job.slot) }
+    if let found = hinted.location(of: id) { return found }
+    for entry in storage[head...] {
+      switch entry {
+      case .job(let job) where job.taskID == id: return TaskLocation(state: job.result, slot: job.slot)
+      case .source(let source): if let found = source.location(of: id) { return found }
+      default: break
+      }
+    }
+    return nil
   }
 
   /// Removes the queued tasks whose ids match, keeping the order of the rest;

@@ -27,19 +27,26 @@ public final class AsyncMapResult<Element: Sendable>: @unchecked Sendable {
 
   /// Submits the same tasks again (load-balanced results only).
   private let resubmitter: (@Sendable () throws -> AsyncMapResult<Element>)?
+  /// Where this submission is found by task id while the result is held
+  /// (load-balanced results only); it leaves it when released.
+  private let registry: ResubmitRegistry?
 
   init(
     state: ResultState, context: ResultContext, count: Int, ordered: Bool,
-    resubmit: (@Sendable () throws -> AsyncMapResult<Element>)? = nil, decodeSlot: @escaping SlotDecoder
+    resubmit: (@Sendable () throws -> AsyncMapResult<Element>)? = nil, registry: ResubmitRegistry? = nil,
+    decodeSlot: @escaping SlotDecoder
   ) {
     self.state = state
     self.context = context
     self.count = count
     self.ordered = ordered
     self.resubmitter = resubmit
+    self.registry = registry
     self.decodeSlot = decodeSlot
     replies = state.replies as? TypedReplies<Element>
   }
+
+  deinit { registry?.remove(firstTaskID: state.firstTaskID) }
 
   /// Runs the same tasks again as new tasks (IPython's `resubmit`) and
   /// returns their result. Only a load-balanced result whose tasks have all

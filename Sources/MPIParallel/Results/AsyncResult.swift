@@ -28,15 +28,19 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   private var cachedError: (any Error)?
 
   private let resubmitter: (@Sendable () throws -> AsyncResult<Value>)?
+  /// The one slot of `state` this result stands for (one task of a larger
+  /// operation: `split()`, `Client.result(taskID:)`); -1 for all of them.
+  let onlySlot: Int
 
   @usableFromInline
   init(
     state: ResultState, context: ResultContext, resubmit: (@Sendable () throws -> AsyncResult<Value>)? = nil,
-    finish: @escaping Finish
+    slot: Int = -1, finish: @escaping Finish
   ) {
     self.state = state
     self.context = context
     self.resubmitter = resubmit
+    self.onlySlot = slot
     self.finish = finish
   }
 
@@ -60,15 +64,18 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   }
 
   /// The hub's ids of the tasks behind this result.
-  public var taskIDs: [Int] { Array(state.taskIDs) }
+  public var taskIDs: [Int] { onlySlot < 0 ? Array(state.taskIDs) : [state.firstTaskID + onlySlot] }
 
   /// Whether every task has finished (successfully or not).
-  public var isReady: Bool { state.isReady }
+  public var isReady: Bool { onlySlot < 0 ? state.isReady : state.isFinished(slot: onlySlot) }
 
   /// Blocks until finished or `timeout` passes; true when finished.
   @discardableResult
   public func wait(timeout: Duration? = nil) -> Bool {
-    state.wait(until: ResultContext.deadline(timeout)) { $0.pending == 0 }
+    let slot = onlySlot
+    return state.wait(until: ResultContext.deadline(timeout)) {
+      slot < 0 ? $0.pending == 0 : $0.isComplete(slot)
+    }
   }
 
   /// The value; throws the remote error (a `RemoteError`, or a
@@ -84,7 +91,8 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
   /// The value, suspending until it is there.
   public var value: Value {
     get async throws {
-      await state.waitAsync { $0.pending == 0 }
+      let slot = onlySlot
+      await state.waitAsync { slot < 0 ? $0.pending == 0 : $0.isComplete(slot) }
       return try settle()
     }
   }
@@ -108,7 +116,8 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
 
   /// Where and when each task ran.
   public var metadata: [TaskMetadata] {
-    state.snapshot().map { context.metadata($0, submitted: state.submitted) }
+    if onlySlot >= 0 { return [context.metadata(state.slot(onlySlot), submitted: state.submitted)] }
+    return state.snapshot().map { context.metadata($0, submitted: state.submitted) }
   }
 
   /// Aborts the tasks not yet started, wherever they wait: in the hub, or
@@ -128,7 +137,7 @@ public final class AsyncResult<Value: Sendable>: @unchecked Sendable {
     if let value { return value.assumingMemoryBound(to: Value.self).pointee }
     if let error { throw error }
     do {
-      if let failure = state.firstFailure() { throw failure }
+      if onlySlot < 0, let failure = state.firstFailure() { throw failure }
       let value = try finish(state, context)
       lock.withLock { _ in
         guard cachedValue == nil, !hasInlineValue, cachedError == nil else { return }

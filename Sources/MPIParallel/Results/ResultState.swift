@@ -214,6 +214,17 @@ final class ResultState: Sendable {
   }
   /// Slots finished so far.
   var completedCount: Int { lock.withLock { slotCount - $0.pending } }
+  /// Items whose slots finished so far (a map's chunk counts all its items).
+  var completedItems: Int {
+    lock.withLock { fields in
+      if itemStarts.isEmpty { return slotCount - fields.pending }
+      return (0..<slotCount).reduce(0) { done, index in
+        fields.outcomes.isFinished(index) ? done + itemStarts[index + 1] - itemStarts[index] : done
+      }
+    }
+  }
+  /// Whether slot `index` has finished.
+  func isFinished(slot index: Int) -> Bool { lock.withLock { $0.outcomes.isFinished(index) } }
 
   /// Where threads that cannot drive the hub sleep until some result
   /// completes (one for all results: sleeping is rare, and a condition per
