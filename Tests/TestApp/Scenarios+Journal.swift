@@ -2,12 +2,12 @@ import Foundation
 import MPIParallel
 
 extension Scenarios {
-  /// A 200-task farm under a journal: prints "done I" as each task's result
-  /// arrives, then checks every value. Killed and restarted, it must finish
-  /// without running again what was done.
-  static func journalFarm(_ client: Client, _ checks: Checks, log: String) throws {
+  /// A farm of `count` tasks under a journal: prints "done I" as each task's
+  /// result arrives, then checks every value. Killed and restarted, it must
+  /// finish without running again what was done.
+  static func journalFarm(_ client: Client, _ checks: Checks, log: String, count: Int = 200) throws {
     Cluster.lineBufferStandardOutput()
-    let xs = Array(0..<200)
+    let xs = Array(0..<count)
     let result = client.loadBalancedView().map(
       loggedSquare, xs, Array(repeating: log, count: xs.count), ordered: false)
     var values = [Int?](repeating: nil, count: xs.count)

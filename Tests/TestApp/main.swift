@@ -174,7 +174,9 @@ func runBlocking() -> Never {
     case "hwm-direct": try Scenarios.highWaterDirect(client, checks)
     case "retry-timeout": try Scenarios.retryTimeout(client, checks)
     case "journal-farm":
-      try Scenarios.journalFarm(client, checks, log: Cluster.arguments.dropFirst(2).first ?? "")
+      try Scenarios.journalFarm(
+        client, checks, log: Cluster.arguments.dropFirst(2).first ?? "",
+        count: Cluster.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 200)
     case "journal-crash": try Scenarios.journalCrash(client, checks)
     case "loss-farm": try Scenarios.lossFarm(client, checks, log: Cluster.arguments.dropFirst(2).first ?? "")
     case "loss-exit-once":
