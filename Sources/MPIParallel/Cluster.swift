@@ -214,7 +214,8 @@ public enum Cluster {
       }
       let hub = try Hub(
         world: world, channel: channel, highWaterMark: configuration.highWaterMark,
-        scheme: configuration.scheme, lostBeforeStart: { sink.lostBeforeStart })
+        automaticHighWaterMark: configuration.automaticHighWaterMark, scheme: configuration.scheme,
+        lostBeforeStart: { sink.lostBeforeStart })
       hub.watch = watch
       hub.replacesLostEngines = configuration.replaceLostEngines && survivesLoss
       sink.attach(hub)
@@ -334,7 +335,7 @@ public enum Cluster {
   private static func logStart(engines: Int) {
     let log = RuntimeLog.hub
     log.debug(
-      "hub: \(engines) engines up; scheme \(configuration.scheme.rawValue), hwm \(configuration.highWaterMark)"
+      "hub: \(engines) engines up; scheme \(configuration.scheme.rawValue), hwm \(configuration.highWaterMarkDescription)"
     )
     log.debug("hub: configuration: \(configuration)")
   }

@@ -87,6 +87,20 @@ final class RuntimeTests: XCTestCase {
     for ranks in [5, 8] { _ = try scenario("scheduler", ranks: ranks, timeout: 90) }
   }
 
+  func testAutomaticHighWaterMarkRisesForShortTasksAndStaysOneForLongOnes() throws {
+    let result = try MPIRun.run(
+      "mpp-testapp", ranks: 5, arguments: ["--hwm", "auto", "--log-level", "debug", "auto-hwm"], timeout: 90)
+    XCTAssertEqual(result.status, 0, result.describe())
+    XCTAssertTrue(result.stdout.contains("ALL CHECKS PASSED"), result.describe())
+    // Each change of an engine's limit is logged: some rose above one during the short tasks.
+    let limits = result.stderr.split(separator: "\n").compactMap { line -> Int? in
+      guard let range = line.range(of: "holds up to ") else { return nil }
+      return Int(line[range.upperBound...].prefix { $0.isNumber })
+    }
+    XCTAssertGreaterThan(limits.max() ?? 0, 1, "no engine's limit rose: " + result.describe())
+    XCTAssertTrue(result.stderr.contains("hwm auto"), result.describe())
+  }
+
   func testIPythonParityAt5And8Ranks() throws {
     // A DirectView keeps the engine order it was given (apply, map, pull,
     // scatter and gather, targets, metadata), a pending result cannot be

@@ -186,6 +186,24 @@ final class ConfigurationTests: XCTestCase {
     XCTAssertThrowsError(try Configuration.Backoff().parsing("spin=-1", source: "t"))
   }
 
+  func testHighWaterMarkAutoFromFlagAndEnvironmentAndFixedWhenANumberIsGiven() throws {
+    XCTAssertNil(Configuration().automaticHighWaterMark)
+    XCTAssertEqual(Configuration().highWaterMark, 1)
+    XCTAssertEqual(Configuration(highWaterMark: 4).automaticHighWaterMark, false)
+    var configuration = try Configuration().applyingEnvironment(["MPIPARALLEL_HWM": "auto"])
+    XCTAssertEqual(configuration.automaticHighWaterMark, true)
+    XCTAssertEqual(configuration.highWaterMarkDescription, "auto")
+    configuration = try configuration.applyingArguments(["--hwm", "8"]).configuration
+    XCTAssertEqual(configuration.automaticHighWaterMark, false)
+    XCTAssertEqual(configuration.highWaterMark, 8)
+    configuration = try configuration.applyingArguments(["--hwm=AUTO"]).configuration
+    XCTAssertEqual(configuration.automaticHighWaterMark, true)
+    XCTAssertThrowsError(try configuration.applyingArguments(["--hwm", "sometimes"])) { error in
+      XCTAssertTrue("\(error)".contains("auto, 0 (no limit) or a positive number"), "\(error)")
+    }
+    XCTAssertEqual(Configuration().highWaterMarkDescription, "1 (auto across hosts)")
+  }
+
   func testDescriptionNamesEverySetting() {
     let text = Configuration(highWaterMark: 3, journal: "j", logLevel: .debug).description
     XCTAssertEqual(

@@ -167,6 +167,7 @@ func runBlocking() -> Never {
     case "idle": try Scenarios.idle(client, checks)
     case "concurrent": try Scenarios.concurrent(client, checks)
     case "scheduler": try Scenarios.scheduler(client, checks)
+    case "auto-hwm": try Scenarios.automaticHighWaterMark(client, checks)
     case "parity": try Scenarios.parity(client, checks)
     case "ipython": try Scenarios.ipython(client, checks)
     case "abort-direct": try Scenarios.abortDirect(client, checks)

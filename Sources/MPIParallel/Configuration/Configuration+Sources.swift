@@ -136,12 +136,17 @@ extension Configuration {
       }
       self.scheme = scheme
     case .hwm:
+      if value.lowercased() == "auto" {
+        automaticHighWaterMark = true
+        return
+      }
       guard let number = Int(value), number >= 0 else {
         throw .invalidValue(
           setting: "hwm", value: value, source: source,
-          expected: "0 (no limit) or a positive number of tasks per engine")
+          expected: "auto, 0 (no limit) or a positive number of tasks per engine")
       }
       highWaterMark = number
+      automaticHighWaterMark = false
     case .backoff:
       backoff = try backoff.parsing(value, source: source)
     case .journal:

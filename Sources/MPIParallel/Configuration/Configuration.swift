@@ -43,6 +43,13 @@ public struct Configuration: Sendable, Equatable {
   /// load-balanced task: its load-balanced tasks and its direct work
   /// together (default 1: only an idle engine gets one; 0: no limit).
   public var highWaterMark: Int
+  /// Whether the hub sets each engine's high-water mark itself, from the
+  /// round trip and the tasks' run times, so that engines on other hosts do
+  /// not sit idle while replies and tasks cross the network (`--hwm auto`):
+  /// true always, false never (`highWaterMark` holds), nil (the default)
+  /// when some engine runs on a host other than rank 0's. Tasks whose run
+  /// time dwarfs the round trip keep one task per engine.
+  public var automaticHighWaterMark: Bool? = nil
   /// How the hub and the engines poll while idle.
   public var backoff: Backoff
   /// Where the hub journals its tasks (SQLite): finished tasks are recorded, and a
@@ -96,12 +103,15 @@ public struct Configuration: Sendable, Equatable {
 
   /// A configuration; every setting left out keeps its default.
   public init(
-    scheme: Scheme = .leastload, highWaterMark: Int = 1, backoff: Backoff = Backoff(),
+    scheme: Scheme = .leastload, highWaterMark: Int? = nil, backoff: Backoff = Backoff(),
     journal: String? = nil, profile: String? = nil, logLevel: Logger.Level = .warning,
     serve: Bool = false, servePort: Int = Configuration.defaultServePort
   ) {
     self.scheme = scheme
-    self.highWaterMark = highWaterMark
+    // A high-water mark given here holds everywhere; left out, it is 1 on
+    // one host and automatic across hosts.
+    self.highWaterMark = highWaterMark ?? 1
+    if highWaterMark != nil { automaticHighWaterMark = false }
     self.backoff = backoff
     self.journal = journal
     self.profile = profile
@@ -146,10 +156,20 @@ public struct Configuration: Sendable, Equatable {
 }
 
 extension Configuration: CustomStringConvertible {
+  /// `auto`, `4`, or `1 (auto across hosts)`.
+  var highWaterMarkDescription: String {
+    switch automaticHighWaterMark {
+    case true?: return "auto"
+    case false?: return "\(highWaterMark)"
+    case nil: return "\(highWaterMark) (auto across hosts)"
+    }
+  }
+
   /// One line: `scheme leastload, hwm 1, backoff spin=..., log-level warning, ...`.
   public var description: String {
     var parts = [
-      "scheme \(scheme.rawValue)", "hwm \(highWaterMark)", "backoff \(backoff)", "log-level \(logLevel)",
+      "scheme \(scheme.rawValue)", "hwm \(highWaterMarkDescription)", "backoff \(backoff)",
+      "log-level \(logLevel)",
     ]
     parts.append("journal \(journal ?? "-")")
     parts.append("profile \(profile ?? "-")")

@@ -236,6 +236,7 @@ extension Hub {
     if job.loadBalanced { loadBalancedInFlight -= 1 }
     // The engine takes its next request now, if it holds one.
     let next = startsNext(on: engine)
+    if adaptsHighWaterMark && job.loadBalanced { coverLatency(of: engine, header: header, next: next != nil) }
     // An abort that named this task learns its fate once the table says it.
     var abortedHere = header.aborted
     defer { if !loop.pointee.abortsAwaited.isEmpty { settleAwaitedAbort(taskID, aborted: abortedHere) } }
@@ -441,7 +442,7 @@ extension Hub {
   @inline(__always)
   private var someEngineHasRoom: Bool {
     let answer: Bool
-    if loop.pointee.hasReservedEngines || (highWaterMark != 0 && holdsDirectWork) {
+    if loop.pointee.hasReservedEngines || adaptsHighWaterMark || (highWaterMark != 0 && holdsDirectWork) {
       answer = anyEngineHasRoom()
     } else if highWaterMark == 0 {
       answer = !loop.pointee.engines.isEmpty && loop.pointee.enginesDown == 0
@@ -457,7 +458,23 @@ extension Hub {
   private func anyEngineHasRoom() -> Bool { engines.indices.contains(where: hasRoom) }
 
   /// Whether engine `id` may take another load-balanced task (see `EngineSlot.hasRoom`).
-  private func hasRoom(_ id: Int) -> Bool { engines[id].hasRoom(highWaterMark: highWaterMark) }
+  private func hasRoom(_ id: Int) -> Bool {
+    engines[id].hasRoom(highWaterMark: adaptsHighWaterMark ? engines[id].cover.limit : highWaterMark)
+  }
+
+  /// Feeds an engine's automatic high-water mark with a reply's times. The
+  /// engine's wait for its next task measures a round trip when it now holds
+  /// nothing and load-balanced work is queued (the hub sends it at once).
+  private func coverLatency(of engine: Int, header: EngineReply, next: Bool) {
+    let waited = !next && !queue.isEmpty
+    guard engines[engine].cover.observe(started: header.started, completed: header.completed, waitedForTheHub: waited)
+    else { return }
+    if logsDecisions {
+      let cover = engines[engine].cover
+      RuntimeLog.hub.debug(
+        "engine \(engine) holds up to \(cover.limit) tasks (round trip \(cover.roundTrip) s, run time \(cover.runTime) s)")
+    }
+  }
 
   /// The most tasks one message carries.
   static var maximumBundle: Int { 256 }

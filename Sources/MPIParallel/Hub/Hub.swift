@@ -58,7 +58,12 @@ final class Hub: @unchecked Sendable {
   var replacesLostEngines = false
   /// Requests an engine may hold at once and still get a load-balanced
   /// task: its load-balanced tasks and its direct work together (0: unlimited).
+  /// When `adaptsHighWaterMark`, each engine's own `LatencyCover` limit applies
+  /// and this is their cap.
   let highWaterMark: Int
+  /// Whether each engine's high-water mark follows the round trip and the
+  /// tasks' run times (`--hwm auto`; by default when engines run on other hosts).
+  let adaptsHighWaterMark: Bool
   /// Whether the hub logs each decision (`--log-level debug`); read once, checked per task.
   let logsDecisions = RuntimeLog.hub.logLevel <= .debug
 
@@ -227,12 +232,11 @@ final class Hub: @unchecked Sendable {
   /// Collects every engine's hello (blocking, before the hub thread starts).
   /// Engines that died before saying hello are not waited for (`lostBeforeStart`).
   init(
-    world: Communicator, channel: Communicator, highWaterMark: Int = 1, scheme: SchemeName = .leastload,
-    lostBeforeStart: () -> Set<Int> = { [] }
+    world: Communicator, channel: Communicator, highWaterMark: Int = 1, automaticHighWaterMark: Bool? = false,
+    scheme: SchemeName = .leastload, lostBeforeStart: () -> Set<Int> = { [] }
   ) throws {
     self.world = world
     self.channel = channel
-    self.highWaterMark = highWaterMark
     clusterScheme = scheme
     let defaultScheme = scheme.makeScheme(seed: Self.schemeSeed)
     var infos: [EngineInfo?] = Array(repeating: nil, count: world.size - 1)
@@ -257,6 +261,9 @@ final class Hub: @unchecked Sendable {
       info ?? EngineInfo(id: id, rank: id + 1, host: "(no hello)", pid: 0)
     }
     roster = EngineRoster(engineInfos)
+    let hubHost = MPI.processorName
+    adaptsHighWaterMark = automaticHighWaterMark ?? engineInfos.contains { $0.host != hubHost }
+    self.highWaterMark = adaptsHighWaterMark ? LatencyCover.cap : highWaterMark
     survivesLoss = ProcessInfo.processInfo.environment["OMPI_MCA_orte_enable_recovery"] == "1"
     replySlots = try ReceiveSlots(
       communicator: channel, sources: engineInfos.map(\.rank), capacity: Framing.hubSlotBytes)
@@ -482,6 +489,8 @@ struct EngineSlot {
   var reserved = false
   /// Tasks it has completed.
   var completed = 0
+  /// Its automatic high-water mark (used when the hub adapts them).
+  var cover = LatencyCover()
   /// Jobs sent to it and not yet answered, oldest first.
   var inFlight = InFlightJobs()
   /// Up, leaving, or gone.
