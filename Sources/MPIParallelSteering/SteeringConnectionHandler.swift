@@ -9,6 +9,11 @@ import NIOCore
 /// Until the connection's first validly signed frame, frames are limited to
 /// the server's `unauthenticatedFrameLimit`, so an unknown peer can never
 /// make the hub buffer more than that.
+///
+/// A frame past the server's `inlineFrameLimit` (from a connection that has
+/// proved the key) is opened and answered on the server's bulk lane; the
+/// connection is not read meanwhile, so that one client holds at most one
+/// large request in the hub, and the event loop is never held by one.
 final class SteeringConnectionHandler: ChannelInboundHandler {
   typealias InboundIn = ByteBuffer
   typealias OutboundOut = ByteBuffer
@@ -27,6 +32,8 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
   private var authenticated = false
   /// Requests handed to the backend and not yet answered.
   private var inFlight = 0
+  /// Whether a large frame of this connection is on the bulk lane (reading stops meanwhile).
+  private var largeInProgress = false
   private var timer: Scheduled<Void>?
   /// When ``timer`` fires.
   private var timerDeadline = NIODeadline.distantFuture
@@ -59,7 +66,7 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
   }
 
   private func readFrames(context: ChannelHandlerContext) {
-    while !closing, var bytes = buffer {
+    while !closing, !largeInProgress, var bytes = buffer {
       buffer = nil
       if expected == nil {
         guard bytes.readableBytes >= SteeringFrame.headerSize,
@@ -92,14 +99,14 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
   }
 
   private func handle(frame contents: [UInt8], context: ChannelHandlerContext) {
+    if authenticated, contents.count > server.settings.inlineFrameLimit {
+      return handle(large: contents, context: context)
+    }
     let request: SteeringRequest
     do {
       request = try server.open(contents)
     } catch {
-      // The nonce of a well-signed replay is known; echo it.
-      let nonce =
-        (try? SteeringFrame.open(contents, as: SteeringRequest.self, signer: server.signer))?.nonce ?? ""
-      refuse(context: context, reason: "\(error)", inReplyTo: nonce)
+      refuse(context: context, reason: "\(error)", inReplyTo: Self.nonce(of: contents, server: server))
       return
     }
     if !authenticated {
@@ -107,22 +114,63 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
       server.settled(id)
     }
     server.log.debug("steering: \(request.command.name) from \(peer(context))")
-    let channel = context.channel
-    let server = self.server
     inFlight += 1
+    server.answer(request, on: context.channel, large: false, written: answered(context))
+  }
+
+  /// Opens and answers a large frame on the bulk lane, reading nothing
+  /// more from this connection until that is done.
+  private func handle(large contents: [UInt8], context: ChannelHandlerContext) {
+    largeInProgress = true
+    inFlight += 1
+    context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+    let server = self.server
+    let channel = context.channel
+    let loop = context.eventLoop
+    let handler = NIOLoopBound(self, eventLoop: loop)
+    let loopContext = NIOLoopBound(context, eventLoop: loop)
+    let written = answered(context)
+    server.lanes.run(on: .bulk) {
+      do {
+        let request = try server.open(contents)
+        server.log.debug("steering: \(request.command.name) (\(contents.count) bytes) from \(channel.remoteAddress.map { "\($0)" } ?? "a client")")
+        server.answer(request, on: channel, large: true, written: written)
+        loop.execute { handler.value.largeDone(context: loopContext.value) }
+      } catch {
+        let nonce = Self.nonce(of: contents, server: server)
+        loop.execute {
+          handler.value.inFlight -= 1
+          handler.value.largeInProgress = false
+          handler.value.refuse(context: loopContext.value, reason: "\(error)", inReplyTo: nonce)
+        }
+      }
+    }
+  }
+
+  /// The bulk lane is done with this connection's large frame: reading goes on.
+  private func largeDone(context: ChannelHandlerContext) {
+    largeInProgress = false
+    guard !closing else { return }
+    lastByte = .now()
+    context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+    readFrames(context: context)
+  }
+
+  /// The nonce of a frame refused for a reason other than its signature (a
+  /// well-signed replay's), to echo in the refusal; empty when there is none.
+  private static func nonce(of contents: [UInt8], server: SteeringServer) -> String {
+    (try? SteeringFrame.open(contents, as: SteeringRequest.self, signer: server.signer))?.nonce ?? ""
+  }
+
+  /// What the server calls once a reply is written: the reply's end, on the event loop.
+  private func answered(_ context: ChannelHandlerContext) -> @Sendable () -> Void {
     // The write's completion runs on the channel's event loop, where the
     // handler lives.
     let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
     let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-    server.work.async {
-      let reply = server.respond(to: request)
-      var out = channel.allocator.buffer(capacity: reply.count)
-      out.writeBytes(reply)
-      let written = channel.writeAndFlush(out)
-      written.whenComplete { _ in handler.value.answered(context: loopContext.value) }
-      if case .stop = request.command {
-        written.whenComplete { _ in server.backend.stopRequested() }
-      }
+    let loop = context.eventLoop
+    return {
+      loop.execute { handler.value.answered(context: loopContext.value) }
     }
   }
 
@@ -155,7 +203,7 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
   /// Why the connection should be dropped now, if it should.
   private func overdue(now: NIODeadline) -> String? {
     let settings = server.settings
-    if buffer != nil || expected != nil, now - lastByte >= seconds(settings.stallTimeout) {
+    if !largeInProgress, buffer != nil || expected != nil, now - lastByte >= seconds(settings.stallTimeout) {
       return "no bytes for \(settings.stallTimeout) s in the middle of a frame"
     }
     if !authenticated, now - opened >= seconds(settings.handshakeTimeout) {
@@ -173,7 +221,9 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
   private func nextDeadline() -> NIODeadline? {
     let settings = server.settings
     var deadlines: [NIODeadline] = []
-    if buffer != nil || expected != nil { deadlines.append(lastByte + seconds(settings.stallTimeout)) }
+    if !largeInProgress, buffer != nil || expected != nil {
+      deadlines.append(lastByte + seconds(settings.stallTimeout))
+    }
     if !authenticated {
       deadlines.append(opened + seconds(settings.handshakeTimeout))
     } else if inFlight == 0, buffer == nil, expected == nil {

@@ -7,8 +7,11 @@ import NIOPosix
 
 /// The hub's steering endpoint: a TCP listener (SwiftNIO) that reads signed
 /// frames, refuses what is unsigned, wrongly signed, replayed, oversized,
-/// malformed or stalled, and hands each good request to the backend on a
-/// thread of its own, so a waiting request never holds up the event loop.
+/// malformed or stalled, and hands each good request to the backend. The
+/// event loop only moves bytes and opens small frames; answers are computed
+/// on the threads of `SteeringLanes`, a large frame is opened there too,
+/// and a `wait` holds no thread while it waits, so that no client's request
+/// holds up another's, and `stop` is answered at once.
 public final class SteeringServer: Sendable {
   public struct Settings: Sendable {
     /// The address to listen on (127.0.0.1: this machine only; reach it through an SSH tunnel).
@@ -44,14 +47,20 @@ public final class SteeringServer: Sendable {
     public var warningLimit: Int
     /// The interval of ``warningLimit``, in seconds.
     public var warningInterval: Double
+    /// Frames up to this many bytes are opened (signature, then JSON) on the
+    /// event loop, which takes well under a millisecond; a larger one, from
+    /// a connection that has proved the key, is opened and answered on the
+    /// `bulk` lane while its connection is not read.
+    public var inlineFrameLimit: Int
 
     public init(
       host: String = "127.0.0.1", port: Int = 0, frameLimit: Int = SteeringFrame.defaultLimit,
       stallTimeout: Double = 30, replayWindow: Double = 300, warningLimit: Int = 10,
       warningInterval: Double = 60, handshakeTimeout: Double = 10, idleTimeout: Double = 120,
       unauthenticatedFrameLimit: Int = SteeringFrame.unauthenticatedLimit, pendingLimit: Int = 64,
-      pendingPerAddressLimit: Int = 32
+      pendingPerAddressLimit: Int = 32, inlineFrameLimit: Int = 64 << 10
     ) {
+      self.inlineFrameLimit = inlineFrameLimit
       self.handshakeTimeout = handshakeTimeout
       self.idleTimeout = idleTimeout
       self.unauthenticatedFrameLimit = unauthenticatedFrameLimit
@@ -81,7 +90,8 @@ public final class SteeringServer: Sendable {
   /// The connections that have not proved the key yet, and their channels
   /// (to close one when a newer one needs its place).
   private let pending: NIOLockedValueBox<(policy: PendingConnections, channels: [Int: any Channel], next: Int)>
-  let work = DispatchQueue(label: "MPIParallel steering", attributes: .concurrent)
+  /// The threads that compute answers.
+  let lanes = SteeringLanes()
 
   /// What the server has seen, for logs and tests.
   public struct Counters: Sendable, Equatable {
@@ -110,6 +120,7 @@ public final class SteeringServer: Sendable {
 
   /// Starts listening; returns the port bound.
   public func start() throws -> Int {
+    lanes.start()
     let bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 64)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -150,6 +161,7 @@ public final class SteeringServer: Sendable {
     }
     try? channel?.close().wait()
     try? group.syncShutdownGracefully()
+    lanes.stop()
   }
 
   public var counts: Counters { counters.withLockedValue { $0 } }
@@ -199,11 +211,47 @@ public final class SteeringServer: Sendable {
     return request
   }
 
-  /// The backend's answer to a request, as a signed frame.
-  func respond(to request: SteeringRequest) -> [UInt8] {
+  /// Answers `request` on `channel` and calls `written` once the reply is
+  /// out. `stop` is answered here, on the event loop; every other command's
+  /// answer is computed on its lane once the backend has it (a `wait`, when
+  /// the job finishes or the wait times out). A request from a `large`
+  /// frame, which comes here on the bulk lane, has an answer that is ready
+  /// at once computed there too, and one that waited on the work lane.
+  func answer(
+    _ request: SteeringRequest, on channel: any Channel, large: Bool,
+    written: @escaping @Sendable () -> Void
+  ) {
+    let command = request.command
+    let backend = self.backend
+    let send: @Sendable ([UInt8]) -> Void = { reply in
+      var out = channel.allocator.buffer(capacity: reply.count)
+      out.writeBytes(reply)
+      let write = channel.writeAndFlush(out)
+      write.whenComplete { _ in written() }
+      if case .stop = command { write.whenComplete { _ in backend.stopRequested() } }
+    }
+    if case .stop = command {
+      return send(respond(to: request) { try backend.answer(command) })
+    }
+    // While the backend is called from the bulk lane, an answer it hands
+    // over at once (on this thread) is computed right here.
+    let bulkThread = NIOLockedValueBox<pthread_t?>(large ? pthread_self() : nil)
+    let lane = large ? .work : SteeringLanes.lane(of: command)
+    backend.answer(command) { [self] work in
+      if let thread = bulkThread.withLockedValue({ $0 }), pthread_equal(thread, pthread_self()) != 0 {
+        send(respond(to: request, with: work))
+      } else {
+        lanes.run(on: lane) { send(self.respond(to: request, with: work)) }
+      }
+    }
+    bulkThread.withLockedValue { $0 = nil }
+  }
+
+  /// The answer `work` computes, as a signed reply frame to `request`.
+  func respond(to request: SteeringRequest, with work: () throws -> SteeringAnswer) -> [UInt8] {
     let reply: SteeringReply
     do {
-      reply = SteeringReply(inReplyTo: request.nonce, answer: try backend.answer(request.command))
+      reply = SteeringReply(inReplyTo: request.nonce, answer: try work())
     } catch let failure as SteeringFailure {
       reply = SteeringReply(
         inReplyTo: request.nonce, error: .init(kind: failure.kind, message: failure.message))

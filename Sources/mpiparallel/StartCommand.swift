@@ -44,6 +44,28 @@ struct StartCommand: ParsableCommand {
   @Option(help: "The hub's TCP port (0: any free one).")
   var port = 0
 
+  @Option(
+    help: ArgumentHelp(
+      "Seconds a new connection has to send a signed request before the hub drops it (default 10).",
+      valueName: "seconds"))
+  var handshakeTimeout: Double?
+
+  @Option(
+    help: ArgumentHelp(
+      "Seconds a client's connection may sit idle before the hub drops it (default 120).", valueName: "seconds"))
+  var idleTimeout: Double?
+
+  @Option(
+    help: ArgumentHelp(
+      "Connections the hub holds at most before they send a signed request; a new one past it closes the oldest (default 64).",
+      valueName: "n"))
+  var maxUnsigned: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "The same, from one remote address (default 32).", valueName: "n"))
+  var maxUnsignedPerAddress: Int?
+
   @Option(help: "Seconds to wait for the job to serve.")
   var timeout: Double = 60
 
@@ -72,6 +94,16 @@ struct StartCommand: ParsableCommand {
     parsing: .captureForPassthrough,
     help: ArgumentHelp("-- APP [ARGS...]: the program to serve, with its arguments.", valueName: "app"))
   var command: [String] = []
+
+  /// The runtime's flags for the limits given here (the runtime checks their values).
+  var hubLimits: [String] {
+    var flags: [String] = []
+    if let handshakeTimeout { flags += ["--handshake-timeout", String(handshakeTimeout)] }
+    if let idleTimeout { flags += ["--idle-timeout", String(idleTimeout)] }
+    if let maxUnsigned { flags += ["--max-unsigned", String(maxUnsigned)] }
+    if let maxUnsignedPerAddress { flags += ["--max-unsigned-per-address", String(maxUnsignedPerAddress)] }
+    return flags
+  }
 
   /// The program and its arguments, without the `--` in front.
   var program: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
@@ -115,7 +147,7 @@ struct StartCommand: ParsableCommand {
       [mpirunPath] + (oversubscribe ? ["--oversubscribe"] : []) + (noRecovery ? [] : ["--enable-recovery"])
       + mpirunArguments
     argv += ["-np", String(engines + 1), app, "--serve", "--profile", profile, "--serve-port", String(port)]
-    argv += (ip.map { ["--ip", $0] } ?? []) + program.dropFirst()
+    argv += (ip.map { ["--ip", $0] } ?? []) + hubLimits + program.dropFirst()
 
     var environment = ProcessInfo.processInfo.environment
     environment["MPIPARALLEL_HOME"] = ProfileDirectory.base()

@@ -1,4 +1,6 @@
 import Foundation
+import MPIParallelSteering
+import SteeringTestSupport
 import Synchronization
 import XCTest
 
@@ -169,8 +171,10 @@ final class SteeringCLITests: XCTestCase {
     }
     let app = try MPIRun.productPath("mpp-testapp")
     let start = try Self.run(
-      ["start", "-n", "4", "--oversubscribe", "--profile", "four", "--json", "--", app], home: home,
-      timeout: 90)
+      [
+        "start", "-n", "4", "--oversubscribe", "--profile", "four", "--json", "--handshake-timeout", "2",
+        "--idle-timeout", "600", "--", app,
+      ], home: home, timeout: 90)
     XCTAssertEqual(start.status, 0, start.describe())
     let job = try json(start) as? [String: Any] ?? [:]
     let engines = (job["engines"] as? [[String: Any]] ?? []).compactMap { $0["pid"] as? Int }
@@ -188,6 +192,17 @@ final class SteeringCLITests: XCTestCase {
       let pid = try XCTUnwrap(identity["pid"] as? Int)
       XCTAssertEqual(identity["startTime"] as? Int, Self.startTime(of: pid), "\(identity)")
     }
+
+    // The hub's limits given to start reach it: a connection that sends
+    // nothing is dropped after 2 s (--handshake-timeout 2), not 10.
+    let arguments = try String(contentsOfFile: "/proc/\(hub)/cmdline", encoding: .utf8).split(separator: "\0")
+    XCTAssertTrue(arguments.contains("--idle-timeout"), "\(arguments)")
+    let file = try ConnectionFile.read(from: home + "/profile_four/client.json")
+    let idle = try RawSocket(port: file.port)
+    defer { idle.close() }
+    let opened = Date()
+    XCTAssertNotNil(idle.readUntilClosed(timeout: 8), "an idle connection was kept past 8 s")
+    XCTAssertEqual(Date().timeIntervalSince(opened), 2, accuracy: 1.5)
 
     let list = try json(Self.run(["list", "--json"], home: home)) as? [[String: Any]] ?? []
     XCTAssertEqual(list.first?["state"] as? String, "running", "\(list)")

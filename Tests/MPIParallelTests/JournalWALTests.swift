@@ -125,6 +125,43 @@ final class JournalWALTests: JournalTestCase {
     try assertIncomplete(header, mentions: ["damaged", "checksum"])
   }
 
+  /// A run long enough that its log reaches the checkpoint size (here 64
+  /// pages) has its log copied into the main file while it runs. Killed
+  /// later, the main file copied alone lacks the records written after
+  /// that copy: it is refused, as for a log lost before any copy; with its
+  /// log it resumes with every record.
+  func testALogCopiedForItsSizeDuringARunAndThenLostIsRefused() throws {
+    let journal = try Journal(path: path(), policy: never, checkpointPages: 64)
+    let run = try journal.beginRun()
+    func size() throws -> Int { (try files.attributesOfItem(atPath: path())[.size] as? Int) ?? 0 }
+    let opened = try size()
+    var id = 0
+    func write(_ count: Int) throws {
+      for _ in 0..<count {
+        id += 1
+        journal.append(record(id, run: run, result: [UInt8](repeating: UInt8(id & 0xff), count: 200)))
+        if id % 100 == 0 { try journal.flush() }
+      }
+      try journal.flush()
+    }
+    // Until the log has been copied for its size: the main file grows.
+    while try size() <= opened, id < 20_000 { try write(100) }
+    XCTAssertGreaterThan(try size(), opened, "the log was not copied for its size")
+    // Then more records, in the log only.
+    try write(300)
+    let alone = try copyPath("alone.sqlite")
+    let whole = try copyPath("whole.sqlite")
+    try copy(path(), to: alone)
+    try copy(path(), to: whole)
+    try copy(path() + "-wal", to: whole + "-wal")
+    try journal.close()
+
+    try assertIncomplete(alone, mentions: ["write-ahead log", alone + "-wal", "missing", "run 1"])
+    let resumed = try Journal(path: whole)
+    XCTAssertEqual(try resumed.records().count, id)
+    try resumed.close()
+  }
+
   /// A bad last frame is a write a kill cut short (its transaction never
   /// committed): the journal opens with what was committed before it.
   func testATornLastFrameIsAKillNotDamage() throws {

@@ -48,6 +48,32 @@ public struct RawSocket {
 
   public func close() { Glibc.close(fd) }
 
+  /// A socket connecting to 127.0.0.1:`port`, not waiting for the
+  /// connection to complete (nor to be accepted); nil when no socket can be made.
+  public static func connectWithoutWaiting(port: Int) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    return fd
+  }
+
+  /// Whether the peer has closed `fd` (data waiting counts as open).
+  public static func isClosed(_ fd: Int32) -> Bool {
+    var byte: UInt8 = 0
+    let received = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+    if received == 0 { return true }
+    return received < 0 && errno != EAGAIN && errno != EWOULDBLOCK
+  }
+
   private static func holdsFrame(_ bytes: [UInt8]) -> Bool {
     bytes.count >= 4 && bytes.count >= 4 + bytes.prefix(4).reduce(0) { $0 << 8 | Int($1) }
   }

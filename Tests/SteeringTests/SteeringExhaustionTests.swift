@@ -164,31 +164,9 @@ final class SteeringExhaustionTests: XCTestCase {
 
   // MARK: Sockets and memory
 
-  /// Whether the peer has closed `fd` (data waiting counts as open).
-  private func isClosed(_ fd: Int32) -> Bool {
-    var byte: UInt8 = 0
-    let received = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-    if received == 0 { return true }
-    return received < 0 && errno != EAGAIN && errno != EWOULDBLOCK
-  }
+  private func isClosed(_ fd: Int32) -> Bool { RawSocket.isClosed(fd) }
 
-  /// A socket connecting to 127.0.0.1:`port`, not waiting for the connection
-  /// to complete; nil when no socket can be made.
-  private func connectWithoutWaiting(port: Int) -> Int32? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
-    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    return fd
-  }
+  private func connectWithoutWaiting(port: Int) -> Int32? { RawSocket.connectWithoutWaiting(port: port) }
 
   /// Sends `bytes` `times` times, never blocking past `deadline`; stops at
   /// the first error (the hub closed the connection).

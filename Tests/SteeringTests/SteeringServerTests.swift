@@ -141,6 +141,43 @@ final class SteeringServerTests: XCTestCase {
     XCTAssertEqual(try Client(connectionFile: try connectionFile()).functions().count, 1)
   }
 
+  /// A frame past the inline limit is checked and answered off the event
+  /// loop: a bad one is refused as any other, a good one answered, and the
+  /// connection is read again after it.
+  func testALargeFrameIsCheckedOffTheEventLoopAndItsConnectionReadAfter() throws {
+    let large = try SteeringServer(
+      settings: .init(port: 0, frameLimit: 1 << 20, inlineFrameLimit: 1024), key: key, backend: backend,
+      log: Logger(label: "test"))
+    defer { large.stop() }
+    let port = try large.start()
+    let signer = try MessageSigner(hexKey: key)
+    func reply(_ socket: RawSocket) throws -> SteeringReply {
+      let frame = try XCTUnwrap(socket.readFrame(timeout: 10), "no reply")
+      return try SteeringFrame.open(Array(frame.dropFirst(4)), as: SteeringReply.self, signer: signer)
+    }
+    let apply = SteeringCommand.apply(
+      function: "big", arguments: [.string(String(repeating: "x", count: 8192))], targets: nil)
+
+    let bad = try RawSocket(port: port)
+    defer { bad.close() }
+    bad.send(try signedFrame(.hello))
+    XCTAssertNotNil(try reply(bad).answer)
+    var tampered = try signedFrame(apply)
+    tampered[tampered.count - 100] ^= 0x01
+    bad.send(tampered)
+    XCTAssertTrue(try refusal(bad.readUntilClosed(timeout: 5)).contains("bad signature"))
+
+    let good = try RawSocket(port: port)
+    defer { good.close() }
+    good.send(try signedFrame(.hello))
+    XCTAssertNotNil(try reply(good).answer)
+    // The large request and a small one behind it, sent together.
+    good.send(try signedFrame(apply) + signedFrame(.functions))
+    XCTAssertEqual(try reply(good).error?.kind, "unknownFunction")
+    guard case .functions? = try reply(good).answer else { return XCTFail("functions was not answered") }
+    XCTAssertEqual(backend.commands, ["hello", "hello", "apply", "functions"])
+  }
+
   func testAClientThatStallsOrVanishesMidFrameIsDroppedAndOthersAreServed() throws {
     let frame = try signedFrame(.functions)
     let staller = try RawSocket(port: port)

@@ -17,6 +17,10 @@ extension Configuration {
     case stallTimeout = "stall-timeout"
     case engineTimeout = "engine-timeout"
     case replaceLost = "replace-lost"
+    case handshakeTimeout = "handshake-timeout"
+    case idleTimeout = "idle-timeout"
+    case maxUnsigned = "max-unsigned"
+    case maxUnsignedPerAddress = "max-unsigned-per-address"
 
     /// The command-line flag, for example `--log-level`.
     public var flag: String { "--" + rawValue }
@@ -195,6 +199,8 @@ extension Configuration {
       engineTimeout = seconds
     case .replaceLost:
       replaceLostEngines = try Self.switchValue(value, of: key, source: source)
+    case .handshakeTimeout, .idleTimeout, .maxUnsigned, .maxUnsignedPerAddress:
+      _ = try steeringLimits.set(key, value, source: source)
     }
   }
 

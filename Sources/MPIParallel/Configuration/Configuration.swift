@@ -11,13 +11,15 @@ import Logging
 /// 2. **Environment**: `MPIPARALLEL_SCHEME`, `MPIPARALLEL_HWM`, `MPIPARALLEL_BACKOFF`,
 ///    `MPIPARALLEL_JOURNAL`, `MPIPARALLEL_PROFILE`, `MPIPARALLEL_LOG_LEVEL`,
 ///    `MPIPARALLEL_SERVE`, `MPIPARALLEL_SERVE_PORT`, `MPIPARALLEL_IP`, `MPIPARALLEL_FRAME_LIMIT`,
-///    `MPIPARALLEL_STALL_TIMEOUT`, `MPIPARALLEL_ENGINE_TIMEOUT`, `MPIPARALLEL_REPLACE_LOST`
-///    (an empty value counts as unset);
+///    `MPIPARALLEL_STALL_TIMEOUT`, `MPIPARALLEL_ENGINE_TIMEOUT`, `MPIPARALLEL_REPLACE_LOST`,
+///    `MPIPARALLEL_HANDSHAKE_TIMEOUT`, `MPIPARALLEL_IDLE_TIMEOUT`, `MPIPARALLEL_MAX_UNSIGNED`,
+///    `MPIPARALLEL_MAX_UNSIGNED_PER_ADDRESS` (an empty value counts as unset);
 ///    each engine also reads `MPIPARALLEL_CAPABILITIES` (see `capabilities`).
 /// 3. **Command line**: `--scheme NAME`, `--hwm N`, `--backoff SPEC`, `--journal FILE`,
 ///    `--profile NAME`, `--log-level LEVEL`, `--serve`, `--serve-port N`, `--ip ADDR`,
-///    `--frame-limit BYTES`, `--stall-timeout SECONDS`, `--engine-timeout SECONDS`, `--replace-lost` (also as
-///    `--flag=VALUE`) among the program's arguments. The runtime takes its own
+///    `--frame-limit BYTES`, `--stall-timeout SECONDS`, `--engine-timeout SECONDS`, `--replace-lost`,
+///    `--handshake-timeout SECONDS`, `--idle-timeout SECONDS`, `--max-unsigned N`,
+///    `--max-unsigned-per-address N` (also as `--flag=VALUE`) among the program's arguments. The runtime takes its own
 ///    flags and leaves the rest to the program (`Cluster.arguments`); a `--` ends
 ///    the runtime's flags.
 ///
@@ -84,6 +86,9 @@ public struct Configuration: Sendable, Equatable {
   /// (`--replace-lost`, `MPIPARALLEL_REPLACE_LOST=1`). The launcher needs room
   /// for it, as for `Client.addEngines`.
   public var replaceLostEngines = false
+
+  /// The steering hub's limits on connections and their timeouts.
+  public var steeringLimits = SteeringLimits()
 
   /// The liveness channel's timings (see `engineTimeout`).
   var livenessSettings: LivenessSettings {
@@ -152,6 +157,7 @@ public struct Configuration: Sendable, Equatable {
         setting: "stall-timeout", value: String(stallTimeout), source: source,
         expected: "a positive number of seconds")
     }
+    try steeringLimits.validate(source: source)
   }
 }
 

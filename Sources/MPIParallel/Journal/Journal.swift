@@ -38,12 +38,14 @@ public final class Journal: Sendable {
     try self.init(path: path, policy: JournalWriter.MovePolicy())
   }
 
-  /// Opens FILE (as `init(path:)`) with the writer moving staged records by `policy`.
-  init(path: String, policy: JournalWriter.MovePolicy) throws {
+  /// Opens FILE (as `init(path:)`) with the writer moving staged records by
+  /// `policy`, and the log copied into the file once it holds `checkpointPages`.
+  init(path: String, policy: JournalWriter.MovePolicy, checkpointPages: Int = Journal.checkpointPages) throws {
     self.path = path
     try JournalSchema.inspect(path: path)
     var configuration = GRDB.Configuration()
     configuration.busyMode = .timeout(10)
+    let length = JournalWAL.LogLength()
     configuration.prepareDatabase { db in
       // WAL with synchronous NORMAL: a commit survives the process being
       // killed (what batch systems do); only a power loss can undo the last one.
@@ -54,9 +56,10 @@ public final class Journal: Sendable {
       // writes go on without stalling the writer or the kernel's disk work
       // competing with the hub for the cores (measured: the journaled farm
       // ran at a median 455k tasks/s with SQLite's default, 591k without
-      // checkpoints, four runs each alternating).
-      try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.checkpointPages)")
-      try db.execute(sql: "PRAGMA journal_size_limit = \(Self.checkpointPages * 4096)")
+      // checkpoints, four runs each alternating). The journal makes them
+      // itself, with the guard armed (see `JournalWAL`); SQLite's own is off.
+      try db.execute(sql: "PRAGMA journal_size_limit = \(checkpointPages * 4096)")
+      JournalWAL.count(db, into: length)
     }
     let pool: DatabasePool
     do {
@@ -72,18 +75,25 @@ public final class Journal: Sendable {
     self.pool = pool
     self.writer = JournalWriter(
       path: path, policy: policy,
-      write: { batch in try Self.immediate(pool) { db in try JournalStaging.stage(batch, into: db) } },
+      write: { batch in
+        try Self.immediate(pool) { db in try JournalStaging.stage(batch, into: db) }
+        try JournalWAL.checkpointIfLong(pool, length: length, pages: checkpointPages)
+      },
       move: {
         let moved = try Self.immediate(pool) { db in try JournalStaging.move(db, through: .max, path: path) }
         // Everything is moved: a good time for the checkpoint the writes put off.
-        if moved == 0 { try pool.writeWithoutTransaction { db in try JournalWAL.checkpoint(db) } }
+        if moved == 0 {
+          try JournalWAL.checkpoint(pool)
+        } else {
+          try JournalWAL.checkpointIfLong(pool, length: length, pages: checkpointPages)
+        }
         return moved
       })
     // Records a killed run left staged, then a checkpoint, so that the main
     // file holds the format and the armed guard (see `JournalWAL`).
     do {
       try moveStaged()
-      try database { try pool.writeWithoutTransaction { db in try JournalWAL.checkpoint(db) } }
+      try database { try JournalWAL.checkpoint(pool) }
     } catch {
       try? writer.stop()
       throw error
@@ -153,7 +163,7 @@ public final class Journal: Sendable {
       }
     }
     // The new run in the main file, the guard armed there for its records.
-    try database { try pool.writeWithoutTransaction { db in try JournalWAL.checkpoint(db) } }
+    try database { try JournalWAL.checkpoint(pool) }
     if markers != nil {
       do {
         try FileManager.default.removeItem(atPath: crashMarkerPath)

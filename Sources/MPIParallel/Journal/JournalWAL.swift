@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import GRDBSQLite
+import Synchronization
 
 /// The journal's write-ahead log (`FILE-wal`, SQLite's WAL mode): keeping
 /// the main file from silently losing the records that only the log holds.
@@ -11,10 +13,17 @@ import GRDB
 /// older state without a word. Two guards catch that:
 ///
 /// - The `wal_guard` row. Each checkpoint the journal makes sets it to 1
-///   just before copying, so the main file reads 1, then sets it to 0 in the
-///   log. A main file that reads 1 with no log beside it lost records; one
-///   that reads 0 was checkpointed since (by the journal, by SQLite closing
-///   the last connection, by a plain `sqlite3` reader), so nothing is lost.
+///   just before copying, so the main file reads 1, then, once every frame
+///   is copied, sets it to 0 in the log. A main file that reads 1 with no
+///   log beside it lost records; one that reads 0 was checkpointed since
+///   (by SQLite closing the last connection, by a plain `sqlite3` reader),
+///   so nothing is lost. SQLite's own checkpoint when the log passes a size
+///   would copy a 0 into the main file while later commits stay in the log:
+///   the journal turns it off (its connections count the log's frames
+///   through SQLite's WAL hook instead, see ``LogLength``) and makes that
+///   checkpoint itself (``checkpointIfLong(_:length:pages:)``), guard
+///   first. Its checkpoints wait for the journal's readers to finish (a
+///   pool barrier), so that they copy the whole log.
 /// - The log's own checksums. SQLite stops reading a log at its first bad
 ///   frame and takes what follows as never written; a bad frame followed by
 ///   frames of the same log means those frames were committed and are now
@@ -33,14 +42,45 @@ enum JournalWAL {
   static let headerSize = 32
   static let frameHeaderSize = 24
 
-  /// Checkpoints what the log holds into the main file with the guard
-  /// armed there, then disarms it in the log (the caller holds no
-  /// transaction). A passive checkpoint: it waits for no reader, and what
-  /// a reader still needs stays in the log, guarded.
-  static func checkpoint(_ db: Database) throws {
-    try db.execute(sql: "UPDATE wal_guard SET pending = 1")
-    _ = try db.checkpoint(.passive)
-    try db.execute(sql: "UPDATE wal_guard SET pending = 0")
+  /// The number of frames in a journal's log after its last commit, as
+  /// SQLite's WAL hook reports it on the journal's connections.
+  final class LogLength: Sendable {
+    let frames = Atomic<Int>(0)
+  }
+
+  /// Counts the frames of `db`'s log into `length` after each commit.
+  /// SQLite's WAL hook takes the place of its automatic checkpoint, which
+  /// is off on this connection from now on. `length` must outlive the
+  /// connection (the pool's `prepareDatabase` closure holds it).
+  static func count(_ db: Database, into length: LogLength) {
+    sqlite3_wal_hook(
+      db.sqliteConnection,
+      { context, _, _, frames in
+        guard let context else { return SQLITE_OK }
+        Unmanaged<LogLength>.fromOpaque(context).takeUnretainedValue().frames.store(
+          Int(frames), ordering: .relaxed)
+        return SQLITE_OK
+      }, Unmanaged.passUnretained(length).toOpaque())
+  }
+
+  /// Checkpoints the log when it holds `pages` frames or more (after a
+  /// write; the journal's own take on SQLite's automatic checkpoint).
+  static func checkpointIfLong(_ pool: DatabasePool, length: LogLength, pages: Int) throws {
+    guard length.frames.load(ordering: .relaxed) >= pages else { return }
+    try checkpoint(pool)
+  }
+
+  /// Checkpoints what the log holds into the main file with the guard armed
+  /// there, then, when every frame was copied, disarms it in the log.
+  /// Waits for the pool's readers to finish and keeps new ones out
+  /// meanwhile, so that the copy is whole; a reader in another process can
+  /// still hold it back, and then the guard stays armed.
+  static func checkpoint(_ pool: DatabasePool) throws {
+    try pool.barrierWriteWithoutTransaction { db in
+      try db.execute(sql: "UPDATE wal_guard SET pending = 1")
+      let (frames, copied) = try db.checkpoint(.passive)
+      if copied >= frames { try db.execute(sql: "UPDATE wal_guard SET pending = 0") }
+    }
   }
 
   /// After the journal's own connections closed: copies the log into the

@@ -18,7 +18,10 @@ final class SteeringEndpoint: Sendable {
     server = try SteeringServer(
       settings: SteeringServer.Settings(
         host: configuration.serveIP, port: configuration.servePort, frameLimit: configuration.frameLimit,
-        stallTimeout: configuration.stallTimeout),
+        stallTimeout: configuration.stallTimeout, handshakeTimeout: configuration.steeringLimits.handshakeTimeout,
+        idleTimeout: configuration.steeringLimits.idleTimeout,
+        pendingLimit: configuration.steeringLimits.maxUnsigned,
+        pendingPerAddressLimit: configuration.steeringLimits.maxUnsignedPerAddress),
       key: key, backend: service, log: RuntimeLog.steering)
     port = try server.start()
     // A client on this machine reaches a listener on every interface through loopback.

@@ -10,8 +10,8 @@ import Synchronization
 /// back for its results.
 final class SteeringService: SteeringBackend, Sendable {
   /// A submission's results: one or more parts (a scatter has one per engine).
-  struct Job {
-    enum Kind {
+  struct Job: Sendable {
+    enum Kind: Sendable {
       /// Items are the functions' results.
       case values
       /// Items are JSON text from `_mpp.getJSON`, parsed here.
@@ -36,6 +36,8 @@ final class SteeringService: SteeringBackend, Sendable {
   /// Held while a `retire` is checked and made, so that two clients cannot
   /// each leave the other's last engine.
   private let retirements = Mutex(())
+  /// Waits and arrivals parked until their job moves or their time is up.
+  let waits = SteeringWaits()
   private let stopped = ConditionLock()
   /// Set under `stopped` (a waiter that looks under it cannot miss the broadcast).
   private let stopRequestedFlag = Atomic<Bool>(false)
@@ -67,6 +69,42 @@ final class SteeringService: SteeringBackend, Sendable {
 
   // MARK: Answers
 
+  /// A `wait` or `arrivals` whose condition does not hold yet is parked
+  /// (see ``SteeringWaits``): its reply is handed over when a slot's
+  /// completion makes it hold, or when its timeout passes. The checks of its
+  /// numbers and its job come first, at once. Any other command is answered
+  /// at once.
+  func answer(
+    _ command: SteeringCommand,
+    reply: @escaping @Sendable (_ work: @escaping @Sendable () throws -> SteeringAnswer) -> Void
+  ) {
+    do {
+      switch command {
+      case .wait(let id, let timeout, let items):
+        try SteeringRequestCheck.id(id, of: "job", in: "wait")
+        let seconds = try SteeringRequestCheck.timeout(timeout, longest: Self.longestWait, in: "wait")
+        let job = try job(id)
+        let states = job.parts.map(\.state)
+        waits.park(on: states, timeout: seconds, isDone: { states.allSatisfy(\.isReady) }) {
+          reply { .job(self.status(of: job, id: id, items: items)) }
+        }
+      case .arrivals(let id, let after, let timeout):
+        try SteeringRequestCheck.id(id, of: "job", in: "arrivals")
+        let seconds = try SteeringRequestCheck.timeout(timeout, longest: Self.longestWait, in: "arrivals")
+        let (job, state) = try arrivalsPart(of: id, after: after)
+        waits.park(on: [state], timeout: seconds, isDone: { state.completedCount > after || state.isReady }) {
+          reply { .arrivals(self.arrivals(of: job, id: id, after: after)) }
+        }
+      default:
+        reply { try self.answer(command) }
+      }
+    } catch {
+      reply { throw error }
+    }
+  }
+
+  /// Answers `command` at once; a `wait` or `arrivals` reports where its job
+  /// stands now (``answer(_:reply:)`` is what waits).
   func answer(_ command: SteeringCommand) throws -> SteeringAnswer {
     switch command {
     case .hello:
@@ -101,14 +139,15 @@ final class SteeringService: SteeringBackend, Sendable {
       return .submitted(register(Job(parts: [part], kind: .jsonText, function: "pull(\(name))")))
     case .scatter(let name, let values, let targets):
       return .submitted(try scatter(name, values: values, targets: targets))
-    case .wait(let job, let timeout, let items):
-      try SteeringRequestCheck.id(job, of: "job", in: "wait")
-      let seconds = try SteeringRequestCheck.timeout(timeout, longest: Self.longestWait, in: "wait")
-      return .job(try wait(job: job, timeout: seconds, items: items))
-    case .arrivals(let job, let after, let timeout):
-      try SteeringRequestCheck.id(job, of: "job", in: "arrivals")
-      let seconds = try SteeringRequestCheck.timeout(timeout, longest: Self.longestWait, in: "arrivals")
-      return .arrivals(try arrivals(job: job, after: after, timeout: seconds))
+    case .wait(let id, let timeout, let items):
+      try SteeringRequestCheck.id(id, of: "job", in: "wait")
+      _ = try SteeringRequestCheck.timeout(timeout, longest: Self.longestWait, in: "wait")
+      return .job(status(of: try job(id), id: id, items: items))
+    case .arrivals(let id, let after, let timeout):
+      try SteeringRequestCheck.id(id, of: "job", in: "arrivals")
+      _ = try SteeringRequestCheck.timeout(timeout, longest: Self.longestWait, in: "arrivals")
+      let (job, _) = try arrivalsPart(of: id, after: after)
+      return .arrivals(arrivals(of: job, id: id, after: after))
     case .status:
       let status = try client.queueStatus()
       return .status(
@@ -333,15 +372,9 @@ final class SteeringService: SteeringBackend, Sendable {
     return job
   }
 
-  /// A job's progress, waiting up to `timeout` seconds (checked and capped by the caller).
-  private func wait(job id: Int, timeout: Double, items: Bool) throws -> JobStatus {
-    let job = try job(id)
-    let deadline = MonotonicClock.now() + timeout
-    var ready = true
-    // The state's own wait: no progress bar on the hub's terminal.
-    for part in job.parts where !part.state.wait(until: deadline, for: { $0.pending == 0 }) {
-      ready = false
-    }
+  /// A job's progress as it stands, with its items when asked and it is finished.
+  private func status(of job: Job, id: Int, items: Bool) -> JobStatus {
+    let ready = job.parts.allSatisfy(\.isReady)
     let done = job.parts.reduce(0) { $0 + $1.state.completedCount }
     let total = job.parts.reduce(0) { $0 + $1.state.slotCount }
     guard ready && items else {
@@ -351,18 +384,21 @@ final class SteeringService: SteeringBackend, Sendable {
     return JobStatus(job: id, ready: true, done: done, total: total, items: outcomes, engines: engines)
   }
 
-  /// The items of the tasks that finished after the first `after`, in the
-  /// order they finished (waiting up to `timeout` seconds, checked and capped
-  /// by the caller, for one).
-  private func arrivals(job id: Int, after: Int, timeout: Double) throws -> Arrivals {
+  /// The job `id` and its one result, for an `arrivals` that has seen `after` of its tasks.
+  private func arrivalsPart(of id: Int, after: Int) throws -> (Job, ResultState) {
     let job = try job(id)
     guard job.parts.count == 1, let part = job.parts.first else {
       throw SteeringFailure("badRequest", "job \(id) (\(job.function)) has several parts; wait for it whole")
     }
+    try SteeringRequestCheck.seen(after, total: part.state.slotCount, job: id, in: "arrivals")
+    return (job, part.state)
+  }
+
+  /// The items of the tasks of `job` (one result) that finished after the
+  /// first `after`, in the order they finished.
+  private func arrivals(of job: Job, id: Int, after: Int) -> Arrivals {
+    let part = job.parts[0]
     let state = part.state
-    try SteeringRequestCheck.seen(after, total: state.slotCount, job: id, in: "arrivals")
-    let deadline = MonotonicClock.now() + timeout
-    _ = state.wait(until: deadline) { $0.arrived > after || $0.pending == 0 }
     let order = state.arrivalOrder()
     var items: [Arrivals.Item] = []
     for slotIndex in order.dropFirst(after) {
