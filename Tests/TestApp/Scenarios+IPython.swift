@@ -241,6 +241,17 @@ extension Scenarios {
     } catch ParallelError.unmetDependency(_, let reason) {
       checks.check("UnmetDependency: no engine", reason.contains("declined"), reason)
     }
+    // And without flags: the engine sends the request back with its refusal.
+    checks.equal("UnmetDependency: moved without flags", try lview.apply(onlyOn, 1).get(timeout: .seconds(30)), 1)
+    checks.equal(
+      "UnmetDependency: a map's tasks moved without flags",
+      try lview.map(onlyOn, Array(repeating: 3, count: 6)).get(timeout: .seconds(30)), Array(repeating: 3, count: 6))
+    do {
+      _ = try lview.apply(onlyOn, 99).get(timeout: .seconds(30))
+      checks.check("UnmetDependency: no engine, without flags", false, "no error")
+    } catch ParallelError.unmetDependency(_, let reason) {
+      checks.check("UnmetDependency: no engine, without flags", reason.contains("declined"), reason)
+    }
     do {
       _ = try client[0].apply(onlyOn, 2).get(timeout: .seconds(30))
       checks.check("UnmetDependency: direct call fails", false, "no error")

@@ -421,7 +421,11 @@ final class Engine {
       try reply(writer.bytes, from: start)
     } catch {
       writer.truncate(to: start)
-      try? fail(taskID: taskID, started: started, function: function, error: error)
+      // A task that declines this engine sends its request back: the hub
+      // need not have kept it to send it elsewhere.
+      try? fail(
+        taskID: taskID, started: started, function: function, error: error,
+        request: error is UnmetDependency ? reader.bytes : nil)
     }
   }
 
@@ -504,12 +508,12 @@ final class Engine {
   /// Sends an error reply naming the error's type and message; a task that
   /// threw `UnmetDependency` declines to run here (the hub may try another
   /// engine), as a functional dependency that does not hold.
-  func fail(taskID: Int, started: Double, function: String, error: Error) throws {
+  func fail(taskID: Int, started: Double, function: String, error: Error, request: [UInt8]? = nil) throws {
     try reply(
       EngineReply.failure(
         taskID: taskID, started: started, completed: MonotonicClock.wallNow(),
         errorType: Self.typeName(of: error), message: String(describing: error), function: function,
-        status: error is UnmetDependency ? EngineReply.unmetStatus : 1))
+        status: error is UnmetDependency ? EngineReply.unmetStatus : 1, request: request))
   }
 
   static func typeName(of error: Error) -> String {

@@ -4,10 +4,10 @@
 /// an engine it has not tried. When every engine it may run on has declined
 /// it, it fails with `ParallelError.unmetDependency`.
 ///
-/// The hub keeps a task's request to send it again only when the task
-/// carries flags (any `TaskFlags` other than the default, as
-/// `TaskFlags(dependencyTimeout: .seconds(60))`); a task without flags, or a
-/// direct call, fails with a `RemoteError` of type `UnmetDependency`.
+/// The engine sends the task's request back with its refusal, so a task
+/// with or without flags can move; a map's chunk moves whole. A direct call
+/// (on a `DirectView` or `client[i]`) has nowhere else to go: it fails with a
+/// `RemoteError` of type `UnmetDependency`.
 ///
 /// ```swift
 /// let onScratch = RemoteFunction("onScratch") { (path: String) -> Int in

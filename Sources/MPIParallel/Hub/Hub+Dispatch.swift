@@ -246,6 +246,10 @@ extension Hub {
       loop.pointee.answered.append(job)
       return
     }
+    if header.unmet, job.sharedFlags == nil, job.loadBalanced, queueDeclined(job, reply: bytes) {
+      if let next { markRunning(next, on: engine) }
+      return
+    }
     if job.sharedFlags != nil {
       completedSinceReview = true
       // Its run is over: its run timeout no longer applies (a retry counts its own).

@@ -115,6 +115,27 @@ extension Hub {
     return true
   }
 
+  /// A load-balanced task without flags that threw `UnmetDependency`: it goes
+  /// back to the queue, from the request its engine sent back, as a task with
+  /// default flags that only engines it has not tried may take (and fails
+  /// with `ParallelError.unmetDependency` once every engine declined it).
+  /// False when the reply carries no request (the task then fails as it is).
+  func queueDeclined(_ job: Job, reply: [UInt8]) -> Bool {
+    guard let request = EngineReply.declinedRequest(of: reply) else { return false }
+    let retry = Job(
+      taskID: job.taskID, message: request, result: job.result, slot: job.slot, targets: job.targets, engine: -1,
+      loadBalanced: true, flags: SharedFlags(TaskFlags()), queuedAt: MonotonicClock.now())
+    retry.tried = [job.engine]
+    retry.declined = true
+    retry.journalKey = job.journalKey
+    if logsDecisions {
+      RuntimeLog.hub.debug("task \(job.taskID) declined by engine \(job.engine); trying another engine")
+    }
+    table.markQueued(job.taskID)
+    queue.pushFront(retry)
+    return true
+  }
+
   /// Sends blocked tasks whose dependencies moved back to the queue, and fails
   /// those past their dependency timeout. Runs after completions, and every
   /// few milliseconds for the timeouts.

@@ -77,9 +77,9 @@ struct EngineReply {
   /// A whole error reply.
   static func failure(
     taskID: Int, started: Double, completed: Double, errorType: String, message: String, function: String,
-    status: UInt8 = 1
+    status: UInt8 = 1, request: [UInt8]? = nil
   ) -> [UInt8] {
-    var writer = WireWriter(reservingCapacity: 128)
+    var writer = WireWriter(reservingCapacity: 128 + (request?.count ?? 0))
     writer.write(UInt64(taskID))
     writer.write(status)
     writer.write(started)
@@ -87,7 +87,18 @@ struct EngineReply {
     writer.write(errorType)
     writer.write(message)
     writer.write(function)
+    if let request { writer.writeBlob(request) }
     return writer.bytes
+  }
+
+  /// The request a declining engine sent back after the error fields (see
+  /// `Engine.fail`); nil when there is none.
+  static func declinedRequest(of bytes: [UInt8]) -> [UInt8]? {
+    var reader = WireReader(bytes)
+    guard (try? reader.skip(headerSize)) != nil else { return nil }
+    for _ in 0..<3 { guard (try? reader.readString()) != nil else { return nil } }
+    guard !reader.isAtEnd, let request = try? reader.readBlob(), !request.isEmpty else { return nil }
+    return request
   }
 
   /// The reply for a task dropped unstarted: no start time.
