@@ -44,6 +44,7 @@ final class BatchTemplateTests: XCTestCase {
     // A fake srun: says how it was called, then runs the job with mpirun.
     let srun = """
       #!/bin/bash
+      if [ "$1" = --mpi=list ]; then echo "MPI plugin types are... none"; exit 0; fi
       echo "FAKE SRUN $*"
       args=()
       for a in "$@"; do
@@ -180,10 +181,23 @@ final class BatchTemplateTests: XCTestCase {
   }
 
   /// PATH without any directory holding an `srun`, and with mpirun's.
+  /// PATH with no `srun` on it: a folder that holds srun (as /usr/bin does
+  /// where Slurm is installed) is replaced by a folder of links to
+  /// everything else in it.
   static func pathWithoutSrun() -> String {
     let path = MPIRun.mergedEnvironment([:])["PATH"] ?? "/usr/bin:/bin"
-    return path.split(separator: ":").map(String.init).filter {
-      !FileManager.default.isExecutableFile(atPath: $0 + "/srun")
+    let shadows = NSTemporaryDirectory() + "mpiparallel-no-srun-\(getpid())"
+    let manager = FileManager.default
+    return path.split(separator: ":").map(String.init).map { directory in
+      guard manager.isExecutableFile(atPath: directory + "/srun") else { return directory }
+      let shadow = shadows + directory
+      if !manager.fileExists(atPath: shadow) {
+        try? manager.createDirectory(atPath: shadow, withIntermediateDirectories: true)
+        for name in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] where name != "srun" {
+          try? manager.createSymbolicLink(atPath: shadow + "/" + name, withDestinationPath: directory + "/" + name)
+        }
+      }
+      return shadow
     }.joined(separator: ":")
   }
 
