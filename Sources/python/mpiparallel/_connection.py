@@ -22,10 +22,13 @@ class Connection:
         self.frame_limit = frame_limit
         self.signer = _wire.Signer(key)
         self._lock = threading.Lock()
+        self._closed = False
         self._sock = self._connect()
 
     def close(self):
+        """Closes the connection for good: later requests raise ConnectionLost."""
         with self._lock:
+            self._closed = True
             self._drop()
 
     def _drop(self):
@@ -61,6 +64,8 @@ class Connection:
 
         `message` replaces the whole request (tests use it to send what a client should not)."""
         with self._lock:
+            if self._closed:
+                raise ConnectionLost("the client is closed", self.address)
             if self._sock is not None and self._closed_by_peer():
                 self._drop()
             fresh = self._sock is None

@@ -151,6 +151,8 @@ class DirectView(View):
             raise TypeError(f"push takes a dict of names and values, not {type(ns).__name__}")
         submissions = []
         for key, value in ns.items():
+            if not isinstance(key, str):
+                raise TypeError(f"push: names are str, not {type(key).__name__} {key!r}")
             command = {"name": key, "value": value}
             listed = self._target_list(targets)
             if listed is not None:
