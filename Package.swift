@@ -45,7 +45,8 @@ let package = Package(
         "MPIParallel", "MPIParallelSteering",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .executableTarget(name: "mpiparallel-bench", dependencies: ["MPIParallel", "MPI"]),
+    .executableTarget(
+      name: "mpiparallel-bench", dependencies: ["MPIParallel", "MPI", "MPIParallelSteering"]),
     .executableTarget(
       name: "mpp-testapp", dependencies: ["MPIParallel", "MPI"], path: "Tests/TestApp"),
     .executableTarget(

@@ -129,6 +129,16 @@ public final class AsyncMapResult<Element: Decodable & Sendable>: Sendable {
     if failures.count == 1 { throw SteeringError.remote(failures[0]) }
     if failures.count > 1 { throw SteeringError.composite(failures) }
     if transform == .flatten {
+      // Numeric arrays join as raw bytes and become one Swift array at once.
+      let arrays = values.compactMap { value -> NumericArray? in
+        if case .numbers(let numbers) = value { return numbers }
+        return nil
+      }
+      if arrays.count == values.count, let joined = NumericArray.joined(arrays),
+        let elements = joined.decode(as: [Element].self)
+      {
+        return elements
+      }
       values = try values.flatMap { value -> [JSONValue] in
         guard let elements = value.arrayValue else {
           throw SteeringError.wrongType(

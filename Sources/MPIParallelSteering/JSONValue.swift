@@ -2,6 +2,10 @@ import Foundation
 
 /// A JSON value: what steering messages carry as arguments, results and
 /// namespace values, so that a client needs none of the job's Swift types.
+/// A numeric array (`[Double]`, `[Int]`, ...) is kept as raw bytes
+/// (``numbers(_:)``): a steering message carries it beside its JSON, and
+/// anywhere else (``description``, the `mpiparallel` tool's output) it is a
+/// JSON array of numbers, equal to the ``array(_:)`` of those numbers.
 public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
   case null
   case bool(Bool)
@@ -10,10 +14,16 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
   case string(String)
   case array([JSONValue])
   case object([String: JSONValue])
+  /// A numeric array as raw little-endian bytes.
+  case numbers(NumericArray)
 
   public init(from decoder: any Decoder) throws {
     let container = try decoder.singleValueContainer()
-    if container.decodeNil() {
+    if let source = decoder.userInfo[SteeringCoding.attachmentsKey] as? SteeringCoding.Attachments,
+      let placeholder = try? container.decode(SteeringCoding.Placeholder.self)
+    {
+      self = .numbers(try source.array(placeholder))
+    } else if container.decodeNil() {
       self = .null
     } else if let value = try? container.decode(Bool.self) {
       self = .bool(value)
@@ -42,6 +52,52 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case .string(let value): try container.encode(value)
     case .array(let value): try container.encode(value)
     case .object(let value): try container.encode(value)
+    case .numbers(let value):
+      if let sink = encoder.userInfo[SteeringCoding.attachmentsKey] as? SteeringCoding.Attachments {
+        try container.encode(sink.add(value))
+      } else {
+        try container.encode(value.elements)
+      }
+    }
+  }
+
+  public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    switch (lhs, rhs) {
+    case (.null, .null): return true
+    case (.bool(let a), .bool(let b)): return a == b
+    case (.int(let a), .int(let b)): return a == b
+    case (.double(let a), .double(let b)): return a == b
+    case (.string(let a), .string(let b)): return a == b
+    case (.array(let a), .array(let b)): return a == b
+    case (.object(let a), .object(let b)): return a == b
+    case (.numbers(let a), .numbers(let b)): return a == b || sameNumbers(a.elements, b.elements)
+    case (.numbers(let a), .array(let b)), (.array(let b), .numbers(let a)): return sameNumbers(a.elements, b)
+    default: return false
+    }
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    switch self {
+    case .null: hasher.combine(0)
+    case .bool(let value): hasher.combine(value)
+    case .int(let value): hasher.combine(value)
+    case .double(let value): hasher.combine(value)
+    case .string(let value): hasher.combine(value)
+    // An array equals the raw numbers of the same values: both hash their count.
+    case .array(let value): hasher.combine(value.count)
+    case .object(let value): hasher.combine(value)
+    case .numbers(let value): hasher.combine(value.count)
+    }
+  }
+
+  /// Whether raw numbers' elements equal an array's: the same values, an
+  /// `.int` equal to a `.double` of its value.
+  private static func sameNumbers(_ numbers: [JSONValue], _ other: [JSONValue]) -> Bool {
+    guard numbers.count == other.count else { return false }
+    return zip(numbers, other).allSatisfy { a, b in
+      if a == b { return true }
+      guard let x = a.asDouble, let y = b.asDouble else { return false }
+      return x == y
     }
   }
 
@@ -66,6 +122,10 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
       self = json
       return
     }
+    if let numbers = NumericArray(any: value) {
+      self = .numbers(numbers)
+      return
+    }
     let data = try Self.encoder.encode(value)
     self = try JSONDecoder().decode(JSONValue.self, from: data)
   }
@@ -73,6 +133,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
   /// This value as a `T`; the error names the type expected.
   public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
     if let same = self as? T { return same }
+    if case .numbers(let numbers) = self, let typed = numbers.decode(as: T.self) { return typed }
     do {
       return try SteeringCoding.decoder().decode(T.self, from: try Self.encoder.encode(self))
     } catch {
@@ -96,6 +157,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
   /// The elements of an array value, nil for anything else.
   public var arrayValue: [JSONValue]? {
     if case .array(let elements) = self { return elements }
+    if case .numbers(let numbers) = self { return numbers.elements }
     return nil
   }
 

@@ -172,12 +172,23 @@ public struct TaskInfo: Codable, Sendable, Equatable {
   public var engine: Int?
   /// The task's values, for a finished task that a steering client submitted.
   public var items: [ItemOutcome]?
-  public init(id: Int, function: String, state: String, engine: Int?, items: [ItemOutcome]?) {
+  /// When the hub took the task, an engine started it and it finished, in
+  /// seconds since 1970 (nil: not yet, or a hub that does not say).
+  public var submitted: Double?
+  public var started: Double?
+  public var completed: Double?
+  public init(
+    id: Int, function: String, state: String, engine: Int?, items: [ItemOutcome]?, submitted: Double? = nil,
+    started: Double? = nil, completed: Double? = nil
+  ) {
     self.id = id
     self.function = function
     self.state = state
     self.engine = engine
     self.items = items
+    self.submitted = submitted
+    self.started = started
+    self.completed = completed
   }
 }
 

@@ -58,7 +58,7 @@ final class SteeringConnection: Sendable {
     let fresh = fd < 0
     if fresh { fd = try connect() }
     let request = SteeringRequest(command: command)
-    let body = Array(try SteeringCoding.encoder.encode(request))
+    let body = try SteeringCoding.encode(request)
     let frame = SteeringFrame.encode(body: body, signer: signer)
     guard frame.count - SteeringFrame.headerSize <= frameLimit else {
       throw SteeringError.frameTooLarge(size: frame.count - SteeringFrame.headerSize, limit: frameLimit)
@@ -186,7 +186,7 @@ final class SteeringConnection: Sendable {
     let body = contents[MessageSigner.signatureSize...]
     guard signer.verify(signature, body: body) else { throw SteeringError.badReplySignature }
     do {
-      return try SteeringCoding.decoder().decode(SteeringReply.self, from: Data(body))
+      return try SteeringCoding.decode(SteeringReply.self, from: body)
     } catch {
       throw SteeringError.connectionLost("the hub's reply does not decode: \(JSONValue.reason(error))")
     }

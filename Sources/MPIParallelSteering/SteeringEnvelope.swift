@@ -57,20 +57,122 @@ public struct SteeringReply: Codable, Sendable, Equatable {
   }
 }
 
-/// How messages are coded: JSON with sorted keys (the bytes that are signed).
-enum SteeringCoding {
-  static let encoder: JSONEncoder = {
+/// How messages are coded: JSON with sorted keys, then, when the message
+/// holds numeric arrays (``JSONValue/numbers(_:)``), one NUL byte, zero
+/// padding to the next multiple of 8 bytes of the body, and the arrays' raw
+/// little-endian bytes, each at an offset (from the start of those bytes)
+/// that is a multiple of 8. In the JSON an array stands as
+/// `{"$array": "f8", "count": N, "offset": BYTES}`. The whole body is what
+/// is signed. JSON text holds no NUL byte, so the first one ends it.
+public enum SteeringCoding {
+  static let attachmentsKey = CodingUserInfoKey(rawValue: "MPIParallelSteering.attachments")!
+
+  /// An array's place in the JSON.
+  struct Placeholder: Codable {
+    var array: String
+    var count: Int
+    var offset: Int
+    enum CodingKeys: String, CodingKey {
+      case array = "$array"
+      case count, offset
+    }
+  }
+
+  /// The arrays of one message being encoded (collected in order) or
+  /// decoded (the bytes after the JSON). Safe to share as Sendable: each
+  /// instance belongs to one encoding or decoding, on one thread.
+  final class Attachments: @unchecked Sendable {
+    private(set) var parts: [ArraySlice<UInt8>] = []
+    private(set) var size = 0
+    let data: ArraySlice<UInt8>
+
+    init(data: ArraySlice<UInt8> = []) { self.data = data }
+
+    func add(_ array: NumericArray) -> Placeholder {
+      let offset = size
+      parts.append(array.bytes)
+      size += array.bytes.count
+      let padding = (8 - size % 8) % 8
+      if padding > 0 {
+        parts.append(ArraySlice(repeating: 0, count: padding))
+        size += padding
+      }
+      return Placeholder(array: array.kind.rawValue, count: array.count, offset: offset)
+    }
+
+    func array(_ placeholder: Placeholder) throws -> NumericArray {
+      guard let kind = NumericArray.Kind(rawValue: placeholder.array), placeholder.count >= 0,
+        placeholder.offset >= 0, placeholder.offset <= data.count,
+        placeholder.count <= (data.count - placeholder.offset) / kind.size
+      else {
+        throw SteeringError.refused(
+          "a raw array \(placeholder.array)[\(placeholder.count)] at offset \(placeholder.offset) does not fit the \(data.count) bytes of arrays in the message"
+        )
+      }
+      let start = data.startIndex + placeholder.offset
+      return NumericArray(
+        kind: kind, count: placeholder.count, bytes: data[start..<(start + placeholder.count * kind.size)])!
+    }
+  }
+
+  static let encoder: JSONEncoder = makeEncoder()
+
+  static func makeEncoder() -> JSONEncoder {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return encoder
-  }()
+  }
 
   static func decoder() -> JSONDecoder {
     let decoder = JSONDecoder()
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return decoder
+  }
+
+  /// A message's body: its JSON, then its numeric arrays as raw bytes.
+  public static func encode<Message: Encodable>(_ message: Message) throws -> [UInt8] {
+    let encoder = makeEncoder()
+    let sink = Attachments()
+    encoder.userInfo[attachmentsKey] = sink
+    let json = try encoder.encode(message)
+    guard !sink.parts.isEmpty else { return Array(json) }
+    let start = (json.count + 1 + 7) / 8 * 8
+    var body: [UInt8] = []
+    body.reserveCapacity(start + sink.size)
+    body.append(contentsOf: json)
+    body.append(contentsOf: repeatElement(0, count: start - json.count))
+    for part in sink.parts { body.append(contentsOf: part) }
+    return body
+  }
+
+  /// Decodes a body `encode` made (the arrays share `body`'s storage).
+  public static func decode<Message: Decodable>(_ type: Message.Type, from body: ArraySlice<UInt8>) throws
+    -> Message
+  {
+    let decoder = decoder()
+    let end = body.firstIndex(of: 0) ?? body.endIndex
+    if end < body.endIndex {
+      let start = Swift.min(body.endIndex, body.startIndex + (end - body.startIndex + 1 + 7) / 8 * 8)
+      decoder.userInfo[attachmentsKey] = Attachments(data: body[start...])
+    }
+    return try decoder.decode(Message.self, from: Data(body[..<end]))
+  }
+
+  /// A value as bytes of its own (how values travel between the hub and engines).
+  public static func pack(_ value: JSONValue) throws -> [UInt8] { try encode(value) }
+
+  /// A value `pack` made.
+  public static func unpack(_ bytes: ArraySlice<UInt8>) throws -> JSONValue {
+    do {
+      return try decode(JSONValue.self, from: bytes)
+    } catch let error as SteeringError {
+      throw error
+    } catch {
+      throw SteeringError.badJSON(
+        String(decoding: bytes.prefix(200).prefix { $0 != 0 }, as: UTF8.self), reason: JSONValue.reason(error))
+    }
   }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A message on the wire: a 4-byte big-endian length, then that many bytes:
-/// the 32-byte HMAC-SHA256 signature of the body, then the body (JSON).
+/// the 32-byte HMAC-SHA256 signature of the body, then the body (JSON, and
+/// the raw bytes of any numeric arrays after it: see ``SteeringCoding``).
 public enum SteeringFrame {
   /// The default limit on a frame's length: 256 MiB.
   public static let defaultLimit = 256 << 20
@@ -45,7 +46,9 @@ public enum SteeringFrame {
       throw SteeringError.refused("bad signature: the message is not signed with this job's key")
     }
     do {
-      return try SteeringCoding.decoder().decode(Message.self, from: Data(body))
+      return try SteeringCoding.decode(Message.self, from: body)
+    } catch let error as SteeringError {
+      throw error
     } catch {
       throw SteeringError.refused("malformed message: \(JSONValue.reason(error))")
     }

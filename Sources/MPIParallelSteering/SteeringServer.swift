@@ -264,7 +264,7 @@ public final class SteeringServer: Sendable {
   func frame(_ reply: SteeringReply) -> [UInt8] {
     let body: [UInt8]
     do {
-      body = Array(try SteeringCoding.encoder.encode(reply))
+      body = try SteeringCoding.encode(reply)
     } catch {
       let fallback = SteeringReply(
         inReplyTo: reply.inReplyTo,

@@ -59,7 +59,9 @@ struct BenchmarkFailed: Error, CustomStringConvertible {
 let arguments = Array(CommandLine.arguments.dropFirst())
 let underMPI = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil
 
-if underMPI {
+if arguments.first == "steering-rtt" {
+  exit(SteeringRTT.run(arguments))
+} else if underMPI {
   runCase(Cluster.arguments.dropFirst().first ?? "")
 } else {
   exit(Orchestrator(arguments: arguments).run())

@@ -2,21 +2,28 @@ internal import MPIParallelSteering
 
 /// The runtime's own remote functions, registered on every engine, through
 /// which a steering client's push, pull and scatter reach the namespace. Their
-/// values travel as JSON text; the hub parses it before sending and after receiving.
+/// values travel packed as steering messages pack them (``SteeringCoding``:
+/// JSON, with numeric arrays as raw bytes after it), so an array of numbers
+/// crosses from the engine to the client without becoming text.
 enum SteeringFunctions {
   static let prefix = "_mpp."
 
-  /// Sets a namespace value from JSON text.
-  static let setJSON = RemoteFunction("_mpp.setJSON") { (name: String, json: String) -> Bool in
+  /// Sets a namespace value from its packed form.
+  static let setJSON = RemoteFunction("_mpp.setJSON") { (name: String, packed: [UInt8]) -> Bool in
     let engine = try EngineContext.current
-    engine.namespace.setJSON(name, try JSONValue(parsing: json))
+    engine.namespace.setJSON(name, try SteeringCoding.unpack(packed[...]))
     return true
   }
 
-  /// A namespace value as JSON text.
-  static let getJSON = RemoteFunction("_mpp.getJSON") { (name: String) -> String in
+  /// A namespace value, packed.
+  static let getJSON = RemoteFunction("_mpp.getJSON") { (name: String) -> [UInt8] in
     let engine = try EngineContext.current
-    return try engine.namespace.json(name).description
+    return try SteeringCoding.pack(engine.namespace.json(name))
+  }
+
+  /// A value as `setJSON` takes it.
+  static func packed(_ value: JSONValue) throws -> JSONValue {
+    .numbers(NumericArray(try SteeringCoding.pack(value)))
   }
 
   static let all: [any RemoteFunctionProtocol] = [setJSON, getJSON]

@@ -14,7 +14,7 @@ final class SteeringService: SteeringBackend, Sendable {
     enum Kind: Sendable {
       /// Items are the functions' results.
       case values
-      /// Items are JSON text from `_mpp.getJSON`, parsed here.
+      /// Items are packed values from `_mpp.getJSON`, unpacked here.
       case jsonText
     }
     let parts: [AsyncMapResult<JSONValue>]
@@ -131,7 +131,7 @@ final class SteeringService: SteeringBackend, Sendable {
     case .push(let name, let value, let targets):
       let view = try directView(targets)
       let part = try applySteering(
-        SteeringFunctions.setJSON, [.string(name), .string(value.description)], on: view)
+        SteeringFunctions.setJSON, [.string(name), try SteeringFunctions.packed(value)], on: view)
       return .submitted(register(Job(parts: [part], kind: .values, function: "push(\(name))")))
     case .pull(let name, let targets), .gather(let name, let targets):
       let view = try directView(targets)
@@ -337,7 +337,7 @@ final class SteeringService: SteeringBackend, Sendable {
       let block = JSONValue.array(Array(values[range]))
       parts.append(
         try applySteering(
-          SteeringFunctions.setJSON, [.string(name), .string(block.description)],
+          SteeringFunctions.setJSON, [.string(name), try SteeringFunctions.packed(block)],
           on: client.directView(targets: [engine])))
     }
     return register(Job(parts: parts, kind: .values, function: "scatter(\(name))"))
@@ -424,11 +424,14 @@ final class SteeringService: SteeringBackend, Sendable {
     return Arrivals(job: id, tasksSeen: order.count, total: state.slotCount, items: items)
   }
 
-  /// A decoded value as the client sees it (JSON text from `_mpp.getJSON` parsed).
+  /// A decoded value as the client sees it (a packed value from `_mpp.getJSON` unpacked).
   private func outcome(of value: JSONValue, job: Job, task: Int, engine: Int?) -> ItemOutcome {
     guard job.kind == .jsonText else { return .value(value) }
     do {
-      return .value(try JSONValue(parsing: value.stringValue ?? ""))
+      guard case .numbers(let packed) = value, packed.kind == .uint8 else {
+        throw SteeringFailure("error", "\(job.function): the engine's value is not packed")
+      }
+      return .value(try SteeringCoding.unpack(packed.bytes))
     } catch {
       return .failure(Self.failure(error, task: task, engine: engine, job: job))
     }
@@ -467,7 +470,8 @@ final class SteeringService: SteeringBackend, Sendable {
     }
     return TaskInfo(
       id: record.id, function: record.function, state: "\(record.state)", engine: record.engineID,
-      items: items)
+      items: items, submitted: record.submitted.timeIntervalSince1970,
+      started: record.started?.timeIntervalSince1970, completed: record.completed?.timeIntervalSince1970)
   }
 
   static func failure(_ error: any Error, task: Int, engine: Int?, job: Job) -> RemoteFailure {
