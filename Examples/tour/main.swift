@@ -42,8 +42,16 @@ let norm = RemoteFunction("norm") { (A: Matrix, ord: Int) -> Double in
   guard ord == 2 else { throw UnsupportedNorm(ord: ord) }
   return spectralNorm(A)
 }
-/// `os.getpid`
-let getPID = RemoteFunction("getpid") { () -> Int in Int(getpid()) }
+/// A process of the job: a pid names a process on its host only, so the host goes with it.
+struct ProcessName: Codable, Hashable, Sendable, CustomStringConvertible {
+  var host: String
+  var pid: Int
+  var description: String { "\(host):\(pid)" }
+}
+/// `os.getpid`, with the engine's host
+let getPID = RemoteFunction("getpid") { () -> ProcessName in
+  ProcessName(host: try EngineContext.current.host, pid: Int(getpid()))
+}
 /// `lambda x: x**10`
 let power10 = RemoteFunction("power10") { (x: Int) -> Int in (0..<10).reduce(1) { acc, _ in acc * x } }
 
@@ -90,12 +98,14 @@ Cluster.run(norm, getPID, power10) { client in
 
   // for i in range(2 * n): lview.apply(os.getpid) — submit them all, then wait
   let calls = (0..<(2 * n)).map { _ in lview.apply(getPID) }
-  let pids = try calls.map { try $0.get() }
-  let engineOf = Dictionary(uniqueKeysWithValues: client.engines.map { ($0.pid, $0.id) })
-  print("pids seen: \(Set(pids).sorted())")
-  print("engines behind them: \(Set(pids.compactMap { engineOf[$0] }).sorted())")
+  let processes = try calls.map { try $0.get() }
+  let engineOf = Dictionary(
+    uniqueKeysWithValues: client.engines.map { (ProcessName(host: $0.host, pid: $0.pid), $0.id) })
+  print("processes seen: \(Set(processes.map(\.description)).sorted())")
+  print("engines behind them: \(Set(processes.compactMap { engineOf[$0] }).sorted())")
   try check(
-    "every pid is an engine's pid", pids.allSatisfy { engineOf[$0] != nil }, "\(pids) vs \(client.engines)")
+    "every process is an engine's (host and pid)", processes.allSatisfy { engineOf[$0] != nil },
+    "\(processes) vs \(client.engines)")
 
   // dview = rc[:]; dview.map_sync(lambda x: x**10, range(32))
   let xs = Array(0..<32)

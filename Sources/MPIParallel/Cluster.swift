@@ -134,35 +134,14 @@ public enum Cluster {
       // oversubscribed node would only add a system call to each.
       MPI.leaveIdlingToCaller()
       provided = try MPI.initialize(requesting: requiredThreadLevel)
-      // Every MPI call on a rank is made under one lock (rank 0's baton;
-      // an engine's one thread), so Open MPI's own locks only cost time.
-      if provided < .multiple, ProcessInfo.processInfo.environment["MPIPARALLEL_OPENMPI_LOCKS"] != "keep" {
-        MPI.skipOpenMPIInternalLocks()
-      }
     } catch {
       fail("MPIParallel: MPI could not start: \(error)", status: 2)
     }
     let world = Communicator.world
-    // Every rank reads the same code, environment and arguments, so every
-    // rank fails alike; rank 0 says why.
-    let configuration: Configuration
-    do {
-      configuration = try code.resolved(
-        environment: ProcessInfo.processInfo.environment, arguments: Array(CommandLine.arguments.dropFirst())
-      ).configuration
-      resolved.withLock { $0 = configuration }
-    } catch {
-      if world.rank == 0 {
-        StandardStreams.writeError("MPIParallel: configuration: \(error)\n")
-        noteStatus(2)
-      }
-      try? MPI.finalize()
-      exit(2)
+    let environment = ProcessInfo.processInfo.environment
+    let local = Result { () throws(ConfigurationError) in
+      try code.resolved(environment: environment, arguments: Array(CommandLine.arguments.dropFirst())).configuration
     }
-    RuntimeLog.configure(level: configuration.logLevel, rank: world.rank)
-    Backoff.defaults = Backoff.Settings(
-      spinFor: configuration.backoff.spinFor, yieldFor: configuration.backoff.yieldFor,
-      minSleep: configuration.backoff.minSleep, maxSleep: configuration.backoff.maxSleep)
     guard provided >= requiredThreadLevel else {
       if world.rank == 0 {
         StandardStreams.writeError(
@@ -173,9 +152,26 @@ public enum Cluster {
       try? MPI.finalize()
       exit(2)
     }
+    let configuration: Configuration
     if let parent = Communicator.parent {
+      // An added engine: the hub's job agreed on its settings before; this
+      // process reads its own.
+      switch local {
+      case .success(let own): configuration = own
+      case .failure(let error):
+        StandardStreams.writeError("MPIParallel: configuration of an added engine: \(error)\n")
+        exit(2)
+      }
+      use(
+        configuration, rank: world.rank,
+        skippingOpenMPILocks: provided < .multiple && !SharedSettings.keepsOpenMPILocks(in: environment))
       serveAsAddedEngine(parent: parent, registry: registry, configuration: configuration)
     }
+    // Ranks on other hosts than mpirun's may see another environment: every
+    // rank ends on an error any rank saw, and runs with rank 0's settings.
+    let shared = agree(on: local, environment: environment, world: world)
+    configuration = shared.configuration
+    use(configuration, rank: world.rank, skippingOpenMPILocks: provided < .multiple && !shared.keepsOpenMPILocks)
     guard world.size >= 2 else {
       StandardStreams.writeError(
         "MPIParallel: this program runs as a single MPI rank, so it has no engines (rank 0 is the hub; ranks 1..N-1 are engines). Start it under MPI, for example: mpirun -np 5 \(CommandLine.arguments.first ?? "./App")\n"
@@ -237,6 +233,20 @@ public enum Cluster {
       StandardStreams.writeError("MPIParallel: rank \(world.rank) failed: \(error)\n")
       MPI.abort(code: 3)
     }
+  }
+
+  /// Puts `configuration` in effect on this rank: `Cluster.configuration`,
+  /// the log level, the idle back-off, and Open MPI's locks off when `skippingOpenMPILocks`.
+  private static func use(_ configuration: Configuration, rank: Int, skippingOpenMPILocks: Bool) {
+    resolved.withLock { $0 = configuration }
+    RuntimeLog.configure(level: configuration.logLevel, rank: rank)
+    Backoff.defaults = Backoff.Settings(
+      spinFor: configuration.backoff.spinFor, yieldFor: configuration.backoff.yieldFor,
+      minSleep: configuration.backoff.minSleep, maxSleep: configuration.backoff.maxSleep)
+    // Every MPI call on a rank is made under one lock (rank 0's baton; an
+    // engine's one thread), so Open MPI's own locks only cost time. No other
+    // thread has made an MPI call yet.
+    if skippingOpenMPILocks { MPI.skipOpenMPIInternalLocks() }
   }
 
   private static func stop(_ hub: Hub, client: Client, status driverStatus: Int32) -> Never {

@@ -17,12 +17,15 @@ public struct ConnectionFile: Codable, Sendable, Equatable {
   public var key: String
   public var signatureScheme: String
   public var profile: String
-  /// The hub's process id.
+  /// The hub's process id, on its host (`host`): a pid names a process on its own host only.
   public var pid: Int
   public var engines: Int
+  /// The hub's host name; absent from files of older versions (written on the reader's host).
+  public var host: String?
 
-  public init(ip: String, port: Int, key: String, profile: String, pid: Int, engines: Int) {
+  public init(ip: String, port: Int, key: String, profile: String, pid: Int, engines: Int, host: String? = nil) {
     transport = "tcp"
+    self.host = host
     self.ip = ip
     self.port = port
     self.key = key

@@ -15,10 +15,16 @@ struct ClusterRecord: Codable, Equatable {
   var engines: Int
   /// Where mpirun's output goes.
   var log: String
-  /// The hub's process id, once it served.
+  /// The hub's process id, once it served, when it runs on `host`.
   var hub: Int?
-  /// The engines' process ids on this host, once the job served.
+  /// The engines' process ids on `host`, once the job served.
   var enginePIDs: [Int]?
+  /// The host `start` ran on, where mpirun and these pids are: a pid names a
+  /// process on its own host only. Absent from files of older versions.
+  var host: String?
+
+  /// Whether the recorded pids are this host's (a file without a host is taken to be).
+  var isThisHost: Bool { host.map(ProcessTools.isThisHost) ?? true }
   /// Which processes those pids were when recorded (mpirun's, then the
   /// hub's and the engines'), so that a pid reused since is not taken for
   /// the job's. Absent from the files of older versions.

@@ -47,7 +47,10 @@ struct ConnectionOptions: ParsableArguments {
       return try Client(connectionFile: path)
     } catch SteeringError.unreachable(let address, let reason) {
       var message = SteeringError.unreachable(address: address, reason: reason).description
-      if let file = try? ConnectionFile.read(from: path), !ProcessTools.isAlive(file.pid) {
+      // A pid names a process on its own host only: a hub elsewhere is not judged by it.
+      if let file = try? ConnectionFile.read(from: path), file.host.map(ProcessTools.isThisHost) ?? true,
+        !ProcessTools.isAlive(file.pid)
+      {
         message +=
           "; its process \(file.pid) is gone, so \(path) is stale (`mpiparallel stop` removes it, `mpiparallel start` replaces it)"
       }

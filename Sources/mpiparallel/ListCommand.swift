@@ -11,7 +11,8 @@ struct ListCommand: ParsableCommand {
       Profiles are the profile_NAME directories under $MPIPARALLEL_HOME (else \
       ~/.mpiparallel). running: the hub named in the connection file is alive; starting: \
       mpirun from cluster.json is alive but no hub serves yet; stale: files of a job whose \
-      processes are gone (`mpiparallel stop` removes them); stopped: no job.
+      processes are gone (`mpiparallel stop` removes them); stopped: no job; on HOST: a \
+      job whose hub (or mpirun) runs on another host, where its pids can be checked.
       """)
 
   @Option(help: ArgumentHelp("Only this profile.", valueName: "name"))
@@ -57,8 +58,13 @@ struct ListCommand: ParsableCommand {
     let file = try? ConnectionFile.read(from: directory.connectionFile)
     let record = ClusterRecord.read(from: directory.clusterFile)
     let state: String
-    if let file, ClusterRecord.isRunning(file.pid, record: record) {
+    // A pid names a process on its own host only: a job elsewhere is not judged by its pids.
+    if let file, let host = file.host, !ProcessTools.isThisHost(host) {
+      state = "on \(host)"
+    } else if let file, ClusterRecord.isRunning(file.pid, record: record) {
       state = "running"
+    } else if let record, let host = record.host, !record.isThisHost {
+      state = "on \(host)"
     } else if let record, ClusterRecord.isRunning(record.pid, record: record) {
       state = "starting"
     } else if fileExists || FileManager.default.fileExists(atPath: directory.clusterFile) {

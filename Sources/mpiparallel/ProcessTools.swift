@@ -82,11 +82,19 @@ enum ProcessTools {
       && access(path, X_OK) == 0
   }
 
-  /// Whether an engine's host name (MPI's processor name) is this machine.
-  static func isThisHost(_ host: String) -> Bool {
+  /// This machine's host name (what MPI's processor name is on Open MPI).
+  static func hostName() -> String {
     var buffer = [CChar](repeating: 0, count: 256)
-    guard gethostname(&buffer, buffer.count) == 0 else { return false }
-    let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard gethostname(&buffer, buffer.count) == 0 else { return "" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// Whether a host name (an engine's MPI processor name, a connection
+  /// file's host) is this machine: a pid read from elsewhere names a process
+  /// here only then.
+  static func isThisHost(_ host: String) -> Bool {
+    let name = hostName()
+    guard !name.isEmpty else { return false }
     let short = { (text: String) in text.split(separator: ".").first.map(String.init) ?? text }
     return host == name || short(host) == short(name)
   }

@@ -175,15 +175,17 @@ struct StartCommand: ParsableCommand {
     var record = ClusterRecord(
       profile: profile, pid: Int(pid), command: argv, started: ClusterRecord.now(), engines: engines,
       log: directory.logFile)
+    record.host = ProcessTools.hostName()
     // mpirun is this process's child, not reaped yet: its pid cannot be reused before this reads it.
     record.recordIdentities(of: [Int(pid)])
     try record.write(to: directory.clusterFile)
 
     let (client, job) = try waitUntilServed(directory, mpirun: pid)
     defer { client.close() }
-    record.hub = job.pid
+    // Rank 0 runs on mpirun's host unless a hostfile put it elsewhere.
+    if client.connection.host.map(ProcessTools.isThisHost) ?? true { record.hub = job.pid }
     record.enginePIDs = job.engines.filter { ProcessTools.isThisHost($0.host) }.map(\.pid)
-    record.recordIdentities(of: [job.pid] + (record.enginePIDs ?? []))
+    record.recordIdentities(of: [record.hub].compactMap { $0 } + (record.enginePIDs ?? []))
     try record.write(to: directory.clusterFile)
 
     let address = client.connection.address
@@ -207,11 +209,20 @@ struct StartCommand: ParsableCommand {
     let stop =
       "stop it with `mpiparallel stop --profile \(profile)`, or start this one under another --profile"
     let record = ClusterRecord.read(from: directory.clusterFile)
-    if let file = try? ConnectionFile.read(from: directory.connectionFile),
-      ClusterRecord.isRunning(file.pid, record: record)
-    {
+    if let file = try? ConnectionFile.read(from: directory.connectionFile) {
+      // A pid names a process on its own host only: a hub elsewhere counts as served.
+      if let host = file.host, !ProcessTools.isThisHost(host) {
+        throw CLIError(
+          "profile \(profile) is served from host \(host) (process \(file.pid) there) at \(file.address): \(stop)")
+      }
+      if ClusterRecord.isRunning(file.pid, record: record) {
+        throw CLIError(
+          "profile \(profile) is already served by process \(file.pid) at \(file.address): \(stop)")
+      }
+    }
+    if let record, !record.isThisHost {
       throw CLIError(
-        "profile \(profile) is already served by process \(file.pid) at \(file.address): \(stop)")
+        "profile \(profile) has a job started on host \(record.host ?? "?") (\(directory.clusterFile)); \(stop)")
     }
     if let record, ClusterRecord.isRunning(record.pid, record: record) {
       throw CLIError(

@@ -10,8 +10,11 @@ struct StopCommand: ParsableCommand {
     commandName: "stop",
     abstract: "Stop the served job and wait until its processes are gone.",
     discussion: """
-      Sends stop (the hub finishes queued work, stops the engines and exits) and waits \
-      for the hub's process (pid in the connection file) and mpirun (pid in cluster.json). \
+      Sends stop over the network (the hub finishes queued work, stops the engines and \
+      exits) and waits for the hub's process (pid in the connection file) and mpirun (pid \
+      in cluster.json); a hub on another host is waited for until it stops serving. Pids \
+      are checked and signalled only on their own host: a hub on another host that \
+      cannot be reached is an error, its files kept. \
       When the hub cannot be reached, or the job outlives --timeout, mpirun from \
       cluster.json gets SIGTERM, then SIGKILL after --grace seconds. A pid of \
       cluster.json is signalled only while it is still the process start recorded \
@@ -42,8 +45,12 @@ struct StopCommand: ParsableCommand {
     guard fileExists || record != nil else { throw SteeringError.noConnectionFile(path: path) }
     let name = file?.profile ?? record?.profile ?? connection.profile
     let started = Date()
-    let hub = file?.pid ?? record?.hub
-    let mpirun = record?.pid
+    // A pid names a process on its own host only: the hub's is checked and
+    // signalled only on the hub's host, mpirun's only on the host `start` ran on.
+    let hubHost = file?.host
+    let hubIsHere = hubHost.map(ProcessTools.isThisHost) ?? true
+    let hub = file.map { hubIsHere ? $0.pid : nil } ?? record.flatMap { $0.isThisHost ? $0.hub : nil }
+    let mpirun = record.flatMap { $0.isThisHost ? $0.pid : nil }
     let pids = [hub, mpirun].compactMap { $0 }
     // A recorded pid that another process has taken over counts as the
     // job's process gone: it is neither waited for nor signalled.
@@ -55,7 +62,33 @@ struct StopCommand: ParsableCommand {
       return "\(role) pid \(pid) is another process now, not the job's (\(why))"
     }
 
-    guard pids.contains(where: running) else {
+    // The hub is asked over the network first, unless it is known gone: it
+    // is on this host and its process is not running.
+    var unreachable: String?
+    if let file, !(hubIsHere && !running(file.pid)) {
+      do {
+        let client = try Client(connectionFile: path)
+        try client.stop()
+      } catch {
+        unreachable = "\(error)"
+      }
+    } else {
+      unreachable = fileExists ? "its connection file names no live hub" : "no connection file"
+    }
+    let elsewhere = hubHost.map { "host \($0)" } ?? "another host"
+    if file == nil, let record, !record.isThisHost {
+      throw CLIError(
+        "profile \(name) has no connection file, and its cluster.json was written on host \(record.host ?? "?"): "
+          + "its mpirun (pid \(record.pid) there) can be checked only there; run `mpiparallel stop` on that host")
+    }
+
+    guard unreachable == nil || hubIsHere || file == nil || mpirun.map(running) == true else {
+      throw CLIError(
+        "the hub of profile \(name) runs on \(elsewhere) (pid \(file!.pid) there) and cannot be reached from "
+          + "this host (\(ProcessTools.hostName())): \(unreachable!); its files are kept (run `mpiparallel stop` "
+          + "on \(elsewhere), or make \(file!.address) reachable from here)")
+    }
+    guard unreachable == nil || pids.contains(where: running) else {
       remove(path, clusterPath, hub: hub, record: record)
       if replaced.isEmpty {
         print("profile \(name) was not running (hub and mpirun gone); removed its stale files")
@@ -66,27 +99,19 @@ struct StopCommand: ParsableCommand {
       }
       return
     }
-    var unreachable: String?
-    if let file, running(file.pid) {
-      do {
-        let client = try Client(connectionFile: path)
-        try client.stop()
-      } catch {
-        unreachable = "\(error)"
-      }
-    } else {
-      unreachable = fileExists ? "its connection file names no live hub" : "no connection file"
-    }
 
     var how: String
     if unreachable == nil {
-      if ProcessTools.waitUntilGone(pids, timeout: timeout, alive: running) {
+      let gone = {
+        hubIsHere ? !pids.contains(where: running) : !mpirunRuns(mpirun, running) && stoppedServing(file!, path)
+      }
+      if waitUntil(timeout: timeout, gone) {
         how = "exited"
       } else if let mpirun, running(mpirun) {
         how = "outlived --timeout \(timeout) s after stop; mpirun got " + end(mpirun, record: record)
       } else {
         throw CLIError(
-          "asked profile \(name) to stop, but the hub (pid \(hub.map(String.init) ?? "?")) is still running after \(timeout) s"
+          "asked profile \(name) to stop, but the hub (\(hubIsHere ? "pid \(hub.map(String.init) ?? "?")" : "on \(elsewhere)")) is still running after \(timeout) s"
         )
       }
     } else if let mpirun, running(mpirun) {
@@ -98,10 +123,38 @@ struct StopCommand: ParsableCommand {
           + "\(noMPIRun) (not started by `mpiparallel start`?), so end it yourself")
     }
     remove(path, clusterPath, hub: hub, record: record)
-    let processes = [hub.map { "hub pid \($0)" }, mpirun.map { "mpirun pid \($0)" }].compactMap { $0 }
+    let processes = [
+      hubIsHere ? hub.map { "hub pid \($0)" } : "hub on \(elsewhere)", mpirun.map { "mpirun pid \($0)" },
+    ].compactMap { $0 }
     print(
       "stopped profile \(name): \(processes.joined(separator: ", ")) \(how) after "
         + String(format: "%.1f s", Date().timeIntervalSince(started)))
+  }
+
+  private func mpirunRuns(_ mpirun: Int?, _ running: (Int) -> Bool) -> Bool { mpirun.map(running) ?? false }
+
+  /// Whether the hub of `file`, on another host, stopped serving: its
+  /// connection file was removed or replaced, or it no longer answers.
+  private func stoppedServing(_ file: ConnectionFile, _ path: String) -> Bool {
+    guard let current = try? ConnectionFile.read(from: path), current.key == file.key else { return true }
+    do {
+      try Client(connectionFile: path, timeout: 2).close()
+      return false
+    } catch SteeringError.unreachable {
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /// Polls `done` until it holds (true) or `timeout` seconds pass (false).
+  private func waitUntil(timeout: Double, _ done: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !done() {
+      if Date() >= deadline { return false }
+      usleep(100_000)
+    }
+    return true
   }
 
   /// Ends mpirun with signals, then whatever of the job it left on this host;
@@ -110,7 +163,7 @@ struct StopCommand: ParsableCommand {
   func end(_ mpirun: Int, record: ClusterRecord?) -> String {
     let running = { (pid: Int) in ClusterRecord.isRunning(pid, record: record) }
     let signals = ProcessTools.terminate(mpirun, grace: grace, alive: running)
-    let left = ([record?.hub].compactMap { $0 } + (record?.enginePIDs ?? [])).filter(running)
+    let left = ([record?.hub].compactMap { $0 } + (record?.enginePIDs ?? [])).filter { record?.isThisHost == true && running($0) }
     if !left.isEmpty, !ProcessTools.waitUntilGone(left, timeout: grace, alive: running) {
       ProcessTools.killAll(left, alive: running)
       return signals + " (and SIGKILL for ranks it left: \(left.map(String.init).joined(separator: " ")))"

@@ -113,7 +113,7 @@ extension Scenarios {
     for item in result {
       ranOn.insert(try item.get())
       count += 1
-      if count == 300 { kill(pid_t(client.engines[1].pid), SIGKILL) }
+      if count == 300 { signalEngine(client, localEngine(client, preferring: 1) ?? 1, SIGKILL, checks) }
     }
     checks.equal("replace: every task", count, 3000)
     let deadline = Date().addingTimeInterval(20)

@@ -1,4 +1,5 @@
 import Foundation
+import MPI
 import MPIParallel
 import Synchronization
 
@@ -11,14 +12,38 @@ enum Scenarios {
     return n >= count
   }
 
+  /// An engine whose process this one can signal: one on the hub's host (a
+  /// pid names a process on its own host only), `preferred` when it is one.
+  static func localEngine(_ client: Client, preferring preferred: Int) -> Int? {
+    let here = client.engines.filter { $0.host == MPI.processorName }.map(\.id)
+    return here.contains(preferred) ? preferred : here.first
+  }
+
+  /// Sends `signal` to engine `id`'s process when it runs on the hub's host;
+  /// otherwise a failed check says why nothing was sent.
+  @discardableResult
+  static func signalEngine(_ client: Client, _ id: Int, _ signal: Int32, _ checks: Checks) -> Bool {
+    let engine = client.engines[id]
+    guard engine.host == MPI.processorName else {
+      checks.check(
+        "signal engine \(id)", false,
+        "it runs on host \(engine.host), not on the hub's (\(MPI.processorName)): its pid names no process here")
+      return false
+    }
+    kill(pid_t(engine.pid), signal)
+    return true
+  }
+
   /// Engines, DirectView apply and map, Reference arguments, task history.
   static func basics(_ client: Client, _ checks: Checks) throws {
     let n = client.ids.count
     checks.equal("ids", client.ids, Array(0..<n))
     checks.equal("ranks", client.engines.map(\.rank), Array(1...n))
-    checks.equal("distinct pids", Set(client.engines.map(\.pid)).count, n)
+    // A pid names a process on its host only (hosts, and PID namespaces, repeat pids).
+    checks.equal("distinct processes (host and pid)", Set(client.engines.map { "\($0.host) \($0.pid)" }).count, n)
     checks.check("hosts", client.engines.allSatisfy { !$0.host.isEmpty })
     print("ENGINES \(n)")
+    print("ENGINE HOSTS \(Set(client.engines.map(\.host)).count)")
     // Open MPI's own locks: off unless MPIPARALLEL_OPENMPI_LOCKS=keep (every rank's calls are serialized).
     let engineLocks = Set(try client[...].apply(openMPILocksHere).get())
     print("OPENMPI LOCKS hub=\(openMPILocks()) engines=\(engineLocks.sorted().joined(separator: ","))")

@@ -24,14 +24,13 @@ final class SteeringEndpoint: Sendable {
         pendingPerAddressLimit: configuration.steeringLimits.maxUnsignedPerAddress),
       key: key, backend: service, log: RuntimeLog.steering)
     port = try server.start()
-    // A client on this machine reaches a listener on every interface through loopback.
-    let reachable =
-      ["0.0.0.0", "::", "*"].contains(configuration.serveIP) ? "127.0.0.1" : configuration.serveIP
+    // A listener on every interface is named by an address clients on other hosts reach too.
+    let reachable = ReachableAddress.forListener(on: configuration.serveIP)
     connectionFile = profile.connectionFile
     do {
       try ConnectionFile(
         ip: reachable, port: port, key: key, profile: profile.name, pid: Int(getpid()),
-        engines: client.engineCount
+        engines: client.engineCount, host: MPI.processorName
       ).write(to: connectionFile)
     } catch {
       server.stop()
