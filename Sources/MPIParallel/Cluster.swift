@@ -33,7 +33,8 @@ import Synchronization
 /// arguments (`--hwm 2`, `--log-level debug`, ...); see `Configuration`.
 public enum Cluster {
   /// The configuration in effect: the defaults before `run`, then what `run`
-  /// resolved from code, environment and command line.
+  /// resolved on rank 0 from code, environment and command line (every rank
+  /// runs with rank 0's).
   public static var configuration: Configuration { resolved.withLock { $0 } }
   private static let resolved = Mutex(Configuration())
 

@@ -33,7 +33,9 @@ import Logging
 ///
 /// An invalid value (an unknown scheme, a negative high-water mark, ...) stops the
 /// program at start-up with a message naming the setting, where it came from and
-/// the valid values (exit status 2).
+/// the valid values (exit status 2). Every rank runs with rank 0's
+/// configuration: mpirun hands its environment to the ranks on its own host
+/// only, so ranks on other hosts may read other values.
 public struct Configuration: Sendable, Equatable {
   /// A load-balancing scheme: how the hub picks the engine for the next task
   /// (`leastload`, `lru`, `plainrandom`, `twobin`, `weighted`).

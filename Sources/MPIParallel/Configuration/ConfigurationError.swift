@@ -1,5 +1,5 @@
 /// A setting of the runtime's configuration that cannot be used. Raised at
-/// start-up, where the runtime prints it on rank 0 and every rank exits with
+/// start-up on the rank that read it, which prints it; every rank exits with
 /// status 2.
 public enum ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
   /// A scheme name that does not exist; `valid` lists the ones that do.
