@@ -21,7 +21,8 @@ extension Cluster {
       let firstFailed = try world.allreduce(failed, .minimum)
       if firstFailed < world.size {
         if case .failure(let error) = local, firstFailed == world.rank {
-          StandardStreams.writeError("MPIParallel: configuration: \(Self.describe(error, rank: world.rank))\n")
+          StandardStreams.writeError(
+            "MPIParallel: configuration: \(Self.describe(error, rank: world.rank))\n")
         }
         if world.rank == 0 { noteStatus(2) }
         try? MPI.finalize()
@@ -39,7 +40,8 @@ extension Cluster {
       try bytes.withUnsafeMutableBytes { try world.broadcast($0, root: 0) }
       return try SharedSettings(decoding: bytes)
     } catch {
-      StandardStreams.writeError("MPIParallel: rank \(world.rank) could not agree on the configuration: \(error)\n")
+      StandardStreams.writeError(
+        "MPIParallel: rank \(world.rank) could not agree on the configuration: \(error)\n")
       MPI.abort(code: 3)
     }
   }

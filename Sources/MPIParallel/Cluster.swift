@@ -141,7 +141,8 @@ public enum Cluster {
     let world = Communicator.world
     let environment = ProcessInfo.processInfo.environment
     let local = Result { () throws(ConfigurationError) in
-      try code.resolved(environment: environment, arguments: Array(CommandLine.arguments.dropFirst())).configuration
+      try code.resolved(environment: environment, arguments: Array(CommandLine.arguments.dropFirst()))
+        .configuration
     }
     guard provided >= requiredThreadLevel else {
       if world.rank == 0 {
@@ -172,7 +173,8 @@ public enum Cluster {
     // rank ends on an error any rank saw, and runs with rank 0's settings.
     let shared = agree(on: local, environment: environment, world: world)
     configuration = shared.configuration
-    use(configuration, rank: world.rank, skippingOpenMPILocks: provided < .multiple && !shared.keepsOpenMPILocks)
+    let skipLocks = provided < .multiple && !shared.keepsOpenMPILocks
+    use(configuration, rank: world.rank, skippingOpenMPILocks: skipLocks)
     guard world.size >= 2 else {
       StandardStreams.writeError(
         "MPIParallel: this program runs as a single MPI rank, so it has no engines (rank 0 is the hub; ranks 1..N-1 are engines). Start it under MPI, for example: mpirun -np 5 \(CommandLine.arguments.first ?? "./App")\n"

@@ -23,7 +23,9 @@ public struct ConnectionFile: Codable, Sendable, Equatable {
   /// The hub's host name; absent from files of older versions (written on the reader's host).
   public var host: String?
 
-  public init(ip: String, port: Int, key: String, profile: String, pid: Int, engines: Int, host: String? = nil) {
+  public init(
+    ip: String, port: Int, key: String, profile: String, pid: Int, engines: Int, host: String? = nil
+  ) {
     transport = "tcp"
     self.host = host
     self.ip = ip

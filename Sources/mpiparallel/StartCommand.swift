@@ -213,7 +213,8 @@ struct StartCommand: ParsableCommand {
       // A pid names a process on its own host only: a hub elsewhere counts as served.
       if let host = file.host, !ProcessTools.isThisHost(host) {
         throw CLIError(
-          "profile \(profile) is served from host \(host) (process \(file.pid) there) at \(file.address): \(stop)")
+          "profile \(profile) is served from host \(host) (process \(file.pid) there) at \(file.address): \(stop)"
+        )
       }
       if ClusterRecord.isRunning(file.pid, record: record) {
         throw CLIError(
@@ -222,7 +223,8 @@ struct StartCommand: ParsableCommand {
     }
     if let record, !record.isThisHost {
       throw CLIError(
-        "profile \(profile) has a job started on host \(record.host ?? "?") (\(directory.clusterFile)); \(stop)")
+        "profile \(profile) has a job started on host \(record.host ?? "?") (\(directory.clusterFile)); \(stop)"
+      )
     }
     if let record, ClusterRecord.isRunning(record.pid, record: record) {
       throw CLIError(

@@ -103,7 +103,8 @@ struct StopCommand: ParsableCommand {
     var how: String
     if unreachable == nil {
       let gone = {
-        hubIsHere ? !pids.contains(where: running) : !mpirunRuns(mpirun, running) && stoppedServing(file!, path)
+        hubIsHere
+          ? !pids.contains(where: running) : !mpirunRuns(mpirun, running) && stoppedServing(file!, path)
       }
       if waitUntil(timeout: timeout, gone) {
         how = "exited"
@@ -163,7 +164,10 @@ struct StopCommand: ParsableCommand {
   func end(_ mpirun: Int, record: ClusterRecord?) -> String {
     let running = { (pid: Int) in ClusterRecord.isRunning(pid, record: record) }
     let signals = ProcessTools.terminate(mpirun, grace: grace, alive: running)
-    let left = ([record?.hub].compactMap { $0 } + (record?.enginePIDs ?? [])).filter { record?.isThisHost == true && running($0) }
+    // The ranks' pids are those of the host `start` ran on.
+    let recorded =
+      record?.isThisHost == true ? [record?.hub].compactMap { $0 } + (record?.enginePIDs ?? []) : []
+    let left = recorded.filter(running)
     if !left.isEmpty, !ProcessTools.waitUntilGone(left, timeout: grace, alive: running) {
       ProcessTools.killAll(left, alive: running)
       return signals + " (and SIGKILL for ranks it left: \(left.map(String.init).joined(separator: " ")))"

@@ -170,7 +170,8 @@ final class ExamplesTests: XCTestCase {
       "tour",
       expecting: [
         "engines: [0, 1, 2, 3, 4, 5, 6]", "CHECK norm on engine 0 equals serial: ok",
-        "CHECK norm on the load-balanced view equals serial: ok", "CHECK every process is an engine's (host and pid): ok",
+        "CHECK norm on the load-balanced view equals serial: ok",
+        "CHECK every process is an engine's (host and pid): ok",
         "CHECK DirectView map of x**10 equals serial: ok",
         "CHECK LoadBalancedView map of x**10 equals serial: ok",
         "CHECK pull returns one value per engine: ok", "CHECK only engine 0 holds it: ok",

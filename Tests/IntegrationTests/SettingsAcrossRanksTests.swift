@@ -21,7 +21,8 @@ final class SettingsAcrossRanksTests: XCTestCase {
     let result = try run("mpp-configapp", [], hub: ["MPIPARALLEL_SCHEME=roundrobin"])
     XCTAssertFalse(result.timedOut, result.describe())
     XCTAssertNotEqual(result.status, 0, result.describe())
-    XCTAssertEqual(result.stderr.components(separatedBy: "unknown scheme 'roundrobin'").count - 1, 1, result.describe())
+    XCTAssertEqual(
+      result.stderr.components(separatedBy: "unknown scheme 'roundrobin'").count - 1, 1, result.describe())
     XCTAssertFalse(result.stdout.contains("ENGINES"), result.describe())
   }
 

@@ -38,7 +38,8 @@ final class SteeringElsewhereCLITests: XCTestCase {
 
     let list = try SteeringCLITests.run(["list", "--json"], home: home)
     let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
-    XCTAssertEqual(entries.compactMap { $0["state"] as? String }, ["on node-elsewhere.example"], list.describe())
+    XCTAssertEqual(
+      entries.compactMap { $0["state"] as? String }, ["on node-elsewhere.example"], list.describe())
   }
 
   func testAJobStartedOnAnotherHostIsLeftToThatHost() throws {
@@ -48,7 +49,8 @@ final class SteeringElsewhereCLITests: XCTestCase {
     try FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     let record: [String: Any] = [
-      "profile": "started", "pid": 1, "command": ["mpirun"], "started": "now", "engines": 2, "log": "/dev/null",
+      "profile": "started", "pid": 1, "command": ["mpirun"], "started": "now", "engines": 2,
+      "log": "/dev/null",
       "host": "node-elsewhere.example",
     ]
     try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: path))
@@ -56,7 +58,8 @@ final class SteeringElsewhereCLITests: XCTestCase {
     XCTAssertNotEqual(stop.status, 0, stop.describe())
     XCTAssertTrue(stop.stderr.contains("written on host node-elsewhere.example"), stop.describe())
     XCTAssertTrue(FileManager.default.fileExists(atPath: path), "stop removed the files of a job elsewhere")
-    let start = try SteeringCLITests.run(["start", "--profile", "started", "-n", "1", "--", "/bin/true"], home: home)
+    let start = try SteeringCLITests.run(
+      ["start", "--profile", "started", "-n", "1", "--", "/bin/true"], home: home)
     XCTAssertNotEqual(start.status, 0, start.describe())
     XCTAssertTrue(start.stderr.contains("started on host node-elsewhere.example"), start.describe())
   }

@@ -7,7 +7,8 @@ final class ReachableAddressTests: XCTestCase {
   func testAGivenAddressIsWrittenAsItIs() {
     for ip in ["127.0.0.1", "10.1.2.3", "node17.cluster"] {
       XCTAssertEqual(
-        ReachableAddress.choose(listeningOn: ip, hostNameAddresses: ["10.9.9.9"], interfaceAddresses: ["10.8.8.8"]),
+        ReachableAddress.choose(
+          listeningOn: ip, hostNameAddresses: ["10.9.9.9"], interfaceAddresses: ["10.8.8.8"]),
         ip)
     }
   }
@@ -27,7 +28,8 @@ final class ReachableAddressTests: XCTestCase {
         "192.168.1.5")
       // No network at all: loopback, for clients on this host.
       XCTAssertEqual(
-        ReachableAddress.choose(listeningOn: wildcard, hostNameAddresses: [], interfaceAddresses: []), "127.0.0.1")
+        ReachableAddress.choose(listeningOn: wildcard, hostNameAddresses: [], interfaceAddresses: []),
+        "127.0.0.1")
     }
   }
 

@@ -10,9 +10,14 @@ final class SharedSettingsTests: XCTestCase {
       scheme: .twobin, highWaterMark: 7,
       backoff: .init(spinFor: 1.5e-5, yieldFor: 0.003, minSleep: 1e-6, maxSleep: 0.1234567890123),
       journal: "/tmp/run.journal", profile: "big", logLevel: .debug, serve: true, servePort: 0)
+    configuration.automaticHighWaterMark = true
     configuration.serveIP = "0.0.0.0"
     configuration.frameLimit = 4096
     configuration.stallTimeout = 2.5
+    configuration.steeringLimits.handshakeTimeout = 0.7
+    configuration.steeringLimits.idleTimeout = 600
+    configuration.steeringLimits.maxUnsigned = 9
+    configuration.steeringLimits.maxUnsignedPerAddress = 3
     configuration.engineTimeout = 0.3
     configuration.replaceLostEngines = true
     configuration.capabilities = [1: ["gpu", "big"], 3: ["fpga"]]
@@ -20,19 +25,28 @@ final class SharedSettingsTests: XCTestCase {
       let settings = SharedSettings(configuration: configuration, keepsOpenMPILocks: keeps)
       XCTAssertEqual(try SharedSettings(decoding: try settings.encoded()), settings)
     }
-    let defaults = SharedSettings(configuration: Configuration(), keepsOpenMPILocks: false)
-    XCTAssertEqual(try SharedSettings(decoding: try defaults.encoded()), defaults)
+    for automatic in [nil, false, true] as [Bool?] {
+      var other = Configuration()
+      other.automaticHighWaterMark = automatic
+      let settings = SharedSettings(configuration: other, keepsOpenMPILocks: false)
+      XCTAssertEqual(try SharedSettings(decoding: try settings.encoded()), settings)
+    }
   }
 
   /// A setting added to `Configuration` must travel too: this list names
   /// every stored property `SharedSettings` carries.
   func testEveryStoredPropertyOfConfigurationIsCarried() {
     let carried: Set<String> = [
-      "scheme", "highWaterMark", "backoff", "journal", "profile", "logLevel", "serve", "servePort", "serveIP",
-      "frameLimit", "stallTimeout", "engineTimeout", "replaceLostEngines", "capabilities",
+      "scheme", "highWaterMark", "automaticHighWaterMark", "backoff", "journal", "profile", "logLevel",
+      "serve", "servePort", "serveIP",
+      "frameLimit", "stallTimeout", "steeringLimits", "engineTimeout", "replaceLostEngines", "capabilities",
     ]
     let stored = Set(Mirror(reflecting: Configuration()).children.compactMap(\.label))
     XCTAssertEqual(stored, carried, "add the new setting to SharedSettings.Wire and to this list")
+    let limits = Set(Mirror(reflecting: Configuration.SteeringLimits()).children.compactMap(\.label))
+    XCTAssertEqual(limits, ["handshakeTimeout", "idleTimeout", "maxUnsigned", "maxUnsignedPerAddress"])
+    let backoff = Set(Mirror(reflecting: Configuration.Backoff()).children.compactMap(\.label))
+    XCTAssertEqual(backoff, ["spinFor", "yieldFor", "minSleep", "maxSleep"])
   }
 
   func testGarbageIsAnError() {

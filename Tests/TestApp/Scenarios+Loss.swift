@@ -101,7 +101,8 @@ extension Scenarios {
     let status = try client.queueStatus()
     checks.check(
       "loss-farm: queue status says lost",
-      status.engines[victim].state != .up && status.engines.filter { $0.state == .up }.count == width - 1, "\(status)")
+      status.engines[victim].state != .up && status.engines.filter { $0.state == .up }.count == width - 1,
+      "\(status)")
     // Direct work on the lost engine fails at once, naming it.
     do {
       _ = try client[victim].apply(engineID).get(timeout: .seconds(10))

@@ -27,7 +27,8 @@ enum Scenarios {
     guard engine.host == MPI.processorName else {
       checks.check(
         "signal engine \(id)", false,
-        "it runs on host \(engine.host), not on the hub's (\(MPI.processorName)): its pid names no process here")
+        "it runs on host \(engine.host), not on the hub's (\(MPI.processorName)): its pid names no process here"
+      )
       return false
     }
     kill(pid_t(engine.pid), signal)
@@ -40,7 +41,8 @@ enum Scenarios {
     checks.equal("ids", client.ids, Array(0..<n))
     checks.equal("ranks", client.engines.map(\.rank), Array(1...n))
     // A pid names a process on its host only (hosts, and PID namespaces, repeat pids).
-    checks.equal("distinct processes (host and pid)", Set(client.engines.map { "\($0.host) \($0.pid)" }).count, n)
+    checks.equal(
+      "distinct processes (host and pid)", Set(client.engines.map { "\($0.host) \($0.pid)" }).count, n)
     checks.check("hosts", client.engines.allSatisfy { !$0.host.isEmpty })
     print("ENGINES \(n)")
     print("ENGINE HOSTS \(Set(client.engines.map(\.host)).count)")

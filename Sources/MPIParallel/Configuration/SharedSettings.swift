@@ -40,6 +40,7 @@ struct SharedSettings: Equatable, Sendable {
   private struct Wire: Codable {
     var scheme: String
     var highWaterMark: Int
+    var automaticHighWaterMark: Bool?
     var backoff: [Double]
     var journal: String?
     var profile: String?
@@ -49,6 +50,9 @@ struct SharedSettings: Equatable, Sendable {
     var serveIP: String
     var frameLimit: Int
     var stallTimeout: Double
+    /// handshake and idle timeouts, then the unsigned-connection limits, overall and per address.
+    var steeringTimeouts: [Double]
+    var steeringCounts: [Int]
     var engineTimeout: Double
     var replaceLostEngines: Bool
     var capabilities: [Int: [String]]
@@ -58,6 +62,7 @@ struct SharedSettings: Equatable, Sendable {
       let c = settings.configuration
       scheme = c.scheme.rawValue
       highWaterMark = c.highWaterMark
+      automaticHighWaterMark = c.automaticHighWaterMark
       backoff = [c.backoff.spinFor, c.backoff.yieldFor, c.backoff.minSleep, c.backoff.maxSleep]
       journal = c.journal
       profile = c.profile
@@ -67,6 +72,8 @@ struct SharedSettings: Equatable, Sendable {
       serveIP = c.serveIP
       frameLimit = c.frameLimit
       stallTimeout = c.stallTimeout
+      steeringTimeouts = [c.steeringLimits.handshakeTimeout, c.steeringLimits.idleTimeout]
+      steeringCounts = [c.steeringLimits.maxUnsigned, c.steeringLimits.maxUnsignedPerAddress]
       engineTimeout = c.engineTimeout
       replaceLostEngines = c.replaceLostEngines
       capabilities = c.capabilities.mapValues { $0.sorted() }
@@ -75,18 +82,27 @@ struct SharedSettings: Equatable, Sendable {
 
     func settings() throws -> SharedSettings {
       guard let scheme = Configuration.Scheme(rawValue: scheme), let level = Logger.Level(rawValue: logLevel),
-        backoff.count == 4
+        backoff.count == 4, steeringTimeouts.count == 2, steeringCounts.count == 2
       else {
         throw DecodingError.dataCorrupted(
-          .init(codingPath: [], debugDescription: "scheme '\(scheme)', log level '\(logLevel)' or back-off \(backoff)"))
+          .init(
+            codingPath: [],
+            debugDescription:
+              "scheme '\(scheme)', log level '\(logLevel)', back-off \(backoff) or steering limits \(steeringTimeouts) \(steeringCounts)"
+          ))
       }
       var c = Configuration(
         scheme: scheme, highWaterMark: highWaterMark,
         backoff: .init(spinFor: backoff[0], yieldFor: backoff[1], minSleep: backoff[2], maxSleep: backoff[3]),
         journal: journal, profile: profile, logLevel: level, serve: serve, servePort: servePort)
+      c.automaticHighWaterMark = automaticHighWaterMark
       c.serveIP = serveIP
       c.frameLimit = frameLimit
       c.stallTimeout = stallTimeout
+      c.steeringLimits.handshakeTimeout = steeringTimeouts[0]
+      c.steeringLimits.idleTimeout = steeringTimeouts[1]
+      c.steeringLimits.maxUnsigned = steeringCounts[0]
+      c.steeringLimits.maxUnsignedPerAddress = steeringCounts[1]
       c.engineTimeout = engineTimeout
       c.replaceLostEngines = replaceLostEngines
       c.capabilities = capabilities.mapValues(Set.init)

@@ -26,19 +26,25 @@ enum ReachableAddress {
   /// host name resolves to that is neither loopback nor link-local (the name
   /// the site gave the host), else the first such address of an interface
   /// that is up, else 127.0.0.1 (a host with no network: only local clients).
-  static func choose(listeningOn ip: String, hostNameAddresses: [String], interfaceAddresses: [String]) -> String {
+  static func choose(listeningOn ip: String, hostNameAddresses: [String], interfaceAddresses: [String])
+    -> String
+  {
     guard wildcards.contains(ip) else { return ip }
-    return hostNameAddresses.first(where: isRoutable) ?? interfaceAddresses.first(where: isRoutable) ?? "127.0.0.1"
+    return hostNameAddresses.first(where: isRoutable) ?? interfaceAddresses.first(where: isRoutable)
+      ?? "127.0.0.1"
   }
 
   /// Whether another host can reach `address`: not loopback (127/8, ::1),
   /// not link-local (169.254/16, fe80::/10), not unspecified.
   static func isRoutable(_ address: String) -> Bool {
     let lower = address.lowercased()
-    if lower.hasPrefix("127.") || lower.hasPrefix("169.254.") || lower == "::1" || lower == "0.0.0.0" || lower == "::" {
+    if lower.hasPrefix("127.") || lower.hasPrefix("169.254.") || lower == "::1" || lower == "0.0.0.0"
+      || lower == "::"
+    {
       return false
     }
-    return !lower.hasPrefix("fe8") && !lower.hasPrefix("fe9") && !lower.hasPrefix("fea") && !lower.hasPrefix("feb")
+    return !lower.hasPrefix("fe8") && !lower.hasPrefix("fe9") && !lower.hasPrefix("fea")
+      && !lower.hasPrefix("feb")
   }
 
   /// The IPv4 addresses this host's name resolves to, then its IPv6 ones.
