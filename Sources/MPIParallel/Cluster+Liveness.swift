@@ -131,8 +131,12 @@ extension Cluster {
   /// An engine the hub started while the job ran (`Client.addEngines`):
   /// joins the hub through the spawn's intercommunicator, learns its id and
   /// the liveness endpoint, serves until told to stop, and exits.
+  ///
+  /// It runs with the settings the hub sends (rank 0's, as every rank of the
+  /// job does), not with those of its own environment (`own`).
   static func serveAsAddedEngine(
-    parent: Communicator, registry: FunctionRegistry, configuration: Configuration
+    parent: Communicator, registry: FunctionRegistry, own: Result<Configuration, ConfigurationError>,
+    skippingOpenMPILocks: (_ keepsLocks: Bool) -> Bool
   ) -> Never {
     do {
       let merged = try parent.merged(high: true)
@@ -143,6 +147,14 @@ extension Cluster {
       var reader = WireReader(bytes)
       let firstID = Int(try reader.read(UInt64.self))
       let endpointBytes = try reader.readBlob()
+      let settings = try SharedSettings(decoding: try reader.readBlob())
+      let configuration = settings.configuration
+      use(
+        configuration, rank: firstID + merged.rank,
+        skippingOpenMPILocks: skippingOpenMPILocks(settings.keepsOpenMPILocks))
+      if case .failure(let error) = own {
+        RuntimeLog.engine.debug("an added engine's own settings were refused (\(error)); it runs with the hub's")
+      }
       let channel = try merged.duplicate()
       let id = firstID + merged.rank - 1
       if !endpointBytes.isEmpty {

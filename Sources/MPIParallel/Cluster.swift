@@ -154,21 +154,13 @@ public enum Cluster {
       try? MPI.finalize()
       exit(2)
     }
-    let configuration: Configuration
     if let parent = Communicator.parent {
-      // An added engine: the hub's job agreed on its settings before; this
-      // process reads its own.
-      switch local {
-      case .success(let own): configuration = own
-      case .failure(let error):
-        StandardStreams.writeError("MPIParallel: configuration of an added engine: \(error)\n")
-        exit(2)
-      }
-      use(
-        configuration, rank: world.rank,
-        skippingOpenMPILocks: provided < .multiple && !SharedSettings.keepsOpenMPILocks(in: environment))
-      serveAsAddedEngine(parent: parent, registry: registry, configuration: configuration)
+      // An added engine runs with the settings the hub sends it (see `serveAsAddedEngine`).
+      serveAsAddedEngine(
+        parent: parent, registry: registry, own: local,
+        skippingOpenMPILocks: { keeps in provided < .multiple && !keeps })
     }
+    let configuration: Configuration
     // Ranks on other hosts than mpirun's may see another environment: every
     // rank ends on an error any rank saw, and runs with rank 0's settings.
     let shared = agree(on: local, environment: environment, world: world)
@@ -240,7 +232,7 @@ public enum Cluster {
 
   /// Puts `configuration` in effect on this rank: `Cluster.configuration`,
   /// the log level, the idle back-off, and Open MPI's locks off when `skippingOpenMPILocks`.
-  private static func use(_ configuration: Configuration, rank: Int, skippingOpenMPILocks: Bool) {
+  static func use(_ configuration: Configuration, rank: Int, skippingOpenMPILocks: Bool) {
     resolved.withLock { $0 = configuration }
     RuntimeLog.configure(level: configuration.logLevel, rank: rank)
     Backoff.defaults = Backoff.Settings(

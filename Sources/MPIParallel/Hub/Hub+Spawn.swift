@@ -93,6 +93,12 @@ extension Hub {
     var header = WireWriter()
     header.write(UInt64(firstID))
     header.writeBlob(watch?.endpoint.encoded() ?? [])
+    // Rank 0's settings, which every rank of the job runs with.
+    header.writeBlob(
+      try SharedSettings(
+        configuration: Cluster.configuration,
+        keepsOpenMPILocks: SharedSettings.keepsOpenMPILocks(in: ProcessInfo.processInfo.environment)
+      ).encoded())
     var bytes = header.bytes
     var length = Int64(bytes.count)
     try withUnsafeMutableBytes(of: &length) { try merged.broadcast($0, root: 0) }
