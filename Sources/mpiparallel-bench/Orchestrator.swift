@@ -11,7 +11,25 @@ struct Orchestrator {
     ("farm", 5, []), ("farm-hwm64", 5, ["--hwm", "64"]), ("farm-journal", 5, ["--journal", journalPath]),
     ("rtt", 2, []), ("scatter", 5, []), ("sleep32", 5, []),
     ("idle", 5, []), ("map1M", 5, []), ("engine-loss", 5, []), ("add-engines", 5, []),
+    ("farm-1ms", 5, []), ("farm-1ms-hwm1", 5, ["--hwm", "1"]),
   ]
+
+  /// Across hosts (`Scripts/bench --hosts N`, run by `Scripts/hosts run`):
+  /// the launcher that starts ranks on them, their count, and the cases
+  /// that run there by default.
+  static let hostsLauncher = ProcessInfo.processInfo.environment["MPPH_MPIRUN"]
+  static let hostCount = ProcessInfo.processInfo.environment["MPPH_HOSTS"].map {
+    $0.split(separator: " ").count
+  }
+  static let casesAcrossHosts: Set<String> = ["farm", "farm-hwm64", "rtt", "scatter", "farm-1ms", "farm-1ms-hwm1"]
+
+  /// A case's ranks: across hosts, every multi-rank case takes two ranks on
+  /// each host (rank 0, the hub, on the first), and the round trip one on
+  /// each of two hosts.
+  static func ranks(_ ranks: Int) -> Int {
+    guard let hostCount, ranks > 2 else { return ranks }
+    return 2 * hostCount
+  }
 
   /// What a case needs of mpirun beyond the defaults: the engine-loss case
   /// runs as `mpirun --enable-recovery` does (its MCA variable).
@@ -51,7 +69,13 @@ struct Orchestrator {
     // `MPI.leaveIdlingToCaller`): the same MPI settings on both sides.
     var floorNoYield = BenchRounds(splits: floor.splits)
     var floorRTT = BenchRounds()
-    let only = option("--only").map { Set($0.split(separator: ",").map(String.init)) }
+    let only =
+      option("--only").map { Set($0.split(separator: ",").map(String.init)) }
+      ?? (Self.hostsLauncher == nil ? nil : Self.casesAcrossHosts)
+    if let hostCount = Self.hostCount {
+      FileHandle.standardError.write(
+        Data("bench: across \(hostCount) hosts (\(Self.hostsLauncher ?? "mpirun")), TCP only\n".utf8))
+    }
     for round in 1...roundCount {
       FileHandle.standardError.write(Data("bench: round \(round) of \(roundCount)\n".utf8))
       if let cLimit = option("--c-limit") {
@@ -65,7 +89,8 @@ struct Orchestrator {
         defer { Self.removeJournal() }
         guard
           let values = runJSON(
-            [me] + extra + [name], ranks: ranks, prefix: "RESULT ", environment: Self.environment(ofCase: name))
+            [me] + extra + [name], ranks: Self.ranks(ranks), prefix: "RESULT ",
+            environment: Self.environment(ofCase: name))
         else {
           FileHandle.standardError.write(Data("bench: case \(name) failed\n".utf8))
           return 1
@@ -105,10 +130,10 @@ struct Orchestrator {
   func floorRound(environment: [String: String]) -> [String: Any] {
     var round: [String: Any] = [:]
     if let cLimit = option("--c-limit") {
-      round = runJSON([cLimit], ranks: 5, environment: environment) ?? [:]
+      round = runJSON([cLimit], ranks: Self.ranks(5), environment: environment) ?? [:]
     }
     if let farmCPU = option("--c-farm-cpu"),
-      var master = runJSON([farmCPU], ranks: 5, environment: environment)
+      var master = runJSON([farmCPU], ranks: Self.ranks(5), environment: environment)
     {
       // The farm this program times runs beside the anchor's: its rate stays apart.
       master["master_farm_tasks_per_s"] = master.removeValue(forKey: "farm_tasks_per_s")
@@ -126,7 +151,12 @@ struct Orchestrator {
   ) -> [String: Any]? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["mpirun", "--oversubscribe", "-np", "\(ranks)"] + command
+    if let launcher = Self.hostsLauncher {
+      // One rank per host in turn: rank 0 on the first, rank 1 on the second.
+      process.arguments = [launcher, "--map-by", "node", "-np", "\(ranks)"] + command
+    } else {
+      process.arguments = ["mpirun", "--oversubscribe", "-np", "\(ranks)"] + command
+    }
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
@@ -199,6 +229,8 @@ struct Orchestrator {
       ("map_1M_rank0_peak_rss_mb", "rank 0 peak RSS, 1M-item map, MB", nil),
       ("engine_loss_detect_s", "engine SIGKILLed mid-farm: until the hub marks it lost, s", nil),
       ("add_engines_s", "addEngines(2) mid-farm: until both ran a task, s", nil),
+      ("farm_1ms_efficiency", "farm of 1 ms tasks: engines busy (tasks x 1 ms / engines x wall)", nil),
+      ("farm_1ms_efficiency_hwm1", "  the same at hwm 1", nil),
     ]
     let rounds = ours.rounds.count
     print("medians of \(rounds) round\(rounds == 1 ? "" : "s"); the range is MPIParallel's over the rounds")

@@ -117,6 +117,17 @@ func runCase(_ name: String) -> Never {
         "hub_user_us_per_task": user / Double(items.count) * 1e6,
         "hub_system_us_per_task": system / Double(items.count) * 1e6,
       ])
+    case "farm-1ms", "farm-1ms-hwm1":
+      // Tasks that sleep 1 ms: how busy the engines stay, the round trip
+      // between tasks included, which across hosts is not negligible.
+      let tasks = count("TASKS_1MS", 2000)
+      let engines = Double(client.ids.count)
+      _ = try lview.map(sleepSeconds, Array(repeating: 0.001, count: 100)).get()
+      let t0 = now()
+      _ = try lview.map(sleepSeconds, Array(repeating: 0.001, count: tasks)).get()
+      let wall = now() - t0
+      let key = name == "farm-1ms" ? "farm_1ms_efficiency" : "farm_1ms_efficiency_hwm1"
+      emit([key: Double(tasks) * 0.001 / (engines * wall)])
     case "rtt":
       let engine = client[0]
       for i in 0..<1000 { _ = try engine.apply(noop, i).get() }
