@@ -28,6 +28,14 @@ public struct MessageSigner: Sendable {
     Array(HMAC<SHA256>.authenticationCode(for: body, using: key))
   }
 
+  /// The signature of the body made of `parts` one after another, each
+  /// hashed where it lies.
+  public func signature(ofParts parts: [ArraySlice<UInt8>]) -> [UInt8] {
+    var mac = HMAC<SHA256>(key: key)
+    for part in parts { part.withUnsafeBytes { mac.update(data: $0) } }
+    return Array(mac.finalize())
+  }
+
   /// Whether `signature` is `body`'s (compared in constant time).
   public func verify<Body: DataProtocol>(_ signature: some Collection<UInt8>, body: Body) -> Bool {
     HMAC<SHA256>.isValidAuthenticationCode(Array(signature), authenticating: body, using: key)

@@ -6,7 +6,9 @@
 /// `[Int]`, `[Int32]`... (and numpy arrays of those dtypes) travel in a
 /// steering message, beside its JSON rather than inside it (see
 /// ``SteeringCoding``). The bytes may share storage with the message they
-/// came in (an `ArraySlice`), so receiving one copies nothing.
+/// came in (an `ArraySlice`), so receiving one copies nothing; an array
+/// ``joined(_:)`` from others keeps their bytes as its segments, so joining
+/// copies nothing either, and sending it writes each segment in turn.
 public struct NumericArray: Sendable, Hashable, CustomStringConvertible {
   /// The element type, by numpy's short names.
   public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -27,8 +29,19 @@ public struct NumericArray: Sendable, Hashable, CustomStringConvertible {
 
   public let kind: Kind
   public let count: Int
-  /// `count * kind.size` bytes, little-endian.
-  public let bytes: ArraySlice<UInt8>
+  /// The bytes, in order: one segment, or those of the arrays it was
+  /// ``joined(_:)`` from.
+  public let segments: [ArraySlice<UInt8>]
+
+  /// `count * kind.size` bytes, little-endian (the segments joined: a copy
+  /// when there are several).
+  public var bytes: ArraySlice<UInt8> {
+    if segments.count == 1 { return segments[0] }
+    var joined: [UInt8] = []
+    joined.reserveCapacity(count * kind.size)
+    for segment in segments { joined.append(contentsOf: segment) }
+    return joined[...]
+  }
 
   /// An array of `count` elements of `kind` in `bytes` (nil when the sizes disagree).
   public init?(kind: Kind, count: Int, bytes: ArraySlice<UInt8>) {
@@ -37,14 +50,26 @@ public struct NumericArray: Sendable, Hashable, CustomStringConvertible {
     }
     self.kind = kind
     self.count = count
-    self.bytes = bytes
+    self.segments = [bytes]
   }
 
-  /// The raw form of a Swift array of a numeric type.
+  private init(kind: Kind, count: Int, segments: [ArraySlice<UInt8>]) {
+    self.kind = kind
+    self.count = count
+    self.segments = segments.isEmpty ? [[]] : segments
+  }
+
+  /// The raw form of a Swift array of a numeric type (`[UInt8]` shares the
+  /// array's storage; any other type is copied once).
   public init<Element: NumericArrayElement>(_ values: [Element]) {
     kind = Element.numericKind
     count = values.count
-    bytes = values.withUnsafeBytes { ArraySlice($0) }
+    if Element.self == UInt8.self {
+      // The same type: the bit cast only renames it.
+      segments = [unsafeBitCast(values, to: [UInt8].self)[...]]
+    } else {
+      segments = [values.withUnsafeBytes { ArraySlice($0) }]
+    }
   }
 
   /// The raw form of `value` when it is an array of a numeric type.
@@ -70,10 +95,14 @@ public struct NumericArray: Sendable, Hashable, CustomStringConvertible {
   public func values<Element: NumericArrayElement>(as type: Element.Type = Element.self) -> [Element]? {
     guard Element.numericKind == kind else { return nil }
     return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
-      bytes.withUnsafeBytes { raw in
-        if let base = raw.baseAddress, count > 0 {
-          UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: base, byteCount: raw.count)
+      var offset = 0
+      for segment in segments {
+        segment.withUnsafeBytes { raw in
+          if let base = raw.baseAddress, raw.count > 0 {
+            (UnsafeMutableRawPointer(buffer.baseAddress!) + offset).copyMemory(from: base, byteCount: raw.count)
+          }
         }
+        offset += segment.count
       }
       initialized = count
     }
@@ -110,7 +139,14 @@ public struct NumericArray: Sendable, Hashable, CustomStringConvertible {
   }
 
   private func element(at index: Int) -> JSONValue {
-    let offset = bytes.startIndex + index * kind.size
+    var position = index * kind.size
+    var segment = 0
+    while position >= segments[segment].count {
+      position -= segments[segment].count
+      segment += 1
+    }
+    let bytes = segments[segment]
+    let offset = bytes.startIndex + position
     var bits: UInt64 = 0
     for byte in (0..<kind.size).reversed() { bits = bits << 8 | UInt64(bytes[offset + byte]) }
     switch kind {
@@ -125,27 +161,28 @@ public struct NumericArray: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  /// The concatenation of arrays of one kind (nil when their kinds differ).
+  /// The concatenation of arrays of one kind (nil when their kinds differ);
+  /// it keeps their bytes as its segments, copying none.
   public static func joined(_ arrays: [NumericArray]) -> NumericArray? {
     guard let kind = arrays.first?.kind, arrays.allSatisfy({ $0.kind == kind }) else { return nil }
     if arrays.count == 1 { return arrays[0] }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(arrays.reduce(0) { $0 + $1.bytes.count })
-    for array in arrays { bytes.append(contentsOf: array.bytes) }
-    return NumericArray(kind: kind, count: arrays.reduce(0) { $0 + $1.count }, bytes: bytes[...])
+    return NumericArray(
+      kind: kind, count: arrays.reduce(0) { $0 + $1.count },
+      segments: arrays.flatMap { $0.segments.filter { !$0.isEmpty } })
   }
 
   /// `f8[10000000]`
   public var description: String { "\(kind.rawValue)[\(count)]" }
 
   public static func == (lhs: NumericArray, rhs: NumericArray) -> Bool {
-    lhs.kind == rhs.kind && lhs.count == rhs.count && lhs.bytes.elementsEqual(rhs.bytes)
+    lhs.kind == rhs.kind && lhs.count == rhs.count
+      && lhs.segments.joined().elementsEqual(rhs.segments.joined())
   }
 
   public func hash(into hasher: inout Hasher) {
     hasher.combine(kind)
     hasher.combine(count)
-    bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    for segment in segments { segment.withUnsafeBytes { hasher.combine(bytes: $0) } }
   }
 }
 

@@ -96,7 +96,8 @@ public struct JobStatus: Codable, Sendable, Equatable {
   public var total: Int
   /// The items in input (or engine) order, when asked for and ready.
   public var items: [ItemOutcome]?
-  /// The engine each item ran on (nil where none did).
+  /// The engine each item ran on (nil where none did); for a gather whose
+  /// arrays the hub joined into one item, the engines of its parts, in order.
   public var engines: [Int?]?
   public init(job: Int, ready: Bool, done: Int, total: Int, items: [ItemOutcome]?, engines: [Int?]?) {
     self.job = job

@@ -58,27 +58,32 @@ final class SteeringConnection: Sendable {
     let fresh = fd < 0
     if fresh { fd = try connect() }
     let request = SteeringRequest(command: command)
-    let body = try SteeringCoding.encode(request)
-    let frame = SteeringFrame.encode(body: body, signer: signer)
-    guard frame.count - SteeringFrame.headerSize <= frameLimit else {
-      throw SteeringError.frameTooLarge(size: frame.count - SteeringFrame.headerSize, limit: frameLimit)
+    // The body's pieces (JSON, then the arrays where they lie) are signed
+    // and written one after another, never joined.
+    let body = try SteeringCoding.encodeParts(request)
+    let length = MessageSigner.signatureSize + body.reduce(0) { $0 + $1.count }
+    guard length <= frameLimit else {
+      throw SteeringError.frameTooLarge(size: length, limit: frameLimit)
     }
     // The hub takes only a small frame from a connection that has not yet
     // sent a signed one: a large request on a new connection goes after a hello.
-    if fresh, frame.count - SteeringFrame.headerSize > SteeringFrame.unauthenticatedLimit {
+    if fresh, length > SteeringFrame.unauthenticatedLimit {
       let hello = SteeringRequest(command: .hello)
       let helloFrame = SteeringFrame.encode(body: Array(try SteeringCoding.encoder.encode(hello)), signer: signer)
-      _ = try exchange(helloFrame, nonce: hello.nonce, timeout: timeout, on: &fd)
+      _ = try exchange([helloFrame[...]], nonce: hello.nonce, timeout: timeout, on: &fd)
     }
-    return try exchange(frame, nonce: request.nonce, timeout: timeout, on: &fd)
+    var head: [UInt8] = []
+    withUnsafeBytes(of: UInt32(length).bigEndian) { head.append(contentsOf: $0) }
+    head.append(contentsOf: signer.signature(ofParts: body))
+    return try exchange([head[...]] + body, nonce: request.nonce, timeout: timeout, on: &fd)
   }
 
-  /// Sends a signed request's frame and reads the hub's reply to it.
-  private func exchange(_ frame: [UInt8], nonce: String, timeout: Double, on fd: inout Int32) throws
+  /// Sends a signed request's frame (in pieces) and reads the hub's reply to it.
+  private func exchange(_ frame: [ArraySlice<UInt8>], nonce: String, timeout: Double, on fd: inout Int32) throws
     -> SteeringAnswer
   {
     do {
-      try writeAll(frame, to: fd)
+      for piece in frame { try writeAll(piece, to: fd) }
       let reply = try readReply(from: fd, timeout: timeout)
       guard reply.inReplyTo == nonce || reply.inReplyTo.isEmpty else {
         throw SteeringError.connectionLost("a reply to another request arrived")
@@ -163,7 +168,7 @@ final class SteeringConnection: Sendable {
     return error == 0 ? nil : String(cString: strerror(error))
   }
 
-  private func writeAll(_ bytes: [UInt8], to fd: Int32) throws {
+  private func writeAll(_ bytes: ArraySlice<UInt8>, to fd: Int32) throws {
     var offset = 0
     while offset < bytes.count {
       let sent = bytes.withUnsafeBytes {
@@ -193,7 +198,9 @@ final class SteeringConnection: Sendable {
   }
 
   private func readExactly(_ count: Int, from fd: Int32, deadline: Double) throws -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: count)
+    // Not zero-filled first: UInt8 needs no initialization, and every byte
+    // is received before the array is returned (a short read throws).
+    var bytes = [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     var offset = 0
     while offset < count {
       let left = deadline - Date().timeIntervalSince1970

@@ -184,10 +184,9 @@ final class SteeringConnectionHandler: ChannelInboundHandler {
     let message =
       reason.hasPrefix("the hub refused the request: ")
       ? String(reason.dropFirst("the hub refused the request: ".count)) : reason
-    let reply = server.frame(
-      SteeringReply(inReplyTo: inReplyTo, error: .init(kind: "refused", message: message)))
-    var out = context.channel.allocator.buffer(capacity: reply.count)
-    out.writeBytes(reply)
+    let out = server.frame(
+      SteeringReply(inReplyTo: inReplyTo, error: .init(kind: "refused", message: message)),
+      allocator: context.channel.allocator)
     let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
     context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in loopBound.value.close(promise: nil) }
   }

@@ -90,8 +90,10 @@ public enum SteeringCoding {
 
     func add(_ array: NumericArray) -> Placeholder {
       let offset = size
-      parts.append(array.bytes)
-      size += array.bytes.count
+      for segment in array.segments where !segment.isEmpty {
+        parts.append(segment)
+        size += segment.count
+      }
       let padding = (8 - size % 8) % 8
       if padding > 0 {
         parts.append(ArraySlice(repeating: 0, count: padding))
@@ -134,18 +136,28 @@ public enum SteeringCoding {
 
   /// A message's body: its JSON, then its numeric arrays as raw bytes.
   public static func encode<Message: Encodable>(_ message: Message) throws -> [UInt8] {
+    let parts = try encodeParts(message)
+    if parts.count == 1 { return Array(parts[0]) }
+    var body: [UInt8] = []
+    body.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+    for part in parts { body.append(contentsOf: part) }
+    return body
+  }
+
+  /// The body `encode` makes, in pieces to be written one after another:
+  /// the JSON (with its NUL and padding when arrays follow), then the
+  /// arrays' bytes and their padding, each a slice of the array's own
+  /// storage, so that no array is copied to make the body.
+  public static func encodeParts<Message: Encodable>(_ message: Message) throws -> [ArraySlice<UInt8>] {
     let encoder = makeEncoder()
     let sink = Attachments()
     encoder.userInfo[attachmentsKey] = sink
     let json = try encoder.encode(message)
-    guard !sink.parts.isEmpty else { return Array(json) }
+    guard !sink.parts.isEmpty else { return [Array(json)[...]] }
     let start = (json.count + 1 + 7) / 8 * 8
-    var body: [UInt8] = []
-    body.reserveCapacity(start + sink.size)
-    body.append(contentsOf: json)
-    body.append(contentsOf: repeatElement(0, count: start - json.count))
-    for part in sink.parts { body.append(contentsOf: part) }
-    return body
+    var head = [UInt8](json)
+    head.append(contentsOf: repeatElement(0, count: start - json.count))
+    return [head[...]] + sink.parts
   }
 
   /// Decodes a body `encode` made (the arrays share `body`'s storage).

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// A message on the wire: a 4-byte big-endian length, then that many bytes:
 /// the 32-byte HMAC-SHA256 signature of the body, then the body (JSON, and
@@ -22,6 +23,21 @@ public enum SteeringFrame {
     frame.append(contentsOf: signer.signature(of: body))
     frame.append(contentsOf: body)
     return frame
+  }
+
+  /// A signed frame of the body made of `parts` (``SteeringCoding/encodeParts(_:)``),
+  /// ready to write: the signature is computed over the parts where they
+  /// lie, and each part is copied once, into the buffer.
+  public static func encode(
+    parts: [ArraySlice<UInt8>], signer: MessageSigner, allocator: ByteBufferAllocator
+  ) -> ByteBuffer {
+    let bodySize = parts.reduce(0) { $0 + $1.count }
+    let length = UInt32(MessageSigner.signatureSize + bodySize)
+    var buffer = allocator.buffer(capacity: headerSize + Int(length))
+    buffer.writeInteger(length, endianness: .big)
+    buffer.writeBytes(signer.signature(ofParts: parts))
+    for part in parts { buffer.writeBytes(part) }
+    return buffer
   }
 
   /// The length a frame header announces, checked against `limit` before

@@ -223,15 +223,14 @@ public final class SteeringServer: Sendable {
   ) {
     let command = request.command
     let backend = self.backend
-    let send: @Sendable ([UInt8]) -> Void = { reply in
-      var out = channel.allocator.buffer(capacity: reply.count)
-      out.writeBytes(reply)
-      let write = channel.writeAndFlush(out)
+    let allocator = channel.allocator
+    let send: @Sendable (ByteBuffer) -> Void = { reply in
+      let write = channel.writeAndFlush(reply)
       write.whenComplete { _ in written() }
       if case .stop = command { write.whenComplete { _ in backend.stopRequested() } }
     }
     if case .stop = command {
-      return send(respond(to: request) { try backend.answer(command) })
+      return send(respond(to: request, allocator: allocator) { try backend.answer(command) })
     }
     // While the backend is called from the bulk lane, an answer it hands
     // over at once (on this thread) is computed right here.
@@ -239,16 +238,18 @@ public final class SteeringServer: Sendable {
     let lane = large ? .work : SteeringLanes.lane(of: command)
     backend.answer(command) { [self] work in
       if let thread = bulkThread.withLockedValue({ $0 }), pthread_equal(thread, pthread_self()) != 0 {
-        send(respond(to: request, with: work))
+        send(respond(to: request, allocator: allocator, with: work))
       } else {
-        lanes.run(on: lane) { send(self.respond(to: request, with: work)) }
+        lanes.run(on: lane) { send(self.respond(to: request, allocator: allocator, with: work)) }
       }
     }
     bulkThread.withLockedValue { $0 = nil }
   }
 
   /// The answer `work` computes, as a signed reply frame to `request`.
-  func respond(to request: SteeringRequest, with work: () throws -> SteeringAnswer) -> [UInt8] {
+  func respond(
+    to request: SteeringRequest, allocator: ByteBufferAllocator, with work: () throws -> SteeringAnswer
+  ) -> ByteBuffer {
     let reply: SteeringReply
     do {
       reply = SteeringReply(inReplyTo: request.nonce, answer: try work())
@@ -258,20 +259,22 @@ public final class SteeringServer: Sendable {
     } catch {
       reply = SteeringReply(inReplyTo: request.nonce, error: .init(kind: "error", message: "\(error)"))
     }
-    return frame(reply)
+    return frame(reply, allocator: allocator)
   }
 
-  func frame(_ reply: SteeringReply) -> [UInt8] {
-    let body: [UInt8]
+  /// `reply` as a signed frame, written once into a buffer (its arrays'
+  /// bytes copied from where they lie, not joined first).
+  func frame(_ reply: SteeringReply, allocator: ByteBufferAllocator) -> ByteBuffer {
+    let parts: [ArraySlice<UInt8>]
     do {
-      body = try SteeringCoding.encode(reply)
+      parts = try SteeringCoding.encodeParts(reply)
     } catch {
       let fallback = SteeringReply(
         inReplyTo: reply.inReplyTo,
         error: .init(kind: "error", message: "the reply could not be encoded: \(error)"))
-      body = Array((try? SteeringCoding.encoder.encode(fallback)) ?? Data())
+      parts = [Array((try? SteeringCoding.encoder.encode(fallback)) ?? Data())[...]]
     }
-    return SteeringFrame.encode(body: body, signer: signer)
+    return SteeringFrame.encode(parts: parts, signer: signer, allocator: allocator)
   }
 
   func noteRefused(_ reason: String, peer: String) {

@@ -27,4 +27,23 @@ enum SteeringFunctions {
   }
 
   static let all: [any RemoteFunctionProtocol] = [setJSON, getJSON]
+
+  /// Reads `getJSON`'s reply: the packed value as a slice of the reply
+  /// (which the hub keeps anyway), so that an engine's array is not copied
+  /// on its way to the client.
+  static func packedDecoder(label: String) -> AsyncMapResult<JSONValue>.SlotDecoder {
+    { slot, context, values in
+      guard case .reply(let bytes) = slot.outcome else { return }
+      let header = try EngineReply(header: bytes)
+      guard header.succeeded else { throw context.remoteError(reply: bytes, slot: slot) }
+      do {
+        var reader = try EngineReply.payloadReader(of: bytes)
+        let count = try reader.readLength(elementSize: 1)
+        let packed = try reader.readSlice(count: count)
+        values.append(.numbers(NumericArray(kind: .uint8, count: count, bytes: packed)!))
+      } catch {
+        throw ParallelError.decodingFailed(what: "the result of \(label)", expected: "[UInt8]", reason: "\(error)")
+      }
+    }
+  }
 }

@@ -16,6 +16,9 @@ final class SteeringService: SteeringBackend, Sendable {
       case values
       /// Items are packed values from `_mpp.getJSON`, unpacked here.
       case jsonText
+      /// As `jsonText`; when every engine's value is a numeric array of one
+      /// kind, the items are reported as one array, their bytes joined.
+      case gathered
     }
     let parts: [AsyncMapResult<JSONValue>]
     let kind: Kind
@@ -133,10 +136,12 @@ final class SteeringService: SteeringBackend, Sendable {
       let part = try applySteering(
         SteeringFunctions.setJSON, [.string(name), try SteeringFunctions.packed(value)], on: view)
       return .submitted(register(Job(parts: [part], kind: .values, function: "push(\(name))")))
-    case .pull(let name, let targets), .gather(let name, let targets):
-      let view = try directView(targets)
-      let part = try applySteering(SteeringFunctions.getJSON, [.string(name)], on: view)
+    case .pull(let name, let targets):
+      let part = try pull(name, on: try directView(targets))
       return .submitted(register(Job(parts: [part], kind: .jsonText, function: "pull(\(name))")))
+    case .gather(let name, let targets):
+      let part = try pull(name, on: try directView(targets))
+      return .submitted(register(Job(parts: [part], kind: .gathered, function: "gather(\(name))")))
     case .scatter(let name, let values, let targets):
       return .submitted(try scatter(name, values: values, targets: targets))
     case .wait(let id, let timeout, let items):
@@ -287,6 +292,17 @@ final class SteeringService: SteeringBackend, Sendable {
       decoder: Self.jsonDecoder(registration, batch: false, label: label))
   }
 
+  /// Each engine's value `name`, packed; the hub keeps each packed value
+  /// as a slice of the engine's reply (see ``SteeringFunctions/packedDecoder(label:)``).
+  private func pull(_ name: String, on view: DirectView) throws -> AsyncMapResult<JSONValue> {
+    let registration = SteeringFunctions.getJSON.registration
+    let label = "apply(\(registration.name))"
+    return view.apply(
+      label: label, registration: registration,
+      encodedArguments: try encode([.string(name)], for: registration),
+      decoder: SteeringFunctions.packedDecoder(label: label))
+  }
+
   private func applySteering<each A, R>(
     _ function: RemoteFunction<repeat each A, R>, _ arguments: [JSONValue], on view: DirectView
   ) throws -> AsyncMapResult<JSONValue> {
@@ -380,8 +396,22 @@ final class SteeringService: SteeringBackend, Sendable {
     guard ready && items else {
       return JobStatus(job: id, ready: ready, done: done, total: total, items: nil, engines: nil)
     }
-    let (outcomes, engines) = self.items(of: job, task: nil)
+    var (outcomes, engines) = self.items(of: job, task: nil)
+    if job.kind == .gathered, let joined = Self.joined(outcomes) { outcomes = [joined] }
     return JobStatus(job: id, ready: true, done: done, total: total, items: outcomes, engines: engines)
+  }
+
+  /// A gather's values as one numeric array, when each is a numeric array
+  /// of one kind and there are several (their bytes stay where they lie:
+  /// see ``NumericArray/joined(_:)``).
+  static func joined(_ outcomes: [ItemOutcome]) -> ItemOutcome? {
+    guard outcomes.count > 1 else { return nil }
+    var arrays: [NumericArray] = []
+    for outcome in outcomes {
+      guard case .value(.numbers(let array)) = outcome else { return nil }
+      arrays.append(array)
+    }
+    return NumericArray.joined(arrays).map { .value(.numbers($0)) }
   }
 
   /// The job `id` and its one result, for an `arrivals` that has seen `after` of its tasks.
@@ -426,7 +456,7 @@ final class SteeringService: SteeringBackend, Sendable {
 
   /// A decoded value as the client sees it (a packed value from `_mpp.getJSON` unpacked).
   private func outcome(of value: JSONValue, job: Job, task: Int, engine: Int?) -> ItemOutcome {
-    guard job.kind == .jsonText else { return .value(value) }
+    guard job.kind != .values else { return .value(value) }
     do {
       guard case .numbers(let packed) = value, packed.kind == .uint8 else {
         throw SteeringFailure("error", "\(job.function): the engine's value is not packed")

@@ -93,6 +93,14 @@ struct WireReader {
     return result
   }
 
+  /// The next `count` bytes as a slice of the message (sharing its storage), and advances.
+  mutating func readSlice(count: Int) throws -> ArraySlice<UInt8> {
+    try require(count)
+    let result = bytes[offset..<(offset + count)]
+    offset += count
+    return result
+  }
+
   /// Calls body with the next `count` raw bytes in place (no copy) and advances.
   mutating func withRaw<R>(count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try require(count)

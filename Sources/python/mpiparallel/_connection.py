@@ -2,6 +2,7 @@
 replies, one at a time (a lock keeps threads in turn), as the Swift client's
 SteeringConnection does."""
 
+import mmap
 import select
 import socket
 import threading
@@ -134,17 +135,21 @@ class Connection:
         deadline = time.monotonic() + timeout
         header = self._read(_wire.HEADER_SIZE, deadline)
         length = _wire.frame_length(bytes(header), self.frame_limit)
-        contents = self._read(length, deadline)
-        signature = memoryview(contents)[:_wire.SIGNATURE_SIZE]
-        if not self.signer.verify(signature, [memoryview(contents)[_wire.SIGNATURE_SIZE:]]):
+        # The body is hashed as it arrives, while the hub is still sending.
+        mac = self.signer.mac()
+        contents = self._read(length, deadline, mac, _wire.SIGNATURE_SIZE)
+        if not self.signer.matches(memoryview(contents)[:_wire.SIGNATURE_SIZE], mac):
             raise BadReplySignature(self.address)
         reply = _wire.decode_body(contents)
         if not isinstance(reply, dict):
             raise ConnectionLost("the hub's reply is not an object", self.address)
         return reply
 
-    def _read(self, count, deadline):
-        buffer = bytearray(count)
+    def _read(self, count, deadline, mac=None, skip=0):
+        """`count` bytes; those past the first `skip` are fed to `mac` (an HMAC) as they come."""
+        # A large buffer is anonymous memory, whose pages the kernel provides
+        # as the bytes land in them (a bytearray would be zero-filled first).
+        buffer = mmap.mmap(-1, count) if count >= _LARGE else bytearray(count)
         view = memoryview(buffer)
         offset = 0
         sock = self._sock
@@ -165,8 +170,14 @@ class Connection:
                 sock.settimeout(None)
             if received == 0:
                 raise ConnectionLost("the hub closed the connection", self.address)
+            if mac is not None and offset + received > skip:
+                mac.update(view[max(offset, skip):offset + received])
             offset += received
         return buffer
+
+
+#: Replies of this many bytes or more are read into anonymous memory (mmap), not a bytearray.
+_LARGE = 1 << 20
 
 
 def _name(command):

@@ -58,6 +58,14 @@ class Signer:
     def verify(self, signature, parts):
         return hmac.compare_digest(bytes(signature), self.signature(parts))
 
+    def mac(self):
+        """An HMAC to feed a body piece by piece (`matches` then checks it)."""
+        return hmac.new(self.key, digestmod="sha256")
+
+    def matches(self, signature, mac):
+        """Whether `signature` is that of the body fed to `mac`."""
+        return hmac.compare_digest(bytes(signature), mac.digest())
+
 
 def make_nonce():
     """16 random bytes as hex, as the Swift client makes them."""
@@ -171,8 +179,8 @@ def frame_length(header, limit):
 def decode_body(contents):
     """The message in a frame's contents (signature first; already verified).
 
-    `contents` is a bytearray; the arrays in it become numpy arrays that view
-    it without a copy (lists where numpy is absent)."""
+    `contents` is a bytearray or an mmap; the arrays in it become numpy
+    arrays that view it without a copy (lists where numpy is absent)."""
     memory = memoryview(contents)
     end = contents.find(b"\0", SIGNATURE_SIZE)
     if end < 0:

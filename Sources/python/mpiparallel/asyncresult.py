@@ -15,13 +15,16 @@ _FINISHED = {"succeeded", "failed", "aborted", "lost", "unmet", "skipped"}
 
 
 def _concatenate(pieces):
-    """Per-engine arrays joined: one numpy array when they are numpy arrays, else a list."""
+    """Per-engine arrays joined: one numpy array when they are numpy arrays, else a list.
+
+    The hub joins the engines' numeric arrays of one kind into one, which
+    comes as it is (a numpy array over the reply's bytes, not copied)."""
     try:
         import numpy as np
     except ImportError:
         np = None
     if np is not None and pieces and all(isinstance(piece, np.ndarray) for piece in pieces):
-        return np.concatenate(pieces)
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
     joined = []
     for piece in pieces:
         if not isinstance(piece, (list, tuple)) and not hasattr(piece, "tolist"):
