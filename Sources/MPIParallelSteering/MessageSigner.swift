@@ -31,10 +31,13 @@ public struct MessageSigner: Sendable {
   /// The signature of the body made of `parts` one after another, each
   /// hashed where it lies.
   public func signature(ofParts parts: [ArraySlice<UInt8>]) -> [UInt8] {
-    var mac = HMAC<SHA256>(key: key)
+    var mac = self.mac()
     for part in parts { part.withUnsafeBytes { mac.update(data: $0) } }
     return Array(mac.finalize())
   }
+
+  /// An HMAC under this key, to feed a body piece by piece.
+  func mac() -> HMAC<SHA256> { HMAC<SHA256>(key: key) }
 
   /// Whether `signature` is `body`'s (compared in constant time).
   public func verify<Body: DataProtocol>(_ signature: some Collection<UInt8>, body: Body) -> Bool {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 
@@ -26,8 +27,9 @@ public enum SteeringFrame {
   }
 
   /// A signed frame of the body made of `parts` (``SteeringCoding/encodeParts(_:)``),
-  /// ready to write: the signature is computed over the parts where they
-  /// lie, and each part is copied once, into the buffer.
+  /// ready to write: each part is copied once, into the buffer, a stretch
+  /// at a time, and each stretch is hashed for the signature while it is
+  /// still in the cache; the signature then goes in its place before the body.
   public static func encode(
     parts: [ArraySlice<UInt8>], signer: MessageSigner, allocator: ByteBufferAllocator
   ) -> ByteBuffer {
@@ -35,10 +37,27 @@ public enum SteeringFrame {
     let length = UInt32(MessageSigner.signatureSize + bodySize)
     var buffer = allocator.buffer(capacity: headerSize + Int(length))
     buffer.writeInteger(length, endianness: .big)
-    buffer.writeBytes(signer.signature(ofParts: parts))
-    for part in parts { buffer.writeBytes(part) }
+    buffer.writeRepeatingByte(0, count: MessageSigner.signatureSize)
+    var mac = signer.mac()
+    for part in parts {
+      var start = part.startIndex
+      while start < part.endIndex {
+        let end = Swift.min(part.endIndex, start + stretch)
+        let written = buffer.writerIndex - buffer.readerIndex
+        buffer.writeBytes(part[start..<end])
+        buffer.withUnsafeReadableBytes { raw in
+          mac.update(data: UnsafeRawBufferPointer(rebasing: raw[written...]))
+        }
+        start = end
+      }
+    }
+    buffer.setBytes(Array(mac.finalize()), at: buffer.readerIndex + headerSize)
     return buffer
   }
+
+  /// Bytes copied and hashed at a time by `encode(parts:signer:allocator:)`:
+  /// small enough to stay in the cache between the two.
+  static let stretch = 128 << 10
 
   /// The length a frame header announces, checked against `limit` before
   /// anything is allocated for it.

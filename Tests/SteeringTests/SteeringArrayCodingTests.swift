@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import XCTest
 
 @testable import MPIParallelSteering
@@ -62,5 +63,46 @@ final class SteeringArrayCodingTests: XCTestCase {
     XCTAssertThrowsError(try SteeringCoding.unpack(body[...])) {
       XCTAssertTrue("\($0)".contains("does not fit the 16 bytes"), "\($0)")
     }
+  }
+
+  func testJoinedArraysKeepTheirBytesAsSegmentsAndEncodeAsOneArray() throws {
+    let first: [Double] = [1, 2, 3]
+    let second: [Double] = [4.5, -6]
+    let joined = try XCTUnwrap(NumericArray.joined([NumericArray(first), NumericArray(second), NumericArray([Double]())]))
+    XCTAssertEqual(joined.segments.count, 2, "the empty array adds no segment; nothing is copied")
+    XCTAssertEqual(joined.count, 5)
+    XCTAssertEqual(joined.values(as: Double.self), first + second)
+    XCTAssertEqual(joined, NumericArray(first + second))
+    XCTAssertEqual(joined.hashValue, NumericArray(first + second).hashValue)
+    XCTAssertEqual(joined.elements, (first + second).map { JSONValue.double($0) })
+    XCTAssertNil(NumericArray.joined([NumericArray(first), NumericArray([Int32(1)])]), "kinds differ")
+
+    let reply = SteeringReply(
+      inReplyTo: "n", answer: .job(JobStatus(job: 1, ready: true, done: 2, total: 2, items: [.value(.numbers(joined))], engines: [0, 1])))
+    let whole = SteeringReply(
+      inReplyTo: "n", answer: .job(JobStatus(job: 1, ready: true, done: 2, total: 2, items: [.value(.numbers(NumericArray(first + second)))], engines: [0, 1])))
+    var wholeReply = whole
+    wholeReply.time = reply.time
+    XCTAssertEqual(try SteeringCoding.encode(reply), try SteeringCoding.encode(wholeReply))
+    let parts = try SteeringCoding.encodeParts(reply)
+    XCTAssertEqual(parts.count, 1 + 2, "the JSON, then each segment where it lies (40 bytes: no padding)")
+    XCTAssertEqual(Array(parts.joined()), try SteeringCoding.encode(reply))
+  }
+
+  func testAFrameWrittenFromPiecesIsTheFrameOfTheJoinedBody() throws {
+    let signer = try MessageSigner(hexKey: MessageSigner.makeKey())
+    let request = SteeringRequest(
+      command: .push(
+        name: "u",
+        value: .array([
+          try JSONValue(encoding: [Float](repeating: 2, count: 3)), .string("s"),
+          // Several stretches of copying and hashing, the last one short.
+          try JSONValue(encoding: (0..<(SteeringFrame.stretch / 8 * 3 + 5)).map(Double.init)),
+        ]), targets: nil))
+    let parts = try SteeringCoding.encodeParts(request)
+    let body = try SteeringCoding.encode(request)
+    XCTAssertEqual(signer.signature(ofParts: parts), signer.signature(of: body))
+    let buffer = SteeringFrame.encode(parts: parts, signer: signer, allocator: ByteBufferAllocator())
+    XCTAssertEqual(Array(buffer.readableBytesView), SteeringFrame.encode(body: body, signer: signer))
   }
 }

@@ -181,6 +181,21 @@ def test_numpy_arrays_travel_as_raw_bytes(rc):
     assert [list(row) for row in rc[0]["grid"]] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
 
 
+def test_a_gathered_array_is_joined_by_the_hub_and_viewed_in_place(rc):
+    dview = rc[:]
+    field = np.random.default_rng(7).random(300_001)  # 2.4 MB: a reply past a megabyte
+    dview.scatter("big_field", field, block=True)
+    gathered = dview.gather("big_field", block=True)
+    assert isinstance(gathered, np.ndarray) and np.array_equal(gathered, field)
+    # One array over the reply's bytes: nothing joined or copied in Python.
+    assert not gathered.flags.owndata and gathered.flags.writeable
+    # Arrays of different kinds stay one per engine on the hub, joined here.
+    rc[0]["mixed"] = np.arange(3, dtype=np.int64)
+    rc[1]["mixed"] = np.array([0.5, 1.5])
+    mixed = rc[[0, 1]].gather("mixed", block=True)
+    assert mixed.dtype == np.float64 and list(mixed) == [0.0, 1.0, 2.0, 0.5, 1.5]
+
+
 def test_queue_status_abort_and_get_result(rc):
     status = rc.queue_status()
     assert set(status) == {0, 1, 2, "unassigned"}

@@ -15,10 +15,19 @@ enum SteeringFunctions {
     return true
   }
 
-  /// A namespace value, packed.
-  static let getJSON = RemoteFunction("_mpp.getJSON") { (name: String) -> [UInt8] in
+  /// A namespace value, packed: its reply holds what `[UInt8]` result of
+  /// `SteeringCoding.pack` would, written from the packed pieces where they
+  /// lie (the JSON, then the arrays' own bytes), so that an array is copied
+  /// once, into the reply, on its way out of the engine.
+  static let getJSON = RemoteFunction<String, [UInt8]>(name: "_mpp.getJSON", collective: false) {
+    source, writer in
+    let name = try Argument<String>.read(from: source)
     let engine = try EngineContext.current
-    return try SteeringCoding.pack(engine.namespace.json(name))
+    let parts = try SteeringCoding.encodeParts(engine.namespace.json(name))
+    let size = parts.reduce(0) { $0 + $1.count }
+    writer.reserve(MemoryLayout<UInt64>.size + size)
+    writer.write(UInt64(size))
+    for part in parts { part.withUnsafeBytes { writer.appendRaw($0) } }
   }
 
   /// A value as `setJSON` takes it.

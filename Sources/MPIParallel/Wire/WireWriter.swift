@@ -21,6 +21,11 @@ struct WireWriter {
     if reservingCapacity > 0 { bytes.reserveCapacity(reservingCapacity) }
   }
 
+  /// Makes room for `extra` more bytes, so that writing them moves nothing written before.
+  mutating func reserve(_ extra: Int) {
+    bytes.reserveCapacity(bytes.count + extra)
+  }
+
   /// Number of bytes written so far.
   var count: Int { bytes.count }
 

@@ -149,7 +149,8 @@ class Connection:
         """`count` bytes; those past the first `skip` are fed to `mac` (an HMAC) as they come."""
         # A large buffer is anonymous memory, whose pages the kernel provides
         # as the bytes land in them (a bytearray would be zero-filled first).
-        buffer = mmap.mmap(-1, count) if count >= _LARGE else bytearray(count)
+        buffer = (mmap.mmap(-1, count, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS) if count >= _LARGE
+                  else bytearray(count))
         view = memoryview(buffer)
         offset = 0
         sock = self._sock
