@@ -1,4 +1,4 @@
-"""Stopping a served job from Python (run last: it ends the session's job)."""
+"""Stopping a served job from Python (run last: it ends the job the tests share)."""
 
 import os
 import time

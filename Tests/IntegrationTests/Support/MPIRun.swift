@@ -76,12 +76,12 @@ enum MPIRunError: Error, CustomStringConvertible {
   }
 }
 
-/// Runs this package's executables (or system binaries) under `mpirun`, each run in a session of
-/// its own guarded by a watchdog.
+/// Runs this package's executables (or system binaries) under `mpirun`, each run started with
+/// `setsid` (a Unix process session of its own) and guarded by a watchdog.
 ///
 /// Open MPI moves every rank into a process group of its own, so mpirun's process group does not
-/// cover the ranks; the session does. The watchdog therefore signals the process group and then
-/// every process of the run's session (found by session id in /proc, never by name).
+/// cover the ranks; the Unix session id does. The watchdog therefore signals the process group
+/// and then every process with the run's session id (found in /proc, never by name).
 enum MPIRun {
   /// Runs a built executable product of this package under `mpirun -np ranks` (oversubscribed, root-safe env), with a watchdog: past `timeout` seconds the whole mpirun process group is killed (SIGTERM, then SIGKILL after 3 s) and timedOut is true.
   /// With `recovery`, mpirun gets `--enable-recovery`: the job goes on when an engine dies.
