@@ -8,6 +8,9 @@ public final class AsyncResult<Value: Decodable & Sendable>: Sendable {
 
   /// The hub's id of the task.
   public var taskID: Int? { many.taskIDs.first }
+  /// The hub's id of the task as a list (empty when the hub refused the
+  /// submission), for `Dependency` and `Client.abort`.
+  public var taskIDs: [Int] { many.taskIDs }
   /// Whether the task has finished.
   public var isReady: Bool { many.isReady }
   /// Blocks until the task has finished or `timeout` passes; true when finished.

@@ -11,8 +11,12 @@ public enum SteeringCommand: Codable, Sendable, Equatable {
   case functions
   /// Runs `function` once on each target engine (all when nil), as a DirectView's apply.
   case apply(function: String, arguments: [JSONValue], targets: [Int]?)
-  /// A load-balanced map: each item is an array of one call's arguments.
-  case map(function: String, items: [JSONValue], chunkSize: Int, ordered: Bool, targets: [Int]?)
+  /// A load-balanced map: each item is an array of one call's arguments
+  /// (a load-balanced apply is a map of one item). `flags` are its tasks'
+  /// scheduling flags; absent, the hub's defaults.
+  case map(
+    function: String, items: [JSONValue], chunkSize: Int, ordered: Bool, targets: [Int]?,
+    flags: SteeringTaskFlags? = nil)
   /// Sets `name` to `value` in each target engine's namespace.
   case push(name: String, value: JSONValue, targets: [Int]?)
   /// Each target engine's namespace value `name`.

@@ -168,4 +168,60 @@ final class SteeringProtocolTests: XCTestCase {
       XCTAssertEqual(try SteeringCoding.decoder().decode(SteeringAnswer.self, from: data), answer)
     }
   }
+
+  func testAMapCarriesItsTaskFlagsUnderIPythonsNamesAndOneWithoutThemStillDecodes() throws {
+    // A map as clients sent it with no flags: absent keys are no flags.
+    let plain = #"{"map":{"function":"f","items":[[1]],"chunkSize":1,"ordered":true}}"#
+    guard
+      case .map(let function, _, _, _, let targets, let plainFlags) = try SteeringCoding.decoder().decode(
+        SteeringCommand.self, from: Data(plain.utf8))
+    else { return XCTFail("not a map") }
+    XCTAssertEqual(function, "f")
+    XCTAssertNil(targets)
+    XCTAssertNil(plainFlags)
+    let unflagged = try SteeringCoding.encoder.encode(
+      SteeringCommand.map(function: "f", items: [], chunkSize: 1, ordered: true, targets: nil))
+    XCTAssertFalse(String(decoding: unflagged, as: UTF8.self).contains("flags"))
+
+    // The Swift spelling (in-job names) travels under IPython's: the
+    // scheduling timeout as `timeout`, the run-time limit as `runTimeout`.
+    let flags = TaskFlags(
+      after: Dependency([4, 3]), follow: Dependency([3], mode: .any, success: true, failure: true),
+      timeout: .milliseconds(1500), dependencyTimeout: .seconds(5), retries: 2)
+    let wire = try XCTUnwrap(flags.steering)
+    XCTAssertEqual(wire.retries, 2)
+    XCTAssertEqual(wire.timeout, 5)
+    XCTAssertEqual(wire.runTimeout, 1.5)
+    XCTAssertNil(TaskFlags().steering, "default flags travel as none")
+    let command = SteeringCommand.map(
+      function: "f", items: [.array([.int(1)])], chunkSize: 1, ordered: true, targets: nil, flags: wire)
+    let data = try SteeringCoding.encoder.encode(command)
+    XCTAssertEqual(try SteeringCoding.decoder().decode(SteeringCommand.self, from: data), command)
+    let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+    let sent = try XCTUnwrap(((object?["map"] as? [String: Any])?["flags"]) as? [String: Any])
+    XCTAssertEqual(sent["retries"] as? Int, 2)
+    XCTAssertEqual(sent["timeout"] as? Double, 5)
+    XCTAssertEqual(sent["runTimeout"] as? Double, 1.5)
+    let after = try XCTUnwrap(sent["after"] as? [String: Any])
+    XCTAssertEqual(after["tasks"] as? [Int], [3, 4])
+    XCTAssertEqual(after["all"] as? Bool, true)
+    XCTAssertEqual((sent["follow"] as? [String: Any])?["all"] as? Bool, false)
+
+    // A dependency with only its tasks takes IPython's defaults: all, success only.
+    let partial = #"{"map":{"function":"f","items":[],"chunkSize":1,"ordered":true,"#
+      + #""flags":{"after":{"tasks":[7,7,2]},"timeout":0.5}}}"#
+    guard
+      case .map(_, _, _, _, _, let decoded?) = try SteeringCoding.decoder().decode(
+        SteeringCommand.self, from: Data(partial.utf8))
+    else { return XCTFail("no flags decoded") }
+    XCTAssertEqual(decoded, SteeringTaskFlags(after: Dependency([2, 7]), timeout: 0.5))
+    XCTAssertEqual(decoded.after?.mode, .all)
+    XCTAssertEqual(decoded.after?.success, true)
+    XCTAssertEqual(decoded.after?.failure, false)
+
+    // Per-call flags win over the view's, a default never clears one.
+    let merged = TaskFlags(dependencyTimeout: .seconds(1), retries: 3).merged(
+      with: TaskFlags(after: Dependency([1]), dependencyTimeout: .seconds(2)))
+    XCTAssertEqual(merged, TaskFlags(after: Dependency([1]), dependencyTimeout: .seconds(2), retries: 3))
+  }
 }

@@ -84,3 +84,29 @@ extension ParallelError {
       "cannot resubmit a result with pending task(s) \(shown); wait for them to finish first")
   }
 }
+
+extension ParallelError {
+  /// The case's name (`dependencyTimeout`, `taskTimeout`, ...): a steering
+  /// client's failure names the error as `ParallelError.<name>`.
+  var caseName: String {
+    switch self {
+    case .timeout: return "timeout"
+    case .aborted: return "aborted"
+    case .noSuchEngine: return "noSuchEngine"
+    case .noEngines: return "noEngines"
+    case .encodingFailed: return "encodingFailed"
+    case .decodingFailed: return "decodingFailed"
+    case .invalidArgument: return "invalidArgument"
+    case .clientClosed: return "clientClosed"
+    case .startup: return "startup"
+    case .mpi: return "mpi"
+    case .impossibleDependency: return "impossibleDependency"
+    case .unmetDependency: return "unmetDependency"
+    case .dependencyTimeout: return "dependencyTimeout"
+    case .quarantined: return "quarantined"
+    case .taskTimeout: return "taskTimeout"
+    case .engineLost: return "engineLost"
+    case .engineRetired: return "engineRetired"
+    }
+  }
+}

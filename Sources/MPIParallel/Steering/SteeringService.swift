@@ -129,8 +129,9 @@ final class SteeringService: SteeringBackend, Sendable {
       let encoded = try encode(arguments, for: registration)
       return .submitted(
         register(Job(parts: [apply(registration, encoded, on: view)], kind: .values, function: name)))
-    case .map(let name, let items, let chunkSize, let ordered, let targets):
-      return .submitted(try map(name, items: items, chunkSize: chunkSize, ordered: ordered, targets: targets))
+    case .map(let name, let items, let chunkSize, let ordered, let targets, let flags):
+      return .submitted(
+        try map(name, items: items, chunkSize: chunkSize, ordered: ordered, targets: targets, flags: flags))
     case .push(let name, let value, let targets):
       let view = try directView(targets)
       let part = try applySteering(
@@ -309,9 +310,10 @@ final class SteeringService: SteeringBackend, Sendable {
     apply(function.registration, try encode(arguments, for: function.registration), on: view)
   }
 
-  private func map(_ name: String, items: [JSONValue], chunkSize: Int, ordered: Bool, targets: [Int]?) throws
-    -> Submission
-  {
+  private func map(
+    _ name: String, items: [JSONValue], chunkSize: Int, ordered: Bool, targets: [Int]?,
+    flags: SteeringTaskFlags?
+  ) throws -> Submission {
     let registration = try function(name)
     if let refusal = registration.collectiveRefusal(
       targets: nil, engineCount: client.engineCount, how: "in a load-balanced map")
@@ -319,6 +321,7 @@ final class SteeringService: SteeringBackend, Sendable {
       throw SteeringFailure("collective", refusal)
     }
     try SteeringRequestCheck.chunkSize(chunkSize, in: "map")
+    let taskFlags = try SteeringRequestCheck.taskFlags(flags, knownTasks: client.hub.table.count, in: "map")
     // Each engine once: the scheduler looks through a task's targets.
     let targets = targets.map { Array(Set($0)).sorted() }
     if let targets, let error = client.invalidTarget(targets) {
@@ -336,7 +339,7 @@ final class SteeringService: SteeringBackend, Sendable {
       }
     }
     let label = "map(\(name))"
-    let result: AsyncMapResult<JSONValue> = client.loadBalancedView(targets: targets).submit(
+    let result: AsyncMapResult<JSONValue> = client.loadBalancedView(targets: targets).with(taskFlags).submit(
       label: label, registration: registration, count: items.count, chunkSize: chunkSize, ordered: ordered,
       batch: true, costs: nil, decoder: Self.jsonDecoder(registration, batch: true, label: label)
     ) { index, writer in
@@ -512,6 +515,11 @@ final class SteeringService: SteeringBackend, Sendable {
         message: remote.message)
     case let composite as CompositeError where !composite.failures.isEmpty:
       return failure(composite.failures[0], task: task, engine: engine, job: job)
+    case let parallel as ParallelError:
+      // Named by its case, as the driver sees it: `ParallelError.dependencyTimeout`.
+      return RemoteFailure(
+        engine: engine ?? -1, task: task, function: job.function, type: "ParallelError.\(parallel.caseName)",
+        message: "\(parallel)")
     default:
       return RemoteFailure(
         engine: engine ?? -1, task: task, function: job.function, type: String(describing: type(of: error)),

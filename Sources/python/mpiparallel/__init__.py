@@ -9,6 +9,7 @@
 
 from .asyncresult import AsyncResult, TaskResult
 from .client import Client, FunctionInfo, profile_directory
+from .dependency import Dependency
 from .errors import (BadConnectionFile, BadReplySignature, CompositeError, ConnectionLost, FrameTooLarge,
                      HubError, HubUnreachable, MalformedReply, MPIParallelError, NoConnectionFile, Refused,
                      RemoteError, TimeoutError)
@@ -19,7 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AsyncResult", "BadConnectionFile", "BadReplySignature", "Client", "CompositeError", "ConnectionLost",
-    "DirectView", "FrameTooLarge", "FunctionInfo", "HubError", "HubUnreachable", "LoadBalancedView",
+    "Dependency", "DirectView", "FrameTooLarge", "FunctionInfo", "HubError", "HubUnreachable", "LoadBalancedView",
     "MalformedReply", "MPIParallelError", "NoConnectionFile", "Reference", "Refused", "RemoteError",
     "TaskResult", "TimeoutError", "profile_directory",
 ]

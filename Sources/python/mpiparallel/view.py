@@ -5,13 +5,15 @@ arrays (numpy, array.array), which travel as raw bytes."""
 
 import contextlib
 import math
+import numbers
 
 from .asyncresult import AsyncResult
+from .dependency import as_dependency
 
-#: Flags a view takes; the hub's own task flags (retries, after, follow,
-#: timeout) are not carried by the steering protocol, and are refused by name.
+#: Flags every view takes.
 _VIEW_FLAGS = {"block", "targets"}
-_HUB_FLAGS = {"retries", "after", "follow", "timeout"}
+#: The hub's task flags, ipyparallel's: a LoadBalancedView's tasks carry them.
+_TASK_FLAGS = {"retries", "after", "follow", "timeout"}
 
 
 def _name(function):
@@ -46,22 +48,29 @@ class View:
         self.block = block
 
     def set_flags(self, **flags):
-        """Sets view flags: block, targets (and chunksize, ordered on a LoadBalancedView)."""
+        """Sets view flags: block, targets (and on a LoadBalancedView chunksize,
+        ordered and the task flags retries, after, follow, timeout)."""
+        checked = {}
         for key, value in flags.items():
-            if key in _HUB_FLAGS:
-                raise ValueError(
-                    f"the '{key}' flag is not carried by the steering protocol: a served job's hub takes "
-                    f"{', '.join(sorted(self._flag_names))} from a steering client")
             if key not in self._flag_names:
+                if key in _TASK_FLAGS:
+                    raise ValueError(
+                        f"the '{key}' flag schedules load-balanced tasks: a DirectView runs on the engines it "
+                        f"names and refuses it (ipyparallel's ignores it); set it on a LoadBalancedView")
                 raise KeyError(f"no flag '{key}' on {type(self).__name__}; flags: {', '.join(sorted(self._flag_names))}")
+            checked[key] = self._checked_flag(key, value)
+        for key, value in checked.items():
             setattr(self, key, value)
+
+    def _checked_flag(self, key, value):
+        return value
 
     @contextlib.contextmanager
     def temp_flags(self, **flags):
         """Sets flags for the block of a `with`, then restores them."""
         saved = {key: getattr(self, key) for key in flags if key in self._flag_names}
-        self.set_flags(**flags)
         try:
+            self.set_flags(**flags)
             yield self
         finally:
             for key, value in saved.items():
@@ -102,17 +111,24 @@ class View:
             raise TypeError(f"remote functions take positional arguments only, not {', '.join(kwargs)}")
         return self._apply_positional(_name(f), list(args))
 
-    def _submit_map(self, name, calls, chunksize, ordered, targets):
+    def _submit_map(self, name, calls, chunksize, ordered, targets, flags=None):
         command = {"function": name, "items": calls, "chunkSize": chunksize, "ordered": ordered}
         if targets is not None:
             command["targets"] = targets
+        if flags:
+            command["flags"] = flags
         submission = self.client._submit({"map": command})
         return AsyncResult(self.client, f"map({name})", [submission], ordered=ordered)
 
 
 class DirectView(View):
     """A fixed set of engines: `apply` runs on each (one value per engine; a
-    view of one engine, `rc[0]`, gives the value itself)."""
+    view of one engine, `rc[0]`, gives the value itself).
+
+    Its flags are `block` and `targets`. The load-balanced task flags
+    (`retries`, `after`, `follow`, `timeout`) are refused with a ValueError:
+    ipyparallel's DirectView ignores them, which would hide that they do
+    nothing here."""
 
     def __repr__(self):
         return f"<DirectView {'all' if self.targets is None else self.targets}>"
@@ -210,14 +226,67 @@ class DirectView(View):
 
 
 class LoadBalancedView(View):
-    """The hub's load balancer: each call goes to the engine its scheme picks."""
+    """The hub's load balancer: each call goes to the engine its scheme picks.
 
-    _flag_names = _VIEW_FLAGS | {"chunksize", "ordered"}
+    Besides `block`, `targets`, `chunksize` and `ordered`, it takes
+    ipyparallel's task flags (`set_flags`, `temp_flags`), carried by each of
+    its tasks:
+
+    - `retries`: how many times a failed task runs again, on another engine
+      where one exists (0 to 1000);
+    - `after`: run only once these tasks have finished; `follow`: run on the
+      engine where they ran. Each is an AsyncResult, a task id, a list of
+      these, or a `Dependency` (`all`, `success`, `failure`);
+    - `timeout`: seconds a task may wait to be scheduled (its dependencies met
+      and an engine free), then it fails with a RemoteError whose `ename` is
+      `ParallelError.dependencyTimeout`; None or 0: no limit. It does not
+      limit the run time.
+
+    The hub refuses, with a HubError naming the flag, an id it never gave and
+    more than 10000 tasks in one dependency."""
+
+    _flag_names = _VIEW_FLAGS | {"chunksize", "ordered"} | _TASK_FLAGS
 
     def __init__(self, client, targets=None, block=False, chunksize=1, ordered=True):
         super().__init__(client, targets, block)
         self.chunksize = chunksize
         self.ordered = ordered
+        self.retries = 0
+        self.after = None
+        self.follow = None
+        self.timeout = None
+
+    def _checked_flag(self, key, value):
+        if key == "retries":
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"retries is an int, not {value!r}")
+            if value < 0:
+                raise ValueError(f"retries must be 0 or more, not {value}")
+            return int(value)
+        if key == "timeout":
+            if value is None:
+                return None
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"timeout is a number of seconds or None, not {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"timeout must be 0 or more seconds (0: no limit), not {value}")
+            return float(value)
+        if key in ("after", "follow"):
+            return as_dependency(value, key)
+        return value
+
+    def _task_flags(self):
+        """The task flags as a request carries them (None when all are defaults)."""
+        flags = {}
+        if self.retries:
+            flags["retries"] = self.retries
+        for key in ("after", "follow"):
+            dependency = getattr(self, key)
+            if dependency:
+                flags[key] = dependency.as_wire()
+        if self.timeout:
+            flags["timeout"] = self.timeout
+        return flags or None
 
     def __repr__(self):
         return f"<LoadBalancedView {'any' if self.targets is None else self.targets}>"
@@ -228,7 +297,7 @@ class LoadBalancedView(View):
         return [self.targets] if isinstance(self.targets, int) else list(self.targets)
 
     def _apply_positional(self, name, args):
-        result = self._submit_map(name, [args], 1, True, self._targets())
+        result = self._submit_map(name, [args], 1, True, self._targets(), self._task_flags())
         result._single = True
         result.label = f"apply({name})"
         return result
@@ -238,4 +307,4 @@ class LoadBalancedView(View):
         calls = self._calls(sequences)
         size = self.chunksize if chunksize is None else chunksize
         return self._submit_map(_name(f), calls, size, self.ordered if ordered is None else ordered,
-                                self._targets())
+                                self._targets(), self._task_flags())
