@@ -59,9 +59,6 @@ def test_flags(rc):
     lview.set_flags(chunksize=3, ordered=False)
     assert (lview.chunksize, lview.ordered) == (3, False)
     assert sorted(lview.map_sync("square", range(7))) == [0, 1, 4, 9, 16, 25, 36]
-    for flag in ("retries", "after", "follow", "timeout"):
-        with pytest.raises(ValueError, match=f"'{flag}' flag is not carried"):
-            lview.set_flags(**{flag: 1})
     with pytest.raises(KeyError):
         dview.set_flags(chunksize=2)
 
