@@ -49,7 +49,8 @@ public struct Dependency: Codable, Sendable, Hashable, CustomStringConvertible {
       case (false, false): "no outcome"
       }
     let ids = taskIDs.sorted()
-    return "\(mode == .all ? "all" : "any") of tasks \(ids.map(String.init).joined(separator: ", ")) (\(outcomes))"
+    return
+      "\(mode == .all ? "all" : "any") of tasks \(ids.map(String.init).joined(separator: ", ")) (\(outcomes))"
   }
 
   private enum CodingKeys: String, CodingKey {

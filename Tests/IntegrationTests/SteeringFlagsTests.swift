@@ -106,9 +106,11 @@ final class SteeringFlagsTests: XCTestCase {
       let socket = try RawSocket(port: file.port)
       defer { socket.close() }
       let command = SteeringCommand.map(
-        function: "square", items: [.array([.int(3)])], chunkSize: 1, ordered: true, targets: nil, flags: flags)
+        function: "square", items: [.array([.int(3)])], chunkSize: 1, ordered: true, targets: nil,
+        flags: flags)
       socket.send(
-        SteeringFrame.encode(body: Array(try encoder.encode(SteeringRequest(command: command))), signer: signer))
+        SteeringFrame.encode(
+          body: Array(try encoder.encode(SteeringRequest(command: command))), signer: signer))
       let frame = try XCTUnwrap(socket.readFrame(timeout: 30), "no reply to the map")
       return try SteeringFrame.open(
         Array(frame.dropFirst(SteeringFrame.headerSize)), as: SteeringReply.self, signer: signer)
@@ -135,7 +137,8 @@ final class SteeringFlagsTests: XCTestCase {
     try expectRefused(.init(after: Dependency([0])), saying: "after names task 0; task ids start at 1")
     try expectRefused(.init(follow: Dependency([Int.min])), saying: "follow names task \(Int.min)")
     try expectRefused(
-      .init(after: Dependency(1...10_001)), saying: "after names 10001 tasks; a dependency names at most 10000")
+      .init(after: Dependency(1...10_001)),
+      saying: "after names 10001 tasks; a dependency names at most 10000")
     try expectRefused(
       .init(follow: Dependency(known.taskIDs, success: false, failure: false)),
       saying: "follow must accept success, failure or both")
@@ -150,7 +153,9 @@ final class SteeringFlagsTests: XCTestCase {
 
     // None of the refused requests made a task; good flags are taken.
     let good = try ask(
-      .init(retries: 1, after: Dependency(known.taskIDs), follow: Dependency(known.taskIDs, mode: .any), timeout: 30))
+      .init(
+        retries: 1, after: Dependency(known.taskIDs), follow: Dependency(known.taskIDs, mode: .any),
+        timeout: 30))
     guard case .submitted(let submission)? = good.answer else { return XCTFail("\(good)") }
     XCTAssertEqual(submission.tasks, [known.taskIDs[1] + 1])
     let record = try client.task(submission.tasks[0])

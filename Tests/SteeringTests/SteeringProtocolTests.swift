@@ -208,7 +208,8 @@ final class SteeringProtocolTests: XCTestCase {
     XCTAssertEqual((sent["follow"] as? [String: Any])?["all"] as? Bool, false)
 
     // A dependency with only its tasks takes IPython's defaults: all, success only.
-    let partial = #"{"map":{"function":"f","items":[],"chunkSize":1,"ordered":true,"#
+    let partial =
+      #"{"map":{"function":"f","items":[],"chunkSize":1,"ordered":true,"#
       + #""flags":{"after":{"tasks":[7,7,2]},"timeout":0.5}}}"#
     guard
       case .map(_, _, _, _, _, let decoded?) = try SteeringCoding.decoder().decode(

@@ -20,7 +20,8 @@ extension SteeringRequestCheck {
   /// the hub has given (1 through `knownTasks`). A bad value is a
   /// `badArguments` reply naming the flag; an id the hub has not given is
   /// `unknownTask`.
-  static func taskFlags(_ flags: SteeringTaskFlags?, knownTasks: Int, in request: String) throws -> TaskFlags {
+  static func taskFlags(_ flags: SteeringTaskFlags?, knownTasks: Int, in request: String) throws -> TaskFlags
+  {
     guard let flags else { return TaskFlags() }
     var checked = TaskFlags()
     if let retries = flags.retries {
@@ -64,7 +65,8 @@ extension SteeringRequestCheck {
     }
     guard wire.taskIDs.count <= mostDependencyTasks else {
       throw failure(
-        request, "\(flag) names \(wire.taskIDs.count) tasks; a dependency names at most \(mostDependencyTasks)")
+        request,
+        "\(flag) names \(wire.taskIDs.count) tasks; a dependency names at most \(mostDependencyTasks)")
     }
     if let bad = wire.taskIDs.filter({ $0 < 1 }).min() {
       throw failure(request, "\(flag) names task \(bad); task ids start at 1")
