@@ -236,7 +236,9 @@ struct Orchestrator {
       ("engine_loss_detect_s", "engine SIGKILLed mid-farm: until the hub marks it lost, s", nil),
       ("add_engines_s", "addEngines(2) mid-farm: until both ran a task, s", nil),
       ("farm_1ms_efficiency", "farm of 1 ms tasks: engines busy (tasks x 1 ms / engines x wall)", nil),
+      ("farm_1ms_task_ms", "  a task's measured length, ms", nil),
       ("farm_1ms_efficiency_hwm1", "  the same at hwm 1", nil),
+      ("farm_1ms_task_ms_hwm1", "  a task's measured length at hwm 1, ms", nil),
     ]
     let rounds = ours.rounds.count
     print("medians of \(rounds) round\(rounds == 1 ? "" : "s"); the range is MPIParallel's over the rounds")

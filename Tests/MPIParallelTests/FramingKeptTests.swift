@@ -26,6 +26,17 @@ final class FramingKeptTests: XCTestCase {
     XCTAssertTrue(shared)
   }
 
+  func testALargeReplyInStorageRoundedUpByAPageIsKeptWithoutACopy() {
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity((4 << 20) + 4096)
+    buffer.append(contentsOf: repeatElement(3, count: 4 << 20))
+    let kept = Framing.kept(buffer)
+    XCTAssertEqual(kept.count, 4 << 20)
+    let shared =
+      kept.withUnsafeBufferPointer { $0.baseAddress } == buffer.withUnsafeBufferPointer { $0.baseAddress }
+    XCTAssertTrue(shared)
+  }
+
   func testAnEmptyBufferWithRoomGivesAnEmptyReply() {
     var buffer: [UInt8] = []
     buffer.reserveCapacity(4096)

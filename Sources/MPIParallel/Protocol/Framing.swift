@@ -41,9 +41,11 @@ enum Framing {
   /// `bytes` itself (its storage then goes to the keeper, and the next
   /// message copies on write), or an exact copy when that storage is much
   /// larger than the message (a buffer sized by an earlier, longer one), so
-  /// that what is kept holds no more than its bytes.
+  /// that what is kept holds little more than its bytes. A large message's
+  /// storage exceeds it by the allocator's rounding (a page or so), which
+  /// is kept rather than paid for with a copy of the whole message.
   static func kept(_ bytes: [UInt8]) -> [UInt8] {
-    guard bytes.capacity - bytes.count > 64 else { return bytes }
+    guard bytes.capacity - bytes.count > Swift.max(64, bytes.count / 16) else { return bytes }
     return bytes.withUnsafeBufferPointer { source in
       [UInt8](unsafeUninitializedCapacity: source.count) { buffer, initialized in
         if let base = source.baseAddress { buffer.baseAddress!.update(from: base, count: source.count) }
