@@ -74,8 +74,8 @@ final class SteeringConnection: Sendable {
     }
     var head: [UInt8] = []
     withUnsafeBytes(of: UInt32(length).bigEndian) { head.append(contentsOf: $0) }
-    head.append(contentsOf: signer.signature(ofParts: body))
-    return try exchange([head[...]] + body, nonce: request.nonce, timeout: timeout, on: &fd)
+    let signature = signer.signature(ofParts: body)
+    return try exchange([head[...]] + body + [signature[...]], nonce: request.nonce, timeout: timeout, on: &fd)
   }
 
   /// Sends a signed request's frame (in pieces) and reads the hub's reply to it.
@@ -187,8 +187,7 @@ final class SteeringConnection: Sendable {
     let header = try readExactly(SteeringFrame.headerSize, from: fd, deadline: deadline)
     let length = try SteeringFrame.length(header: header, limit: frameLimit)
     let contents = try readExactly(length, from: fd, deadline: deadline)
-    let signature = contents[..<MessageSigner.signatureSize]
-    let body = contents[MessageSigner.signatureSize...]
+    let (body, signature) = SteeringFrame.split(contents)
     guard signer.verify(signature, body: body) else { throw SteeringError.badReplySignature }
     do {
       return try SteeringCoding.decode(SteeringReply.self, from: body)

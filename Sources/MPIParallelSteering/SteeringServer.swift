@@ -224,13 +224,16 @@ public final class SteeringServer: Sendable {
     let command = request.command
     let backend = self.backend
     let allocator = channel.allocator
-    let send: @Sendable (ByteBuffer) -> Void = { reply in
-      let write = channel.writeAndFlush(reply)
+    // A large reply goes out a piece at a time while the next is made;
+    // `written` follows the last piece.
+    let send: @Sendable (ByteBuffer, Bool) -> Void = { piece, last in
+      guard last else { return channel.writeAndFlush(piece, promise: nil) }
+      let write = channel.writeAndFlush(piece)
       write.whenComplete { _ in written() }
       if case .stop = command { write.whenComplete { _ in backend.stopRequested() } }
     }
     if case .stop = command {
-      return send(respond(to: request, allocator: allocator) { try backend.answer(command) })
+      return respond(to: request, allocator: allocator, with: { try backend.answer(command) }, into: send)
     }
     // While the backend is called from the bulk lane, an answer it hands
     // over at once (on this thread) is computed right here.
@@ -238,18 +241,20 @@ public final class SteeringServer: Sendable {
     let lane = large ? .work : SteeringLanes.lane(of: command)
     backend.answer(command) { [self] work in
       if let thread = bulkThread.withLockedValue({ $0 }), pthread_equal(thread, pthread_self()) != 0 {
-        send(respond(to: request, allocator: allocator, with: work))
+        respond(to: request, allocator: allocator, with: work, into: send)
       } else {
-        lanes.run(on: lane) { send(self.respond(to: request, allocator: allocator, with: work)) }
+        lanes.run(on: lane) { self.respond(to: request, allocator: allocator, with: work, into: send) }
       }
     }
     bulkThread.withLockedValue { $0 = nil }
   }
 
-  /// The answer `work` computes, as a signed reply frame to `request`.
+  /// The answer `work` computes, as a signed reply frame to `request`,
+  /// handed to `send` a piece at a time (see ``frame(_:allocator:piece:into:)``).
   func respond(
-    to request: SteeringRequest, allocator: ByteBufferAllocator, with work: () throws -> SteeringAnswer
-  ) -> ByteBuffer {
+    to request: SteeringRequest, allocator: ByteBufferAllocator, with work: () throws -> SteeringAnswer,
+    into send: (ByteBuffer, Bool) -> Void
+  ) {
     let reply: SteeringReply
     do {
       reply = SteeringReply(inReplyTo: request.nonce, answer: try work())
@@ -259,12 +264,22 @@ public final class SteeringServer: Sendable {
     } catch {
       reply = SteeringReply(inReplyTo: request.nonce, error: .init(kind: "error", message: "\(error)"))
     }
-    return frame(reply, allocator: allocator)
+    frame(reply, allocator: allocator, into: send)
   }
 
-  /// `reply` as a signed frame, written once into a buffer (its arrays'
-  /// bytes copied from where they lie, not joined first).
+  /// `reply` as a signed frame in one buffer.
   func frame(_ reply: SteeringReply, allocator: ByteBufferAllocator) -> ByteBuffer {
+    var whole: ByteBuffer?
+    frame(reply, allocator: allocator, piece: .max / 2) { piece, _ in whole = piece }
+    return whole!
+  }
+
+  /// `reply` as a signed frame handed to `send` in pieces (the last with
+  /// `true`), its arrays' bytes copied from where they lie, not joined first.
+  func frame(
+    _ reply: SteeringReply, allocator: ByteBufferAllocator, piece: Int = SteeringFrame.defaultPiece,
+    into send: (ByteBuffer, Bool) -> Void
+  ) {
     let parts: [ArraySlice<UInt8>]
     do {
       parts = try SteeringCoding.encodeParts(reply)
@@ -274,7 +289,7 @@ public final class SteeringServer: Sendable {
         error: .init(kind: "error", message: "the reply could not be encoded: \(error)"))
       parts = [Array((try? SteeringCoding.encoder.encode(fallback)) ?? Data())[...]]
     }
-    return SteeringFrame.encode(parts: parts, signer: signer, allocator: allocator)
+    SteeringFrame.encode(parts: parts, signer: signer, allocator: allocator, piece: piece, emit: send)
   }
 
   func noteRefused(_ reason: String, peer: String) {

@@ -51,7 +51,7 @@ final class SteeringArrayCodingTests: XCTestCase {
     var frame = SteeringFrame.encode(body: try SteeringCoding.encode(request), signer: signer)
     let contents = Array(frame[SteeringFrame.headerSize...])
     XCTAssertEqual(try SteeringFrame.open(contents, as: SteeringRequest.self, signer: signer), request)
-    frame[frame.count - 3] ^= 0x40  // a byte of the last double
+    frame[frame.count - MessageSigner.signatureSize - 3] ^= 0x40  // a byte of the last double
     XCTAssertThrowsError(
       try SteeringFrame.open(Array(frame[SteeringFrame.headerSize...]), as: SteeringRequest.self, signer: signer)
     ) { XCTAssertTrue("\($0)".contains("bad signature"), "\($0)") }
@@ -104,5 +104,14 @@ final class SteeringArrayCodingTests: XCTestCase {
     XCTAssertEqual(signer.signature(ofParts: parts), signer.signature(of: body))
     let buffer = SteeringFrame.encode(parts: parts, signer: signer, allocator: ByteBufferAllocator())
     XCTAssertEqual(Array(buffer.readableBytesView), SteeringFrame.encode(body: body, signer: signer))
+    // In pieces: each but the last as long as asked, together the same frame.
+    var pieces: [(bytes: [UInt8], last: Bool)] = []
+    SteeringFrame.encode(parts: parts, signer: signer, allocator: ByteBufferAllocator(), piece: 100_000) {
+      pieces.append((Array($0.readableBytesView), $1))
+    }
+    XCTAssertEqual(pieces.count, (body.count + 4 + 99_999) / 100_000)
+    XCTAssertEqual(pieces.map(\.last), Array(repeating: false, count: pieces.count - 1) + [true])
+    XCTAssertTrue(pieces.dropLast().allSatisfy { $0.bytes.count == 100_000 })
+    XCTAssertEqual(pieces.flatMap(\.bytes), SteeringFrame.encode(body: body, signer: signer))
   }
 }

@@ -40,7 +40,7 @@ final class SteeringProtocolTests: XCTestCase {
     XCTAssertEqual(try SteeringFrame.length(header: frame.prefix(4), limit: 1 << 20), contents.count)
     XCTAssertEqual(try SteeringFrame.open(contents, as: SteeringRequest.self, signer: signer), request)
     var tampered = contents
-    tampered[tampered.count - 3] ^= 0x20
+    tampered[5] ^= 0x20  // a byte of the body, before the signature at the end
     XCTAssertThrowsError(try SteeringFrame.open(tampered, as: SteeringRequest.self, signer: signer)) {
       XCTAssertTrue("\($0)".contains("bad signature"), "\($0)")
     }
@@ -48,7 +48,7 @@ final class SteeringProtocolTests: XCTestCase {
     XCTAssertThrowsError(try SteeringFrame.open(contents, as: SteeringRequest.self, signer: wrong))
     // Well signed but not a request.
     let junk = Array("[1,2,3]".utf8)
-    let junkFrame = signer.signature(of: junk) + junk
+    let junkFrame = junk + signer.signature(of: junk)
     XCTAssertThrowsError(try SteeringFrame.open(junkFrame, as: SteeringRequest.self, signer: signer)) {
       XCTAssertTrue("\($0)".contains("malformed message"), "\($0)")
     }

@@ -22,8 +22,8 @@ def connection(job):
 
 def frame(message, key):
     body = _wire.encode_body(message)
-    head, _ = _wire.frame_head(body, _wire.Signer(key))
-    return head + b"".join(bytes(part) for part in body)
+    head, signature, _ = _wire.frame_ends(body, _wire.Signer(key))
+    return head + b"".join(bytes(part) for part in body) + signature
 
 
 def hello(nonce=None, time=None):
@@ -121,7 +121,7 @@ class FakeHub:
                     return
                 length = struct.unpack(">I", header)[0]
                 contents = bytearray(peer.recv(length, socket.MSG_WAITALL))
-                request = _wire.decode_body(contents)
+                request = _wire.decode_body(contents, length - _wire.SIGNATURE_SIZE)
                 peer.sendall(frame(self.reply(request["nonce"]), self.key))
 
 

@@ -77,16 +77,16 @@ class Connection:
                                                             "time": _wire.now()}
             nonce = request.get("nonce", nonce) if isinstance(request, dict) else nonce
             body = _wire.encode_body(request)
-            head, length = _wire.frame_head(body, self.signer)
+            head, signature, length = _wire.frame_ends(body, self.signer)
             if length > self.frame_limit:
                 raise FrameTooLarge(length, self.frame_limit)
             # The hub takes only a small frame before a signed one on a connection.
             if fresh and length > _wire.UNAUTHENTICATED_LIMIT:
                 hello = {"command": {"hello": {}}, "nonce": _wire.make_nonce(), "time": _wire.now()}
                 hello_body = _wire.encode_body(hello)
-                hello_head, _ = _wire.frame_head(hello_body, self.signer)
-                self._exchange(hello_head, hello_body, hello["nonce"], timeout, command)
-            return self._exchange(head, body, nonce, timeout, command)
+                hello_head, hello_signature, _ = _wire.frame_ends(hello_body, self.signer)
+                self._exchange(hello_head, hello_body + [hello_signature], hello["nonce"], timeout, command)
+            return self._exchange(head, body + [signature], nonce, timeout, command)
 
     def send_raw(self, data, timeout=30.0):
         """Writes `data` as it is and reads one reply (for tests of what the hub refuses)."""
@@ -135,18 +135,20 @@ class Connection:
         deadline = time.monotonic() + timeout
         header = self._read(_wire.HEADER_SIZE, deadline)
         length = _wire.frame_length(bytes(header), self.frame_limit)
-        # The body is hashed as it arrives, while the hub is still sending.
+        # The body is hashed as it arrives, while the hub is still sending;
+        # its signature comes after it.
+        size = length - _wire.SIGNATURE_SIZE
         mac = self.signer.mac()
-        contents = self._read(length, deadline, mac, _wire.SIGNATURE_SIZE)
-        if not self.signer.matches(memoryview(contents)[:_wire.SIGNATURE_SIZE], mac):
+        contents = self._read(length, deadline, mac, size)
+        if not self.signer.matches(memoryview(contents)[size:length], mac):
             raise BadReplySignature(self.address)
-        reply = _wire.decode_body(contents)
+        reply = _wire.decode_body(contents, size)
         if not isinstance(reply, dict):
             raise ConnectionLost("the hub's reply is not an object", self.address)
         return reply
 
-    def _read(self, count, deadline, mac=None, skip=0):
-        """`count` bytes; those past the first `skip` are fed to `mac` (an HMAC) as they come."""
+    def _read(self, count, deadline, mac=None, hashed=0):
+        """`count` bytes; the first `hashed` of them are fed to `mac` (an HMAC) as they come."""
         # A large buffer is anonymous memory, whose pages the kernel provides
         # as the bytes land in them (a bytearray would be zero-filled first).
         buffer = (mmap.mmap(-1, count, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS) if count >= _LARGE
@@ -171,8 +173,8 @@ class Connection:
                 sock.settimeout(None)
             if received == 0:
                 raise ConnectionLost("the hub closed the connection", self.address)
-            if mac is not None and offset + received > skip:
-                mac.update(view[max(offset, skip):offset + received])
+            if mac is not None and offset < hashed:
+                mac.update(view[offset:min(offset + received, hashed)])
             offset += received
         return buffer
 

@@ -2,9 +2,9 @@
 (MPIParallelSteering's SteeringFrame, SteeringEnvelope and MessageSigner)
 reads and writes them.
 
-A frame is a 4-byte big-endian length, then that many bytes: the 32-byte
-HMAC-SHA256 signature of the body under the connection file's key, then the
-body. A body is JSON text (keys sorted); when it carries numeric arrays it
+A frame is a 4-byte big-endian length, then that many bytes: the body,
+then the 32-byte HMAC-SHA256 signature of the body under the connection
+file's key (last, so that each side hashes a large body as it goes). A body is JSON text (keys sorted); when it carries numeric arrays it
 goes on with one NUL byte, zero padding up to the next multiple of 8 bytes of
 the body, and the arrays' raw little-endian bytes. In the JSON an array
 stands as ``{"$array": "f8", "count": N, "offset": BYTES}``, its offset
@@ -161,10 +161,11 @@ def encode_body(message):
     return [head, b"\0" * gap] + arrays.parts
 
 
-def frame_head(body_parts, signer):
-    """The length header and signature of a frame whose body is `body_parts`."""
+def frame_ends(body_parts, signer):
+    """The length header and the signature (which follows the body) of a
+    frame whose body is `body_parts`, and the frame's announced length."""
     size = sum(len(part) for part in body_parts)
-    return struct.pack(">I", SIGNATURE_SIZE + size) + signer.signature(body_parts), SIGNATURE_SIZE + size
+    return struct.pack(">I", size + SIGNATURE_SIZE), signer.signature(body_parts), size + SIGNATURE_SIZE
 
 
 def frame_length(header, limit):
@@ -176,21 +177,22 @@ def frame_length(header, limit):
     return length
 
 
-def decode_body(contents):
-    """The message in a frame's contents (signature first; already verified).
+def decode_body(contents, size):
+    """The message in the first `size` bytes of a frame's contents (the
+    body; its signature, after it, already verified).
 
     `contents` is a bytearray or an mmap; the arrays in it become numpy
     arrays that view it without a copy (lists where numpy is absent)."""
-    memory = memoryview(contents)
-    end = contents.find(b"\0", SIGNATURE_SIZE)
+    memory = memoryview(contents)[:size]
+    end = contents.find(b"\0", 0, size)
     if end < 0:
-        end = len(contents)
+        end = size
     try:
-        text = bytes(memory[SIGNATURE_SIZE:end]).decode("utf-8")
+        text = bytes(memory[:end]).decode("utf-8")
     except UnicodeDecodeError as error:
         raise MalformedReply(f"the reply is not UTF-8: {error}") from None
-    data_start = end + 1 + _pad(end + 1 - SIGNATURE_SIZE)
-    data = memory[data_start:] if end < len(contents) else memory[0:0]
+    data_start = end + 1 + _pad(end + 1)
+    data = memory[data_start:] if end < size else memory[0:0]
 
     def array(fields):
         code, count, offset = fields["$array"], fields["count"], fields["offset"]
