@@ -191,29 +191,14 @@ final class SteeringClientTests: XCTestCase {
     var stopped = false
     defer { if !stopped { job.stopQuietly() } }
     let path = try job.waitUntilServing()
-    let file = try ConnectionFile.read(from: path)
     let client = try Client(connectionFile: path)
-    let signer = try MessageSigner(hexKey: file.key)
-    let encoder = JSONEncoder()
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let link = try SteeringLink(path)
     /// Sends one signed command (NaN and infinities as the protocol writes them); the hub's reply.
-    func ask(_ command: SteeringCommand) throws -> SteeringReply {
-      let socket = try RawSocket(port: file.port)
-      defer { socket.close() }
-      let body = Array(try encoder.encode(SteeringRequest(command: command)))
-      socket.send(SteeringFrame.encode(body: body, signer: signer))
-      let frame = try XCTUnwrap(socket.readFrame(timeout: 30), "no reply to \(command.name)")
-      return try SteeringFrame.open(
-        Array(frame.dropFirst(SteeringFrame.headerSize)), as: SteeringReply.self, signer: signer)
-    }
+    func ask(_ command: SteeringCommand) throws -> SteeringReply { try link.ask(command, timeout: 30) }
     func expectRefused(
       _ command: SteeringCommand, kind: String = "badArguments", saying text: String, line: UInt = #line
     ) throws {
-      let reply = try ask(command)
-      XCTAssertNil(reply.answer, "\(reply)", line: line)
-      XCTAssertEqual(reply.error?.kind, kind, "\(reply)", line: line)
-      XCTAssertTrue(reply.error?.message.contains(text) ?? false, "\(reply)", line: line)
+      IntegrationTests.expectRefused(try ask(command), kind: kind, saying: text, line: line)
     }
     func squares(_ values: [Int], chunkSize: Int, targets: [Int]? = nil) -> SteeringCommand {
       .map(

@@ -93,35 +93,21 @@ final class SteeringFlagsTests: XCTestCase {
     var stopped = false
     defer { if !stopped { job.stopQuietly() } }
     let path = try job.waitUntilServing()
-    let file = try ConnectionFile.read(from: path)
     let client = try Client(connectionFile: path)
     let known = try client.loadBalancedView().map("square", [1, 2], as: Int.self)
     XCTAssertEqual(try known.get(timeout: .seconds(30)), [1, 4])
-    let signer = try MessageSigner(hexKey: file.key)
-    let encoder = JSONEncoder()
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let link = try SteeringLink(path)
     /// Sends a map of `square` with `flags` as one signed request; the hub's reply.
     func ask(_ flags: SteeringTaskFlags) throws -> SteeringReply {
-      let socket = try RawSocket(port: file.port)
-      defer { socket.close() }
-      let command = SteeringCommand.map(
-        function: "square", items: [.array([.int(3)])], chunkSize: 1, ordered: true, targets: nil,
-        flags: flags)
-      socket.send(
-        SteeringFrame.encode(
-          body: Array(try encoder.encode(SteeringRequest(command: command))), signer: signer))
-      let frame = try XCTUnwrap(socket.readFrame(timeout: 30), "no reply to the map")
-      return try SteeringFrame.open(
-        Array(frame.dropFirst(SteeringFrame.headerSize)), as: SteeringReply.self, signer: signer)
+      try link.ask(
+        .map(
+          function: "square", items: [.array([.int(3)])], chunkSize: 1, ordered: true, targets: nil,
+          flags: flags), timeout: 30)
     }
     func expectRefused(
       _ flags: SteeringTaskFlags, kind: String = "badArguments", saying text: String, line: UInt = #line
     ) throws {
-      let reply = try ask(flags)
-      XCTAssertNil(reply.answer, "\(reply)", line: line)
-      XCTAssertEqual(reply.error?.kind, kind, "\(reply)", line: line)
-      XCTAssertTrue(reply.error?.message.contains(text) ?? false, "\(reply)", line: line)
+      IntegrationTests.expectRefused(try ask(flags), kind: kind, saying: text, line: line)
     }
 
     try expectRefused(.init(retries: -1), saying: "map: retries must be 0 through 1000, not -1")

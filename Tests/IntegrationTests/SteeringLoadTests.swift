@@ -8,58 +8,6 @@ import XCTest
 /// from everyone else's, and `engines` and `stop` are answered at once
 /// through all of it.
 final class SteeringLoadTests: XCTestCase {
-  /// Signed frames for a job's key, over raw sockets: a test can hold
-  /// hundreds of requests open at once, which the client library (one
-  /// request at a time per connection) would need hundreds of threads for.
-  struct Link: Sendable {
-    let port: Int
-    let signer: MessageSigner
-
-    init(_ path: String) throws {
-      let file = try ConnectionFile.read(from: path)
-      port = file.port
-      signer = try MessageSigner(hexKey: file.key)
-    }
-
-    func frame(_ command: SteeringCommand) throws -> [UInt8] {
-      SteeringFrame.encode(
-        body: Array(try JSONEncoder().encode(SteeringRequest(command: command))), signer: signer)
-    }
-
-    /// The hub's next reply on `socket`.
-    func reply(on socket: RawSocket, timeout: Double) throws -> SteeringReply {
-      let frame = try XCTUnwrap(socket.readFrame(timeout: timeout), "no reply within \(timeout) s")
-      return try SteeringFrame.open(
-        Array(frame.dropFirst(SteeringFrame.headerSize)), as: SteeringReply.self, signer: signer)
-    }
-
-    /// Sends `command` on a new connection (after a hello when its frame is
-    /// past what a connection may send before proving the key); the reply.
-    func ask(_ command: SteeringCommand, timeout: Double = 60) throws -> SteeringReply {
-      try ask(frame: try frame(command), timeout: timeout)
-    }
-
-    func ask(frame: [UInt8], timeout: Double = 60) throws -> SteeringReply {
-      let socket = try RawSocket(port: port)
-      defer { socket.close() }
-      if frame.count > SteeringFrame.unauthenticatedLimit {
-        socket.send(try self.frame(.hello))
-        _ = try reply(on: socket, timeout: timeout)
-      }
-      socket.send(frame)
-      return try reply(on: socket, timeout: timeout)
-    }
-
-    /// Submits `command`; its job.
-    func submit(_ command: SteeringCommand) throws -> Submission {
-      let reply = try ask(command)
-      guard case .submitted(let submission)? = reply.answer else {
-        throw SteeringError.connectionLost("not submitted: \(reply)")
-      }
-      return submission
-    }
-  }
-
   /// How long `body` takes, in seconds.
   func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = Date()
@@ -72,7 +20,7 @@ final class SteeringLoadTests: XCTestCase {
     var stopped = false
     defer { if !stopped { job.stopQuietly() } }
     let path = try job.waitUntilServing()
-    let link = try Link(path)
+    let link = try SteeringLink(path)
     let client = try Client(connectionFile: path)
     XCTAssertEqual(try client.engines().count, 2)
 
@@ -130,7 +78,7 @@ final class SteeringLoadTests: XCTestCase {
     var stopped = false
     defer { if !stopped { job.stopQuietly() } }
     let path = try job.waitUntilServing()
-    let link = try Link(path)
+    let link = try SteeringLink(path)
     let client = try Client(connectionFile: path)
     XCTAssertEqual(try client.engines().count, 2)
 
