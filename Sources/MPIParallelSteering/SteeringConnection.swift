@@ -69,17 +69,20 @@ final class SteeringConnection: Sendable {
     // sent a signed one: a large request on a new connection goes after a hello.
     if fresh, length > SteeringFrame.unauthenticatedLimit {
       let hello = SteeringRequest(command: .hello)
-      let helloFrame = SteeringFrame.encode(body: Array(try SteeringCoding.encoder.encode(hello)), signer: signer)
+      let helloFrame = SteeringFrame.encode(
+        body: Array(try SteeringCoding.encoder.encode(hello)), signer: signer)
       _ = try exchange([helloFrame[...]], nonce: hello.nonce, timeout: timeout, on: &fd)
     }
     var head: [UInt8] = []
     withUnsafeBytes(of: UInt32(length).bigEndian) { head.append(contentsOf: $0) }
     let signature = signer.signature(ofParts: body)
-    return try exchange([head[...]] + body + [signature[...]], nonce: request.nonce, timeout: timeout, on: &fd)
+    return try exchange(
+      [head[...]] + body + [signature[...]], nonce: request.nonce, timeout: timeout, on: &fd)
   }
 
   /// Sends a signed request's frame (in pieces) and reads the hub's reply to it.
-  private func exchange(_ frame: [ArraySlice<UInt8>], nonce: String, timeout: Double, on fd: inout Int32) throws
+  private func exchange(_ frame: [ArraySlice<UInt8>], nonce: String, timeout: Double, on fd: inout Int32)
+    throws
     -> SteeringAnswer
   {
     do {

@@ -89,7 +89,8 @@ public final class SteeringServer: Sendable {
   private let warnings: NIOLockedValueBox<LogRateLimiter>
   /// The connections that have not proved the key yet, and their channels
   /// (to close one when a newer one needs its place).
-  private let pending: NIOLockedValueBox<(policy: PendingConnections, channels: [Int: any Channel], next: Int)>
+  private let pending:
+    NIOLockedValueBox<(policy: PendingConnections, channels: [Int: any Channel], next: Int)>
   /// The threads that compute answers.
   let lanes = SteeringLanes()
 
@@ -294,7 +295,9 @@ public final class SteeringServer: Sendable {
 
   func noteRefused(_ reason: String, peer: String) {
     counters.withLockedValue { $0.refused += 1 }
-    warn("steering: refused a request from \(peer): \(reason)", as: "refused: " + LogRateLimiter.reason(of: reason))
+    warn(
+      "steering: refused a request from \(peer): \(reason)",
+      as: "refused: " + LogRateLimiter.reason(of: reason))
   }
 
   func noteDropped(_ reason: String, peer: String) {

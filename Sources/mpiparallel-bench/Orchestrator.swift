@@ -21,7 +21,9 @@ struct Orchestrator {
   static let hostCount = ProcessInfo.processInfo.environment["MPPH_HOSTS"].map {
     $0.split(separator: " ").count
   }
-  static let casesAcrossHosts: Set<String> = ["farm", "farm-hwm64", "rtt", "scatter", "farm-1ms", "farm-1ms-hwm1"]
+  static let casesAcrossHosts: Set<String> = [
+    "farm", "farm-hwm64", "rtt", "scatter", "farm-1ms", "farm-1ms-hwm1",
+  ]
 
   /// A case's ranks: across hosts, every multi-rank case takes two ranks on
   /// each host (rank 0, the hub, on the first), and the round trip one on
@@ -252,7 +254,9 @@ struct Orchestrator {
     let rounds = ours.rounds.count
     print("medians of \(rounds) round\(rounds == 1 ? "" : "s"); the range is MPIParallel's over the rounds")
     if Self.hostsLauncher != nil {
-      print("C floor: Open MPI's defaults with its yield on each empty poll (the hosts share this machine's cores)")
+      print(
+        "C floor: Open MPI's defaults with its yield on each empty poll (the hosts share this machine's cores)"
+      )
     } else {
       print(
         "C floor: Open MPI's defaults; C no-yield: without its yield on each empty poll, as MPIParallel runs")

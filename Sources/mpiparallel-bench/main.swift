@@ -240,7 +240,9 @@ func runCase(_ name: String) -> Never {
         }
       }
       guard let detected else { throw BenchmarkFailed(description: "the killed engine was not marked lost") }
-      guard try pending.get() == durations else { throw BenchmarkFailed(description: "engine-loss results differ") }
+      guard try pending.get() == durations else {
+        throw BenchmarkFailed(description: "engine-loss results differ")
+      }
       emit(["engine_loss_detect_s": detected])
     case "add-engines":
       // A farm of 1 ms tasks; two engines added a moment in: from the call

@@ -17,7 +17,8 @@ struct SteeringLink: Sendable {
   }
 
   func frame(_ command: SteeringCommand) throws -> [UInt8] {
-    SteeringFrame.encode(body: Array(try Self.encoder.encode(SteeringRequest(command: command))), signer: signer)
+    SteeringFrame.encode(
+      body: Array(try Self.encoder.encode(SteeringRequest(command: command))), signer: signer)
   }
 
   /// JSON as the protocol writes it (NaN and infinities as strings), so that

@@ -20,7 +20,8 @@ final class SteeringArrayCodingTests: XCTestCase {
     XCTAssertTrue(json.contains(#"{"$array":"i4","count":3,"offset":40}"#), json)
     let start = (end + 1 + 7) / 8 * 8
     XCTAssertEqual(body.count, start + 40 + 16, "5 doubles, then 3 Int32 padded to 16 bytes")
-    XCTAssertEqual(Array(body[start..<(start + 8)]), withUnsafeBytes(of: Double(1).bitPattern.littleEndian) { Array($0) })
+    XCTAssertEqual(
+      Array(body[start..<(start + 8)]), withUnsafeBytes(of: Double(1).bitPattern.littleEndian) { Array($0) })
 
     let decoded = try SteeringCoding.decode(SteeringRequest.self, from: body[...])
     guard case .apply(_, let arguments, _) = decoded.command else { return XCTFail("\(decoded)") }
@@ -38,7 +39,8 @@ final class SteeringArrayCodingTests: XCTestCase {
     XCTAssertEqual(value, try JSONValue(parsing: "[1.5, 2]"))
     XCTAssertEqual(Set([value, try JSONValue(parsing: "[1.5, 2]")]).count, 1)
     XCTAssertNotEqual(value, try JSONValue(parsing: "[1.5, 3]"))
-    XCTAssertEqual(try JSONValue(encoding: [3, 4]).decode(as: [Double].self), [3, 4], "ints convert to doubles")
+    XCTAssertEqual(
+      try JSONValue(encoding: [3, 4]).decode(as: [Double].self), [3, 4], "ints convert to doubles")
     XCTAssertEqual(value.arrayValue, [.double(1.5), .double(2)])
     let packed = try SteeringCoding.pack(.object(["u": value, "n": .string("x")]))
     XCTAssertEqual(try SteeringCoding.unpack(packed[...]), .object(["u": value, "n": .string("x")]))
@@ -47,13 +49,15 @@ final class SteeringArrayCodingTests: XCTestCase {
   func testATamperedArrayFailsTheSignatureAndAnArrayPastTheBytesIsRefused() throws {
     let signer = try MessageSigner(hexKey: MessageSigner.makeKey())
     let request = SteeringRequest(
-      command: .push(name: "u", value: try JSONValue(encoding: [Double](repeating: 1, count: 100)), targets: nil))
+      command: .push(
+        name: "u", value: try JSONValue(encoding: [Double](repeating: 1, count: 100)), targets: nil))
     var frame = SteeringFrame.encode(body: try SteeringCoding.encode(request), signer: signer)
     let contents = Array(frame[SteeringFrame.headerSize...])
     XCTAssertEqual(try SteeringFrame.open(contents, as: SteeringRequest.self, signer: signer), request)
     frame[frame.count - MessageSigner.signatureSize - 3] ^= 0x40  // a byte of the last double
     XCTAssertThrowsError(
-      try SteeringFrame.open(Array(frame[SteeringFrame.headerSize...]), as: SteeringRequest.self, signer: signer)
+      try SteeringFrame.open(
+        Array(frame[SteeringFrame.headerSize...]), as: SteeringRequest.self, signer: signer)
     ) { XCTAssertTrue("\($0)".contains("bad signature"), "\($0)") }
 
     var body = Array(#"{"$array":"f8","count":4,"offset":0}"#.utf8)
@@ -68,7 +72,8 @@ final class SteeringArrayCodingTests: XCTestCase {
   func testJoinedArraysKeepTheirBytesAsSegmentsAndEncodeAsOneArray() throws {
     let first: [Double] = [1, 2, 3]
     let second: [Double] = [4.5, -6]
-    let joined = try XCTUnwrap(NumericArray.joined([NumericArray(first), NumericArray(second), NumericArray([Double]())]))
+    let joined = try XCTUnwrap(
+      NumericArray.joined([NumericArray(first), NumericArray(second), NumericArray([Double]())]))
     XCTAssertEqual(joined.segments.count, 2, "the empty array adds no segment; nothing is copied")
     XCTAssertEqual(joined.count, 5)
     XCTAssertEqual(joined.values(as: Double.self), first + second)
@@ -78,9 +83,16 @@ final class SteeringArrayCodingTests: XCTestCase {
     XCTAssertNil(NumericArray.joined([NumericArray(first), NumericArray([Int32(1)])]), "kinds differ")
 
     let reply = SteeringReply(
-      inReplyTo: "n", answer: .job(JobStatus(job: 1, ready: true, done: 2, total: 2, items: [.value(.numbers(joined))], engines: [0, 1])))
+      inReplyTo: "n",
+      answer: .job(
+        JobStatus(job: 1, ready: true, done: 2, total: 2, items: [.value(.numbers(joined))], engines: [0, 1]))
+    )
     let whole = SteeringReply(
-      inReplyTo: "n", answer: .job(JobStatus(job: 1, ready: true, done: 2, total: 2, items: [.value(.numbers(NumericArray(first + second)))], engines: [0, 1])))
+      inReplyTo: "n",
+      answer: .job(
+        JobStatus(
+          job: 1, ready: true, done: 2, total: 2, items: [.value(.numbers(NumericArray(first + second)))],
+          engines: [0, 1])))
     var wholeReply = whole
     wholeReply.time = reply.time
     XCTAssertEqual(try SteeringCoding.encode(reply), try SteeringCoding.encode(wholeReply))
