@@ -125,7 +125,7 @@ final class BigRequest: @unchecked Sendable {
   private let finished = NSLock()
   private var isFinished = false
 
-  init(link: SteeringLoadTests.Link, frame: [UInt8]) {
+  init(link: SteeringLink, frame: [UInt8]) {
     Thread.detachNewThread { [self] in
       outcome = Result { try link.ask(frame: frame, timeout: 120) }
       finished.withLock { isFinished = true }
