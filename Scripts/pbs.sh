@@ -22,7 +22,8 @@
 #   --login HOST    the login node for the tunnel [MPP_LOGIN; default PBS_O_HOST]
 # Also: MPP_ARGS (program arguments, split on spaces, before those given on the command line),
 #       MPP_PACKAGE_DIR (default PBS_O_WORKDIR, else the current directory),
-#       MPP_RANKS (override the rank count), MPP_MPIRUN_ARGS (extra mpirun options).
+#       MPP_RANKS (override the rank count), MPP_MPIRUN_ARGS (extra mpirun options),
+#       MPP_EXIT_GRACE (seconds mpirun may stay after rank 0 ended before it is ended; default 60).
 # The rank count is PBS_NP when set (Torque), else the number of lines of PBS_NODEFILE
 # (one per MPI process); mpirun gets --hostfile "$PBS_NODEFILE". Runtime settings travel as
 # MPIPARALLEL_* variables or flags among the program's arguments.
@@ -111,14 +112,31 @@ export OMPI_MCA_odls_base_sigkill_timeout="${OMPI_MCA_odls_base_sigkill_timeout:
 cmd=(mpirun --enable-recovery ${MPP_MPIRUN_ARGS:-} -np "$ranks" "${hostfile[@]}" "$bin" "${runtime_flags[@]}" "$@")
 # Under --enable-recovery Open MPI's mpirun exits 0 whatever its ranks return,
 # so rank 0 also writes its exit status to MPIPARALLEL_STATUS_FILE (4: the
-# driver finished but engines were lost) and this script exits with it. A
-# SIGTERM or SIGINT from the scheduler is passed on to mpirun.
+# driver finished but engines were lost) and this script exits with it.
+# Across nodes Open MPI 4.1's mpirun --enable-recovery stays after a rank
+# died even once every rank is gone: when rank 0 has written its status, the
+# launcher gets MPP_EXIT_GRACE seconds (default 60) to exit, then is ended.
+# A SIGTERM or SIGINT from the scheduler is passed on to mpirun.
 run_reporting_status() {
-  local status_file rc
+  local status_file rc grace=${MPP_EXIT_GRACE:-60}
   status_file=$(mktemp "${TMPDIR:-/tmp}/mpiparallel-status.XXXXXX")
   MPIPARALLEL_STATUS_FILE="$status_file" "$@" &
   local pid=$!
   trap 'kill -TERM "$pid" 2>/dev/null' TERM INT
+  (
+    while kill -0 "$pid" 2>/dev/null && [ ! -s "$status_file" ]; do sleep 1; done
+    waited=0
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$grace" ]; do
+      sleep 1
+      waited=$((waited + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "warning: $1 still runs $grace s after rank 0 ended (Open MPI's mpirun --enable-recovery across nodes after a rank died); ending it" >&2
+      : >"$status_file.ended"
+      kill -TERM "$pid" 2>/dev/null
+    fi
+  ) &
+  local watcher=$!
   rc=0
   wait "$pid" || rc=$?
   # A trapped signal ends the wait early: wait again until mpirun is gone.
@@ -126,7 +144,11 @@ run_reporting_status() {
     rc=0
     wait "$pid" || rc=$?
   done
+  kill "$watcher" 2>/dev/null || true
+  wait "$watcher" 2>/dev/null || true
   trap - TERM INT
+  # Ended here after rank 0 had finished: rank 0's status is the job's.
+  if [ -e "$status_file.ended" ]; then rc=0; fi
   if [ "$rc" -eq 0 ]; then
     if [ -s "$status_file" ]; then
       rc=$(tr -dc '0-9' <"$status_file")
@@ -136,7 +158,7 @@ run_reporting_status() {
       rc=1
     fi
   fi
-  rm -f "$status_file"
+  rm -f "$status_file" "$status_file.ended"
   return "$rc"
 }
 

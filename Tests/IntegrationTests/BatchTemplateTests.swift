@@ -65,6 +65,38 @@ final class BatchTemplateTests: XCTestCase {
     XCTAssertFalse(result.stdout.contains("ssh -N"), result.describe())
   }
 
+  func testAnMPIRunThatStaysAfterRankZeroEndedIsEndedAndRankZerosStatusKept() throws {
+    // A fake mpirun as Open MPI 4.1's behaves across nodes after a rank died
+    // under --enable-recovery: rank 0 wrote its status (4: engines lost),
+    // every rank is gone, and mpirun stays.
+    let fakeBin = scratch + "/bin"
+    try FileManager.default.createDirectory(atPath: fakeBin, withIntermediateDirectories: true)
+    let mpirun = """
+      #!/bin/bash
+      echo "FAKE MPIRUN $*"
+      echo 4 > "$MPIPARALLEL_STATUS_FILE"
+      exec sleep 600
+      """
+    try mpirun.write(toFile: fakeBin + "/mpirun", atomically: true, encoding: .utf8)
+    chmod(fakeBin + "/mpirun", 0o755)
+    for (template, environment) in [
+      ("slurm.sbatch", ["SLURM_NTASKS": "3", "MPP_LAUNCHER": "mpirun"]),
+      ("pbs.sh", ["PBS_NP": "3"]),
+    ] {
+      let start = Date()
+      let result = try runTemplate(
+        template, arguments: ["x"],
+        environment: environment.merging(["MPP_EXIT_GRACE": "2", "PATH": fakeBin + ":" + Self.pathWithoutSrun()]) {
+          $1
+        })
+      XCTAssertEqual(result.status, 4, "\(template): \(result.describe())")
+      XCTAssertTrue(result.stdout.contains("FAKE MPIRUN --enable-recovery"), "\(template): \(result.describe())")
+      XCTAssertTrue(
+        result.stderr.contains("mpirun still runs 2 s after rank 0 ended"), "\(template): \(result.describe())")
+      XCTAssertLessThan(Date().timeIntervalSince(start), 30, template)
+    }
+  }
+
   func testSlurmRankCountErrors() throws {
     let missing = try runTemplate("slurm.sbatch", environment: ["SLURM_NTASKS": "", "SLURM_NPROCS": ""])
     XCTAssertEqual(missing.status, 2, missing.describe())
