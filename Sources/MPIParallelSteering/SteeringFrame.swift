@@ -37,6 +37,7 @@ public enum SteeringFrame {
     parts: [ArraySlice<UInt8>], signer: MessageSigner, allocator: ByteBufferAllocator,
     piece: Int = defaultPiece, emit: (_ piece: ByteBuffer, _ last: Bool) -> Void
   ) {
+    precondition(piece > 0, "SteeringFrame.encode: a piece of \(piece) bytes")
     let bodySize = parts.reduce(0) { $0 + $1.count }
     let length = UInt32(bodySize + MessageSigner.signatureSize)
     let total = headerSize + Int(length)
