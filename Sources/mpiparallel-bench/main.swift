@@ -21,7 +21,9 @@ let sleepSeconds = RemoteFunction("sleepSeconds") { (seconds: Double) -> Double 
 /// a timer fire up to the thread's timer slack late (50 us by default), which
 /// would make each 1 ms task 5% longer than it says: the slack is set to
 /// 1 ns for the calling thread (prctl is variadic, out of Swift's reach, so
-/// through /proc), and the wake-up is an absolute deadline.
+/// through /proc). The wake-up still comes tens of microseconds late on a
+/// virtual machine, so the sleep ends `earlyWake` before the deadline and the
+/// rest passes yielding the core.
 func preciseSleep(_ seconds: Double) -> Double {
   if Thread.current.threadDictionary["timerSlackSet"] == nil {
     let slack = open("/proc/thread-self/timerslack_ns", O_WRONLY)
@@ -31,38 +33,30 @@ func preciseSleep(_ seconds: Double) -> Double {
     }
     Thread.current.threadDictionary["timerSlackSet"] = true
   }
-  var start = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &start)
-  let nanoseconds = Int(seconds * 1e9)
-  var deadline = start
-  deadline.tv_sec += nanoseconds / 1_000_000_000
-  deadline.tv_nsec += nanoseconds % 1_000_000_000
-  if deadline.tv_nsec >= 1_000_000_000 {
-    deadline.tv_sec += 1
-    deadline.tv_nsec -= 1_000_000_000
+  let start = monotonicNanoseconds()
+  let deadline = start + Int(seconds * 1e9)
+  let wake = deadline - earlyWake
+  if wake > start {
+    var until = timespec(tv_sec: wake / 1_000_000_000, tv_nsec: wake % 1_000_000_000)
+    while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nil) == EINTR {}
   }
-  // The wake-up comes tens of microseconds late on a virtual machine: the
-  // sleep ends that much early and the rest passes yielding the core.
-  var early = deadline
-  early.tv_nsec -= earlyWake
-  if early.tv_nsec < 0 {
-    early.tv_sec -= 1
-    early.tv_nsec += 1_000_000_000
-  }
-  if nanoseconds > earlyWake {
-    while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &early, nil) == EINTR {}
-  }
-  var end = timespec()
-  repeat {
-    clock_gettime(CLOCK_MONOTONIC, &end)
-    if (end.tv_sec, end.tv_nsec) >= (deadline.tv_sec, deadline.tv_nsec) { break }
+  var now = monotonicNanoseconds()
+  while now < deadline {
     sched_yield()
-  } while true
-  return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
+    now = monotonicNanoseconds()
+  }
+  return Double(now - start) / 1e9
 }
 
 /// How long before its deadline `preciseSleep` wakes, in nanoseconds.
 let earlyWake = 100_000
+
+/// CLOCK_MONOTONIC in nanoseconds.
+func monotonicNanoseconds() -> Int {
+  var time = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &time)
+  return time.tv_sec * 1_000_000_000 + time.tv_nsec
+}
 let cpuSeconds = RemoteFunction("cpuSeconds") { () -> Double in processCPUSeconds() }
 
 func processCPUSeconds() -> Double {
