@@ -66,17 +66,6 @@ public enum SteeringFrame {
     emit(buffer, true)
   }
 
-  /// The frame `encode(parts:signer:allocator:piece:emit:)` makes, in one buffer.
-  public static func encode(
-    parts: [ArraySlice<UInt8>], signer: MessageSigner, allocator: ByteBufferAllocator
-  ) -> ByteBuffer {
-    var whole: ByteBuffer?
-    encode(parts: parts, signer: signer, allocator: allocator, piece: Int.max / 2) { piece, _ in
-      if whole == nil { whole = piece } else { whole!.writeImmutableBuffer(piece) }
-    }
-    return whole!
-  }
-
   /// Bytes copied and hashed at a time by `encode(parts:signer:allocator:piece:emit:)`:
   /// small enough to stay in the cache between the two.
   static let stretch = 128 << 10
