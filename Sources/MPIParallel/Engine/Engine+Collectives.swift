@@ -151,11 +151,7 @@ extension Engine {
           return .peerLost(engine: engine)
         }
       }
-      switch backoff.idle(now: MonotonicClock.now()) {
-      case .spin: break
-      case .yield: sched_yield()
-      case .sleep(let seconds): MonotonicClock.sleep(seconds)
-      }
+      backoff.pause()
     }
     return nil
   }

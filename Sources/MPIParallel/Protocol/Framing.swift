@@ -23,7 +23,11 @@ enum Framing {
   }
 
   /// Sends `bytes` with `tag` to `destination`, whose posted receives take
-  /// at most `limit` bytes (blocking, as `MPI_Send`).
+  /// at most `limit` bytes; returns once the message is out. A large
+  /// message waits for its receiver to copy it (the hub takes one engine's
+  /// large reply at a time), and `MPI_Send` would spin a core for all that
+  /// time; its send is tested under the idle policy (`Backoff`) instead, so
+  /// that a waiting sender yields the core to the receiver that copies.
   static func send(
     _ bytes: [UInt8], from start: Int = 0, to destination: Int, tag: Int, limit: Int,
     on communicator: Communicator
@@ -33,7 +37,11 @@ enum Framing {
       guard message.count > limit else { return try communicator.send(message, to: destination, tag: tag) }
       try communicator.send(
         announcement(tag: tag, byteCount: message.count), to: destination, tag: MessageTag.large)
-      try communicator.send(message, to: destination, tag: MessageTag.largePayload)
+      guard
+        let request = try communicator.isendUnlessDone(message, to: destination, tag: MessageTag.largePayload)
+      else { return }
+      var backoff = Backoff(now: MonotonicClock.now())
+      while try !request.test() { backoff.pause() }
     }
   }
 

@@ -1,8 +1,13 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The idle policy of a polling loop. OpenMPI's blocking receive spins a whole
 /// core, so the hub and the engines poll receives posted ahead instead: spin
 /// briefly after activity (latency), then yield the core, then sleep for
 /// growing intervals up to `maxSleep` (an idle engine then costs well under
-/// 1% of a core). Any activity resets it. Pure: the caller reports the time.
+/// 1% of a core). Any activity resets it. Pure but for `pause()`, which acts:
+/// the caller reports the time.
 struct Backoff: Sendable {
   /// What the polling loop does next.
   enum Action: Equatable, Sendable {
@@ -58,6 +63,16 @@ struct Backoff: Sendable {
   mutating func reset(now: Double) {
     lastActivity = now
     nextSleep = minSleep
+  }
+
+  /// Nothing happened in the last poll: spins on, yields the core or
+  /// sleeps, as `idle(now:)` says.
+  mutating func pause() {
+    switch idle(now: MonotonicClock.now()) {
+    case .spin: break
+    case .yield: sched_yield()
+    case .sleep(let seconds): MonotonicClock.sleep(seconds)
+    }
   }
 
   /// Nothing happened in the last poll: what to do before the next one.
