@@ -18,6 +18,7 @@ final class SharedSettingsTests: XCTestCase {
     configuration.steeringLimits.idleTimeout = 600
     configuration.steeringLimits.maxUnsigned = 9
     configuration.steeringLimits.maxUnsignedPerAddress = 3
+    configuration.steeringLimits.keptResultBytes = 12345
     configuration.engineTimeout = 0.3
     configuration.replaceLostEngines = true
     configuration.capabilities = [1: ["gpu", "big"], 3: ["fpga"]]
@@ -44,7 +45,8 @@ final class SharedSettingsTests: XCTestCase {
     let stored = Set(Mirror(reflecting: Configuration()).children.compactMap(\.label))
     XCTAssertEqual(stored, carried, "add the new setting to SharedSettings.Wire and to this list")
     let limits = Set(Mirror(reflecting: Configuration.SteeringLimits()).children.compactMap(\.label))
-    XCTAssertEqual(limits, ["handshakeTimeout", "idleTimeout", "maxUnsigned", "maxUnsignedPerAddress"])
+    XCTAssertEqual(
+      limits, ["handshakeTimeout", "idleTimeout", "maxUnsigned", "maxUnsignedPerAddress", "keptResultBytes"])
     let backoff = Set(Mirror(reflecting: Configuration.Backoff()).children.compactMap(\.label))
     XCTAssertEqual(backoff, ["spinFor", "yieldFor", "minSleep", "maxSleep"])
   }

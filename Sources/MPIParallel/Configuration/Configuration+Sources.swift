@@ -21,6 +21,7 @@ extension Configuration {
     case idleTimeout = "idle-timeout"
     case maxUnsigned = "max-unsigned"
     case maxUnsignedPerAddress = "max-unsigned-per-address"
+    case keptResults = "kept-results"
 
     /// The command-line flag, for example `--log-level`.
     public var flag: String { "--" + rawValue }
@@ -199,7 +200,7 @@ extension Configuration {
       engineTimeout = seconds
     case .replaceLost:
       replaceLostEngines = try Self.switchValue(value, of: key, source: source)
-    case .handshakeTimeout, .idleTimeout, .maxUnsigned, .maxUnsignedPerAddress:
+    case .handshakeTimeout, .idleTimeout, .maxUnsigned, .maxUnsignedPerAddress, .keptResults:
       _ = try steeringLimits.set(key, value, source: source)
     }
   }

@@ -19,8 +19,15 @@ extension Configuration {
     /// The same, from one remote address (`--max-unsigned-per-address`,
     /// `MPIPARALLEL_MAX_UNSIGNED_PER_ADDRESS`; default 32).
     public var maxUnsignedPerAddress = 32
+    /// Bytes of finished jobs' results the hub keeps for clients to read
+    /// again (`--kept-results`, `MPIPARALLEL_KEPT_RESULTS`; default 1 GiB,
+    /// as ipyparallel's in-memory store): past it the oldest finished jobs
+    /// are forgotten, all but the newest.
+    public var keptResultBytes = 1 << 30
 
     public init() {}
+
+    static let mostKeptBytes = 1 << 50
 
     static let longestTimeout = 86_400.0
     static let mostConnections = 1 << 20
@@ -32,6 +39,7 @@ extension Configuration {
       case .idleTimeout: idleTimeout = try Self.seconds(value, key, source)
       case .maxUnsigned: maxUnsigned = try Self.count(value, key, source)
       case .maxUnsignedPerAddress: maxUnsignedPerAddress = try Self.count(value, key, source)
+      case .keptResults: keptResultBytes = try Self.bytes(value, key, source)
       default: return false
       }
       return true
@@ -45,6 +53,7 @@ extension Configuration {
       for (key, count) in [(Key.maxUnsigned, maxUnsigned), (.maxUnsignedPerAddress, maxUnsignedPerAddress)] {
         _ = try Self.count(String(count), key, source)
       }
+      _ = try Self.bytes(String(keptResultBytes), .keptResults, source)
     }
 
     private static func seconds(_ value: String, _ key: Key, _ source: String) throws(ConfigurationError)
@@ -56,6 +65,15 @@ extension Configuration {
           expected: "seconds, from 0.1 to \(Int(longestTimeout))")
       }
       return seconds
+    }
+
+    private static func bytes(_ value: String, _ key: Key, _ source: String) throws(ConfigurationError) -> Int {
+      guard let bytes = Int(value), bytes >= 0, bytes <= mostKeptBytes else {
+        throw .invalidValue(
+          setting: key.rawValue, value: value, source: source,
+          expected: "a number of bytes, from 0 (only the newest finished job) to \(mostKeptBytes)")
+      }
+      return bytes
     }
 
     private static func count(_ value: String, _ key: Key, _ source: String) throws(ConfigurationError) -> Int {

@@ -53,6 +53,7 @@ struct SharedSettings: Equatable, Sendable {
     /// handshake and idle timeouts, then the unsigned-connection limits, overall and per address.
     var steeringTimeouts: [Double]
     var steeringCounts: [Int]
+    var keptResultBytes: Int
     var engineTimeout: Double
     var replaceLostEngines: Bool
     var capabilities: [Int: [String]]
@@ -74,6 +75,7 @@ struct SharedSettings: Equatable, Sendable {
       stallTimeout = c.stallTimeout
       steeringTimeouts = [c.steeringLimits.handshakeTimeout, c.steeringLimits.idleTimeout]
       steeringCounts = [c.steeringLimits.maxUnsigned, c.steeringLimits.maxUnsignedPerAddress]
+      keptResultBytes = c.steeringLimits.keptResultBytes
       engineTimeout = c.engineTimeout
       replaceLostEngines = c.replaceLostEngines
       capabilities = c.capabilities.mapValues { $0.sorted() }
@@ -103,6 +105,7 @@ struct SharedSettings: Equatable, Sendable {
       c.steeringLimits.idleTimeout = steeringTimeouts[1]
       c.steeringLimits.maxUnsigned = steeringCounts[0]
       c.steeringLimits.maxUnsignedPerAddress = steeringCounts[1]
+      c.steeringLimits.keptResultBytes = keptResultBytes
       c.engineTimeout = engineTimeout
       c.replaceLostEngines = replaceLostEngines
       c.capabilities = capabilities.mapValues(Set.init)

@@ -13,7 +13,9 @@ final class SteeringEndpoint: Sendable {
 
   init(client: Client, registry: FunctionRegistry, configuration: Configuration) throws {
     let profile = try ProfileDirectory(name: configuration.profile ?? "default")
-    service = SteeringService(client: client, registry: registry, profile: profile.name)
+    service = SteeringService(
+      client: client, registry: registry, profile: profile.name,
+      keptBytes: configuration.steeringLimits.keptResultBytes)
     let key = MessageSigner.makeKey()
     server = try SteeringServer(
       settings: SteeringServer.Settings(

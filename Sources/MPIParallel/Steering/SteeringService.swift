@@ -6,8 +6,8 @@ import Synchronization
 /// submissions a driver makes (DirectView applies, load-balanced maps), with
 /// JSON arguments checked and encoded here, on the hub, so that bad input never
 /// reaches an engine. Jobs are kept after they finish (the oldest finished
-/// ones are forgotten past `keptJobs`), so a client that disconnects can come
-/// back for its results.
+/// ones are forgotten past `keptJobs` jobs or `keptBytes` of results, see
+/// ``KeptJobs``), so a client that disconnects can come back for its results.
 final class SteeringService: SteeringBackend, Sendable {
   /// A submission's results: one or more parts (a scatter has one per engine).
   struct Job: Sendable {
@@ -34,6 +34,11 @@ final class SteeringService: SteeringBackend, Sendable {
     var byID: [Int: Job] = [:]
     var ofTask: [Int: Int] = [:]
     var next = 1
+    /// The bytes each finished job's results hold, measured once, and their sum.
+    var bytes: [Int: Int] = [:]
+    var heldBytes = 0
+    /// Jobs not measured yet (not finished when last looked at).
+    var unmeasured: Set<Int> = []
   }
   private let jobs = Mutex(Jobs())
   /// Held while a `retire` is checked and made, so that two clients cannot
@@ -50,10 +55,14 @@ final class SteeringService: SteeringBackend, Sendable {
   /// Jobs kept; the oldest finished ones go first past this.
   static let keptJobs = 10_000
 
-  init(client: Client, registry: FunctionRegistry, profile: String) {
+  /// Bytes of finished jobs' results kept (``Configuration/SteeringLimits/keptResultBytes``).
+  let keptBytes: Int
+
+  init(client: Client, registry: FunctionRegistry, profile: String, keptBytes: Int = 1 << 30) {
     self.client = client
     self.registry = registry
     self.profile = profile
+    self.keptBytes = keptBytes
   }
 
   // MARK: Stop
@@ -365,23 +374,61 @@ final class SteeringService: SteeringBackend, Sendable {
   // MARK: Jobs
 
   private func register(_ job: Job) -> Submission {
-    jobs.withLock { jobs in
+    let (submission, unmeasured) = jobs.withLock { jobs in
       let id = jobs.next
       jobs.next += 1
       jobs.byID[id] = job
       for task in job.taskIDs { jobs.ofTask[task] = id }
-      if jobs.byID.count > Self.keptJobs { Self.forgetOldJobs(&jobs) }
-      return Submission(job: id, tasks: job.taskIDs, count: job.parts.reduce(0) { $0 + $1.count })
+      jobs.unmeasured.insert(id)
+      return (
+        Submission(job: id, tasks: job.taskIDs, count: job.parts.reduce(0) { $0 + $1.count }),
+        jobs.unmeasured.compactMap { id in jobs.byID[id].map { (id, $0) } }
+      )
+    }
+    keepWithinBounds(measuring: unmeasured)
+    return submission
+  }
+
+  /// Measures the jobs among `candidates` that have finished (outside the
+  /// jobs' lock: a large map takes a while), then forgets the jobs
+  /// ``KeptJobs`` names: past `keptJobs` jobs down to half as many, and
+  /// past `keptBytes` of results.
+  private func keepWithinBounds(measuring candidates: [(id: Int, job: Job)]) {
+    var sizes: [Int: Int] = [:]
+    for (id, job) in candidates where job.parts.allSatisfy(\.isReady) { sizes[id] = Self.heldBytes(of: job) }
+    jobs.withLock { jobs in
+      for (id, bytes) in sizes where jobs.unmeasured.remove(id) != nil {
+        jobs.bytes[id] = bytes
+        jobs.heldBytes += bytes
+      }
+      guard jobs.byID.count > Self.keptJobs || jobs.heldBytes > keptBytes else { return }
+      let entries = jobs.byID.keys.map { KeptJobs.Entry(id: $0, bytes: jobs.bytes[$0]) }
+      let count = jobs.byID.count > Self.keptJobs ? Self.keptJobs / 2 : Int.max
+      for id in KeptJobs.forgotten(entries, count: count, bytes: keptBytes) {
+        guard let job = jobs.byID.removeValue(forKey: id) else { continue }
+        for task in job.taskIDs { jobs.ofTask[task] = nil }
+        jobs.heldBytes -= jobs.bytes.removeValue(forKey: id) ?? 0
+      }
     }
   }
 
-  /// Forgets the oldest finished jobs.
-  private static func forgetOldJobs(_ jobs: inout Jobs) {
-    for id in jobs.byID.keys.sorted() where jobs.byID.count > keptJobs / 2 {
-      guard let job = jobs.byID[id], job.parts.allSatisfy(\.isReady) else { continue }
-      jobs.byID[id] = nil
-      for task in job.taskIDs { jobs.ofTask[task] = nil }
+  /// About how many bytes a finished job's results hold.
+  private static func heldBytes(of job: Job) -> Int {
+    var total = 0
+    for part in job.parts {
+      for index in 0..<part.state.slotCount {
+        switch part.state.slot(index).outcome {
+        case .reply(let bytes)?: total += bytes.count
+        case .gathered(_, let range, _)?: total += range.count
+        case .decoded?:
+          if case .success(let values) = part.values(ofSlot: index) {
+            total += values.reduce(0) { $0 + KeptJobs.byteCount(of: $1) }
+          }
+        case .failed?, nil: break
+        }
+      }
     }
+    return total
   }
 
   private func job(_ id: Int) throws -> Job {
