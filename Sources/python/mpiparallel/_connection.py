@@ -2,13 +2,13 @@
 replies, one at a time (a lock keeps threads in turn), as the Swift client's
 SteeringConnection does."""
 
-import mmap
 import select
 import socket
 import threading
 import time
 
 from . import _wire
+from ._buffers import LargeBuffers
 from .errors import (BadReplySignature, ConnectionLost, FrameTooLarge, HubError, HubUnreachable,
                      MPIParallelError, Refused, TimeoutError)
 
@@ -24,6 +24,7 @@ class Connection:
         self.signer = _wire.Signer(key)
         self._lock = threading.Lock()
         self._closed = False
+        self._buffers = LargeBuffers()
         self._sock = self._connect()
 
     def close(self):
@@ -31,6 +32,7 @@ class Connection:
         with self._lock:
             self._closed = True
             self._drop()
+            self._buffers.clear()
 
     def _drop(self):
         if self._sock is not None:
@@ -149,10 +151,7 @@ class Connection:
 
     def _read(self, count, deadline, mac=None, hashed=0):
         """`count` bytes; the first `hashed` of them are fed to `mac` (an HMAC) as they come."""
-        # A large buffer is anonymous memory, whose pages the kernel provides
-        # as the bytes land in them (a bytearray would be zero-filled first).
-        buffer = (mmap.mmap(-1, count, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS) if count >= _LARGE
-                  else bytearray(count))
+        buffer = self._buffers.get(count)
         view = memoryview(buffer)
         offset = 0
         sock = self._sock
@@ -177,10 +176,6 @@ class Connection:
                 mac.update(view[offset:min(offset + received, hashed)])
             offset += received
         return buffer
-
-
-#: Replies of this many bytes or more are read into anonymous memory (mmap), not a bytearray.
-_LARGE = 1 << 20
 
 
 def _name(command):
