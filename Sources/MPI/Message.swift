@@ -85,7 +85,6 @@ public struct Message: @unchecked Sendable {
       }
     }
     return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-      HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
       try fill(UnsafeMutableRawBufferPointer(buffer))
       initialized = count
     }

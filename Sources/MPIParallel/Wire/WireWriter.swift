@@ -1,5 +1,3 @@
-import MPI
-
 /// Appends values in the wire format to a byte buffer.
 ///
 /// Layout rules (all little-endian):
@@ -25,16 +23,7 @@ struct WireWriter {
 
   /// Makes room for `extra` more bytes, so that writing them moves nothing written before.
   mutating func reserve(_ extra: Int) {
-    let capacity = bytes.capacity
     bytes.reserveCapacity(bytes.count + extra)
-    // Fresh storage for a large value (a pulled array): huge pages.
-    // (The advice covers the storage's whole capacity, which it holds from its first element.)
-    let reserved = bytes.capacity
-    if reserved != capacity, reserved >= HugePages.threshold {
-      bytes.withUnsafeMutableBufferPointer {
-        HugePages.advise(UnsafeMutableRawBufferPointer(start: $0.baseAddress, count: reserved))
-      }
-    }
   }
 
   /// Number of bytes written so far.

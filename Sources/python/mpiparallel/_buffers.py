@@ -11,10 +11,9 @@ class LargeBuffers:
     """Buffers for large replies.
 
     A new buffer is an anonymous map, whose pages the kernel provides as the
-    bytes land in them (a bytearray would be zero-filled first), with a hint
-    for huge pages (a fault per 2 MiB instead of per 4 KiB). Each page's
-    first touch still costs a fault and a zeroing, which for an 80 MB array
-    can take longer than receiving it; so the last `kept` buffers are kept,
+    bytes land in them (a bytearray would be zero-filled first). Each page's
+    first touch costs a fault and a zeroing, which for an 80 MB array can
+    take longer than receiving it; so the last `kept` buffers are kept,
     and one whose arrays the program has let go (its only references are
     here) serves a later reply of about its size: pulling the same field
     again and again reuses one or two buffers. A buffer something still
@@ -36,11 +35,6 @@ class LargeBuffers:
                 self._buffers.append(buffer)
                 return buffer
         buffer = mmap.mmap(-1, count, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        if hasattr(buffer, "madvise") and hasattr(mmap, "MADV_HUGEPAGE"):
-            try:
-                buffer.madvise(mmap.MADV_HUGEPAGE)
-            except OSError:
-                pass
         self._buffers.append(buffer)
         del self._buffers[:-self._kept]
         return buffer
