@@ -234,7 +234,9 @@ func runCase(_ name: String) -> Never {
         }
       }
       guard let detected else { throw BenchmarkFailed(description: "the killed engine was not marked lost") }
-      guard try pending.get() == durations else {
+      // Each task answers the time it slept: every one must be there, and whole.
+      let slept = try pending.get()
+      guard slept.count == durations.count, zip(slept, durations).allSatisfy({ $0 >= $1 * 0.999 }) else {
         throw BenchmarkFailed(description: "engine-loss results differ")
       }
       emit(["engine_loss_detect_s": detected])
