@@ -23,11 +23,7 @@ enum Framing {
   }
 
   /// Sends `bytes` with `tag` to `destination`, whose posted receives take
-  /// at most `limit` bytes; returns once the message is out. A large
-  /// message waits for its receiver to copy it (the hub takes one engine's
-  /// large reply at a time), and `MPI_Send` would spin a core for all that
-  /// time; its send is tested under the idle policy (`Backoff`) instead, so
-  /// that a waiting sender yields the core to the receiver that copies.
+  /// at most `limit` bytes; returns once the message is out.
   static func send(
     _ bytes: [UInt8], from start: Int = 0, to destination: Int, tag: Int, limit: Int,
     on communicator: Communicator
@@ -35,15 +31,34 @@ enum Framing {
     try bytes.withUnsafeBytes { all in
       let message = UnsafeRawBufferPointer(rebasing: all[start...])
       guard message.count > limit else { return try communicator.send(message, to: destination, tag: tag) }
-      try communicator.send(
-        announcement(tag: tag, byteCount: message.count), to: destination, tag: MessageTag.large)
-      guard
-        let request = try communicator.isendUnlessDone(message, to: destination, tag: MessageTag.largePayload)
-      else { return }
-      var backoff = Backoff(now: MonotonicClock.now())
-      while try !request.test() { backoff.pause() }
+      try sendLarge(message, to: destination, tag: tag, on: communicator)
     }
   }
+
+  /// Announces a large message, then sends it. A message of `pollingBytes`
+  /// or more waits for its receiver to copy it for a while (the hub takes
+  /// one engine's large reply at a time), and `MPI_Send` would spin a core
+  /// for all that time; its send is tested under the idle policy
+  /// (`Backoff`) instead, so that a waiting sender yields the core to the
+  /// receiver that copies.
+  @inline(never)
+  private static func sendLarge(
+    _ message: UnsafeRawBufferPointer, to destination: Int, tag: Int, on communicator: Communicator
+  ) throws {
+    try communicator.send(
+      announcement(tag: tag, byteCount: message.count), to: destination, tag: MessageTag.large)
+    guard message.count >= pollingBytes else {
+      return try communicator.send(message, to: destination, tag: MessageTag.largePayload)
+    }
+    guard
+      let request = try communicator.isendUnlessDone(message, to: destination, tag: MessageTag.largePayload)
+    else { return }
+    var backoff = Backoff(now: MonotonicClock.now())
+    while try !request.test() { backoff.pause() }
+  }
+
+  /// The smallest message whose send waits under the idle policy.
+  static let pollingBytes = 1 << 20
 
   /// A message to keep after the next one is taken into the same buffer:
   /// `bytes` itself (its storage then goes to the keeper, and the next
