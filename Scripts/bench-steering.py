@@ -3,7 +3,7 @@
   steering_apply_rtt_us_python / _swift  a small call (square(3) on engine 0) through the
                                          Python client and the Swift client, median
   steering_pull_80MB_s                   1e7 doubles from 2 engines to a numpy array in the
-                                         Python client (gather), median of 3
+                                         Python client (gather), median of 7 in a row
   loopback_copy_80MB_s                   80 MB over loopback TCP into a buffer (the floor), median of 3
   ipp_gather_80MB_s                      ipyparallel's gather of the same array with 2 engines,
                                          where ipyparallel is installed (--ipp-python)
@@ -33,6 +33,7 @@ import mpiparallel  # noqa: E402
 
 COUNT = 10_000_000
 RTT_CALLS = 500
+PULLS = 7
 
 
 def say(line):
@@ -119,7 +120,7 @@ def main():
             a = np.random.rand(COUNT)
             dview.scatter("a", a, block=True)
             pulls = []
-            for _ in range(3):
+            for _ in range(PULLS):
                 start = time.perf_counter()
                 b = dview.gather("a", block=True)
                 pulls.append(time.perf_counter() - start)
