@@ -67,22 +67,26 @@ extension Configuration {
       return seconds
     }
 
-    private static func bytes(_ value: String, _ key: Key, _ source: String) throws(ConfigurationError) -> Int {
-      guard let bytes = Int(value), bytes >= 0, bytes <= mostKeptBytes else {
-        throw .invalidValue(
-          setting: key.rawValue, value: value, source: source,
-          expected: "a number of bytes, from 0 (only the newest finished job) to \(mostKeptBytes)")
-      }
-      return bytes
+    private static func bytes(_ value: String, _ key: Key, _ source: String) throws(ConfigurationError) -> Int
+    {
+      try number(
+        value, in: 0...mostKeptBytes, key, source,
+        "a number of bytes, from 0 (only the newest finished job) to \(mostKeptBytes)")
     }
 
-    private static func count(_ value: String, _ key: Key, _ source: String) throws(ConfigurationError) -> Int {
-      guard let count = Int(value), count >= 1, count <= mostConnections else {
-        throw .invalidValue(
-          setting: key.rawValue, value: value, source: source,
-          expected: "a number of connections, from 1 to \(mostConnections)")
+    private static func count(_ value: String, _ key: Key, _ source: String) throws(ConfigurationError) -> Int
+    {
+      try number(
+        value, in: 1...mostConnections, key, source, "a number of connections, from 1 to \(mostConnections)")
+    }
+
+    private static func number(
+      _ value: String, in range: ClosedRange<Int>, _ key: Key, _ source: String, _ expected: String
+    ) throws(ConfigurationError) -> Int {
+      guard let number = Int(value), range.contains(number) else {
+        throw .invalidValue(setting: key.rawValue, value: value, source: source, expected: expected)
       }
-      return count
+      return number
     }
   }
 }
